@@ -1,0 +1,51 @@
+import { Command, CommanderError, Option } from "commander";
+import { EXIT_CONFIG, type FlagValues } from "./config.js";
+import { OPTIONS, type OptionKey } from "./options.js";
+import { VERSION } from "./version.js";
+
+/** What the command line asks for: run with these flags, or exit at once (help, version, usage error). */
+export type CliResult =
+  | { readonly kind: "run"; readonly flags: FlagValues; readonly command: readonly string[] }
+  | { readonly kind: "exit"; readonly code: number };
+
+/** Parses argv (without node and the script) with commander; writes help, version and usage errors itself. */
+export function parseCli(argv: readonly string[], write: { out: (s: string) => void; err: (s: string) => void }): CliResult {
+  const program = new Command("runner-supervisor")
+    .description("Runs the GitHub Actions runner as its child (PID 1 of the container), passes its output through and serves Prometheus metrics of its jobs.")
+    .usage("[options] [-- command [args...]]")
+    .argument("[command...]", "command to run instead of ./run.sh in the runner directory")
+    .version(VERSION, "-V, --version", "print the version and exit")
+    .helpOption("-h, --help", "print this help and exit")
+    .exitOverride()
+    .configureOutput({
+      writeOut: write.out,
+      writeErr: write.err,
+      outputError: (msg, w) => w(`runner-supervisor: ${msg.replace(/^error: /, "")}`),
+    })
+    .addHelpText("after", `\nExit codes: the child's own; 128+N when it died by signal N; ${EXIT_CONFIG} for a bad option or variable.`);
+
+  for (const key of Object.keys(OPTIONS) as OptionKey[]) {
+    const spec = OPTIONS[key];
+    const help = `${spec.description} (env: ${spec.env}, default: ${spec.defaultText})`;
+    const flag = "arg" in spec ? `--${spec.flag} ${spec.arg}` : `--no-${spec.flag}`;
+    program.addOption(new Option(flag, help));
+  }
+
+  try {
+    program.parse([...argv], { from: "user" });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      const done = error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help";
+      return { kind: "exit", code: done ? 0 : EXIT_CONFIG };
+    }
+    throw error;
+  }
+
+  const opts = program.opts<Record<string, string | boolean>>();
+  const flags: FlagValues = {};
+  for (const key of Object.keys(OPTIONS) as OptionKey[]) {
+    // Only what the user typed: defaults and variables are resolved in config.ts.
+    if (program.getOptionValueSource(key) === "cli") flags[key] = opts[key]!;
+  }
+  return { kind: "run", flags, command: program.args };
+}

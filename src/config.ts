@@ -1,0 +1,71 @@
+import { statSync } from "node:fs";
+import { resolve } from "node:path";
+import { OPTIONS, ParseError, type OptionKey, type OptionSpec } from "./options.js";
+
+/** Exit code for a configuration or usage error, before anything is spawned (sysexits EX_CONFIG). */
+export const EXIT_CONFIG = 78;
+
+/** The whole configuration, parsed and validated once at start-up. */
+export interface Config {
+  readonly runnerHome: string;
+  readonly runnerName: string;
+  readonly runnerType: string;
+  readonly runnerVersion: string;
+  readonly metrics: boolean;
+  readonly metricsPort: number;
+  readonly metricsHost: string;
+  readonly jobDurationBuckets: readonly number[];
+  /** The command to run and its arguments; ./run.sh in runnerHome when none is given. */
+  readonly command: string;
+  readonly args: readonly string[];
+}
+
+/** A setting that cannot be used; the message is one line naming it and what it accepts. */
+export class ConfigError extends Error {}
+
+type Values = { -readonly [K in OptionKey]: ReturnType<(typeof OPTIONS)[K]["defaultValue"]> };
+
+/** Flag values as commander gives them: only the flags the user actually typed. */
+export type FlagValues = Partial<Record<OptionKey, string | boolean>>;
+
+function resolveOne<T>(spec: OptionSpec<T>, flag: string | boolean | undefined, env: NodeJS.ProcessEnv): T {
+  if (typeof flag === "boolean") return flag as T;
+  // An empty variable counts as unset: compose files often pass VAR=${VAR:-}.
+  const envRaw = env[spec.env];
+  const [source, raw] =
+    flag !== undefined ? [`--${spec.flag}`, flag] : envRaw ? [spec.env, envRaw] : [undefined, undefined];
+  if (source === undefined || raw === undefined) return spec.defaultValue();
+  const value = spec.parse(raw);
+  if (value instanceof ParseError) {
+    throw new ConfigError(`invalid ${source}=${JSON.stringify(raw)}: expected ${value.accepts}`);
+  }
+  return value;
+}
+
+/** Builds the Config from typed flags, the environment and the command after `--`. */
+export function resolveConfig(flags: FlagValues, env: NodeJS.ProcessEnv, command: readonly string[]): Config {
+  const values = {} as Values;
+  for (const key of Object.keys(OPTIONS) as OptionKey[]) {
+    (values as Record<OptionKey, unknown>)[key] = resolveOne(OPTIONS[key] as OptionSpec<unknown>, flags[key], env);
+  }
+  const runnerHome = resolve(values.runnerHome);
+  if (!isDirectory(runnerHome)) {
+    const source = flags.runnerHome !== undefined ? "--runner-home" : OPTIONS.runnerHome.env;
+    throw new ConfigError(`invalid ${source}=${JSON.stringify(values.runnerHome)}: expected the path of an existing directory`);
+  }
+  const [first, ...rest] = command;
+  return {
+    ...values,
+    runnerHome,
+    command: first ?? "./run.sh",
+    args: first === undefined ? [] : rest,
+  };
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,8 @@
+// Signal listeners go in before anything else is loaded: a signal that arrives during start-up
+// is held and delivered to the child once it exists, never lost to Node's defaults.
+import { SignalRouter } from "./process/signals.js";
+
+const signals = new SignalRouter().install();
+const { main } = await import("./main.js");
+const code = await main(signals, process.argv.slice(2));
+process.exit(code);

@@ -1,0 +1,101 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Registries } from "../metrics/definitions.js";
+import { negotiateFormat } from "./negotiate.js";
+
+/** What /health reports: healthy while the runner child runs, otherwise why not. */
+export interface Health {
+  readonly healthy: boolean;
+  readonly reason: string;
+}
+
+export interface EndpointOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly registries: Registries;
+  readonly health: () => Health;
+  readonly onError: (message: string) => void;
+}
+
+// Bounds against slow or abusive clients: a scrape is small and quick.
+const LIMITS = {
+  headersTimeoutMs: 5_000,
+  requestTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 5_000,
+  maxConnections: 256,
+  maxHeaderSize: 8 * 1024,
+};
+
+const LANDING = `<!doctype html>
+<html><head><meta charset="utf-8"><title>runner-supervisor</title></head>
+<body><h1>runner-supervisor</h1>
+<p>Prometheus metrics of a self-hosted GitHub Actions runner.</p>
+<ul><li><a href="metrics">/metrics</a></li><li><a href="health">/health</a></li></ul>
+</body></html>
+`;
+
+const ROUTES: Readonly<Record<string, (req: IncomingMessage, res: ServerResponse, o: EndpointOptions) => Promise<void> | void>> = {
+  "/metrics": serveMetrics,
+  "/health": (_req, res, o) => {
+    const health = o.health();
+    send(res, health.healthy ? 200 : 503, "text/plain; charset=utf-8", health.healthy ? "OK" : `${health.reason}\n`);
+  },
+  "/": (_req, res) => send(res, 200, "text/html; charset=utf-8", LANDING),
+};
+
+async function serveMetrics(req: IncomingMessage, res: ServerResponse, o: EndpointOptions): Promise<void> {
+  const registry = negotiateFormat(req.headers.accept) === "openmetrics" ? o.registries.openMetrics : o.registries.text;
+  const body = await registry.metrics();
+  send(res, 200, registry.contentType, body);
+}
+
+function send(res: ServerResponse, status: number, contentType: string, body: string, extra: Record<string, string> = {}): void {
+  const bytes = Buffer.from(body, "utf8");
+  res.writeHead(status, { "Content-Type": contentType, "Content-Length": bytes.length, "Cache-Control": "no-store", ...extra });
+  res.end(res.req.method === "HEAD" ? undefined : bytes);
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, o: EndpointOptions): Promise<void> {
+  const path = (req.url ?? "/").split("?", 1)[0]!;
+  const route = Object.hasOwn(ROUTES, path) ? ROUTES[path] : undefined;
+  if (!route) return send(res, 404, "text/plain; charset=utf-8", "not found\n");
+  if (req.method !== "GET" && req.method !== "HEAD") {
+    return send(res, 405, "text/plain; charset=utf-8", "method not allowed\n", { Allow: "GET, HEAD" });
+  }
+  await route(req, res, o);
+}
+
+/** Starts the endpoint; resolves with the bound address, rejects when the port cannot be bound. */
+export function startEndpoint(o: EndpointOptions): Promise<{ server: Server; address: AddressInfo }> {
+  const server = createServer(
+    {
+      headersTimeout: LIMITS.headersTimeoutMs,
+      requestTimeout: LIMITS.requestTimeoutMs,
+      keepAliveTimeout: LIMITS.keepAliveTimeoutMs,
+      maxHeaderSize: LIMITS.maxHeaderSize,
+    },
+    (req, res) => {
+      handle(req, res, o).catch((error: unknown) => {
+        o.onError(`metrics request failed: ${error instanceof Error ? error.message : String(error)}`);
+        if (!res.headersSent) send(res, 500, "text/plain; charset=utf-8", "internal error\n");
+        else res.destroy();
+      });
+    },
+  );
+  server.maxConnections = LIMITS.maxConnections;
+  // A malformed request gets a 400 (or the socket closes); it never reaches the process.
+  server.on("clientError", (_err, socket) => {
+    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
+    else socket.destroy();
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    const onListening = () => {
+      server.off("error", reject);
+      server.on("error", (error) => o.onError(`metrics endpoint error: ${error.message}`));
+      resolve({ server, address: server.address() as AddressInfo });
+    };
+    if (o.host === "") server.listen(o.port, onListening);
+    else server.listen(o.port, o.host, onListening);
+  });
+}

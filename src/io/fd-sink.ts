@@ -1,0 +1,32 @@
+import { write } from "node:fs";
+import { Writable } from "node:stream";
+
+// A non-blocking descriptor (inherited O_NONBLOCK) answers EAGAIN when full: wait briefly and retry.
+const RETRY_MS = 2;
+
+function writeAll(fd: number, chunk: Buffer, offset: number, done: (error?: Error | null) => void): void {
+  write(fd, chunk, offset, chunk.length - offset, null, (error, written) => {
+    if (error) {
+      if (error.code === "EAGAIN") setTimeout(writeAll, RETRY_MS, fd, chunk, offset, done);
+      else done(error);
+      return;
+    }
+    const next = offset + written;
+    if (next < chunk.length) writeAll(fd, chunk, next, done);
+    else done();
+  });
+}
+
+/**
+ * A Writable over a file descriptor (1 or 2) whose writes run off the event loop, with
+ * backpressure: a slow reader of our stdout pauses the child's pipe instead of blocking
+ * signal handling and scrapes, as process.stdout's synchronous pipe writes would.
+ */
+export function fdSink(fd: number): Writable {
+  return new Writable({
+    highWaterMark: 64 * 1024,
+    write(chunk: Buffer, _encoding, callback) {
+      writeAll(fd, chunk, 0, callback);
+    },
+  });
+}

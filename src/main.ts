@@ -1,0 +1,155 @@
+import type { Server } from "node:http";
+import type { Writable } from "node:stream";
+import { onExit } from "signal-exit";
+import { parseCli } from "./cli.js";
+import { ConfigError, EXIT_CONFIG, resolveConfig, type Config } from "./config.js";
+import { startEndpoint, type Health } from "./http/server.js";
+import { fdSink } from "./io/fd-sink.js";
+import { passThrough } from "./io/passthrough.js";
+import { createLog, type Log } from "./log.js";
+import { createObserver, type Observer } from "./observer.js";
+import { childEnvironment, spawnChild, type Child } from "./process/child.js";
+import { exitCodeOf, spawnFailureMessage } from "./process/exit-code.js";
+import { settleOutput } from "./process/settle-output.js";
+import { STOP_SIGNALS, type SignalRouter } from "./process/signals.js";
+
+/** Where the supervisor is in its life; /health is 200 only while "running". */
+type Phase = "starting" | "running" | "stopping" | "exited";
+
+/**
+ * The program: parse the configuration, start the endpoint, spawn the runner, forward its
+ * signals and output while the observer reads it, then return the child's exit code.
+ */
+export async function main(signals: SignalRouter, argv: readonly string[]): Promise<number> {
+  const stdout = fdSink(1);
+  const stderr = fdSink(2);
+  const log = createLog(stderr);
+  try {
+    return await supervise(signals, argv, { stdout, stderr, log });
+  } finally {
+    await Promise.all([flush(stdout), flush(stderr)]);
+  }
+}
+
+interface Output {
+  readonly stdout: Writable;
+  readonly stderr: Writable;
+  readonly log: Log;
+}
+
+async function supervise(signals: SignalRouter, argv: readonly string[], out: Output): Promise<number> {
+  const cli = parseCli(argv, { out: (s) => out.stdout.write(s), err: (s) => out.stderr.write(s) });
+  if (cli.kind === "exit") return cli.code;
+
+  let config: Config;
+  try {
+    config = resolveConfig(cli.flags, process.env, cli.command);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    out.log(error.message);
+    return EXIT_CONFIG;
+  }
+
+  keepRunnerFirst(out.log);
+  let phase: Phase = "starting";
+  const observer = createObserver(config, out.log);
+  const endpoint = config.metrics ? serve(config, observer, () => healthOf(phase), out.log) : Promise.resolve(undefined);
+
+  const child = spawnChild({ command: config.command, args: config.args, cwd: config.runnerHome, env: childEnvironment(process.env) });
+  if (child.pid === undefined) {
+    const exit = await child.exit;
+    if (exit.kind === "spawn-failed") out.log(spawnFailureMessage(exit, config.command, config.runnerHome));
+    await closeEndpoint(endpoint);
+    return exitCodeOf(exit);
+  }
+  phase = "running";
+  const stopKilling = onExit(() => killGroup(child));
+  signals.attach((signal) => {
+    if (STOP_SIGNALS.has(signal) && phase === "running") phase = "stopping";
+    child.signal(signal);
+  });
+
+  const exitCode = await forwardUntilExit(child, observer, out);
+  phase = "exited";
+  stopKilling();
+  await closeEndpoint(endpoint);
+  return exitCode;
+}
+
+/** Copies the child's output through the observer's taps until the child has exited and its output is read. */
+async function forwardUntilExit(child: Child, observer: Observer, out: Output): Promise<number> {
+  const outTap = observer.tap();
+  const errTap = observer.tap();
+  let sinkFailed = false;
+  const onSinkError = (error: Error) => {
+    if (sinkFailed) return;
+    sinkFailed = true;
+    out.log(`cannot write the runner's output (${error.message}); it is still read and parsed`);
+  };
+  const copies = [
+    passThrough(child.stdout, out.stdout, { tap: (c) => outTap.write(c), onSinkError }),
+    passThrough(child.stderr, out.stderr, { tap: (c) => errTap.write(c), onSinkError }),
+  ];
+  const exit = await child.exit;
+  await settleOutput(copies);
+  await Promise.all([outTap.end(), errTap.end()]);
+  observer.childExited();
+  return exitCodeOf(exit);
+}
+
+function healthOf(phase: Phase): Health {
+  return phase === "running" ? { healthy: true, reason: "running" } : { healthy: false, reason: phase };
+}
+
+function serve(config: Config, observer: Observer, health: () => Health, log: Log): Promise<Server | undefined> {
+  return startEndpoint({ host: config.metricsHost, port: config.metricsPort, registries: observer.registries, health, onError: log }).then(
+    ({ server, address }) => {
+      const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+      log(`serving metrics on http://${host}:${address.port}/metrics`);
+      return server;
+    },
+    (error: NodeJS.ErrnoException) => {
+      const where = `${config.metricsHost || "all interfaces"} port ${config.metricsPort}`;
+      log(`metrics endpoint disabled: cannot listen on ${where}: ${error.code ?? error.message}; the runner runs on`);
+      return undefined;
+    },
+  );
+}
+
+async function closeEndpoint(endpoint: Promise<Server | undefined>): Promise<void> {
+  const server = await endpoint;
+  if (!server) return;
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+/** If the supervisor itself goes down, it takes the runner's process group with it rather than orphan it. */
+function killGroup(child: Child): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, "SIGKILL");
+  } catch {
+    // already gone
+  }
+}
+
+let guarded = false;
+/** An unexpected error on the metrics side is reported, never allowed to end the process and the runner with it. */
+function keepRunnerFirst(log: Log): void {
+  if (guarded) return;
+  guarded = true;
+  let reported = 0;
+  const report = (error: unknown) => {
+    if (++reported <= 5) log(`internal error (the runner is unaffected): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  };
+  process.on("uncaughtException", report);
+  process.on("unhandledRejection", report);
+}
+
+function flush(sink: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    if (sink.destroyed || sink.writableFinished) return resolve();
+    sink.once("error", () => resolve());
+    sink.end(() => resolve());
+  });
+}

@@ -1,0 +1,137 @@
+import { hostname } from "node:os";
+
+/**
+ * Every setting in one table: its flag, its environment variable, its default and how a raw
+ * string becomes a value. The CLI builds its help from this table and config.ts resolves it,
+ * so a flag, its variable and the docs can never drift apart.
+ */
+export interface OptionSpec<T> {
+  /** Long flag without dashes, e.g. "metrics-port". */
+  readonly flag: string;
+  /** Placeholder in help, e.g. "<port>"; absent for on/off switches. */
+  readonly arg?: string;
+  readonly env: string;
+  readonly description: string;
+  /** The default as written in help and docs. */
+  readonly defaultText: string;
+  /** The default value itself (computed when needed, e.g. the host name). */
+  readonly defaultValue: () => T;
+  /** Turns a raw value into T, or returns an error naming what is accepted. */
+  readonly parse: (raw: string) => T | ParseError;
+}
+
+/** What a parser returns for a value it does not accept. */
+export class ParseError {
+  constructor(readonly accepts: string) {}
+}
+
+const TYPE_PATTERN = /^[a-z][a-z0-9_-]{0,31}$/;
+// Printable, no control characters, bounded: it becomes a label value on every series.
+const NAME_PATTERN = /^[^\p{Cc}]{1,128}$/u;
+const DEFAULT_BUCKETS = [1, 5, 10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 21600];
+
+function parseBoolean(raw: string): boolean | ParseError {
+  const v = raw.trim().toLowerCase();
+  if (["1", "true", "yes", "on"].includes(v)) return true;
+  if (["0", "false", "no", "off"].includes(v)) return false;
+  return new ParseError("true or false (also 1/0, yes/no, on/off)");
+}
+
+function parsePort(raw: string): number | ParseError {
+  const accepts = "an integer from 0 to 65535 (0 picks a free port)";
+  if (!/^\d{1,5}$/.test(raw.trim())) return new ParseError(accepts);
+  const port = Number(raw);
+  return port <= 65535 ? port : new ParseError(accepts);
+}
+
+function parseBuckets(raw: string): number[] | ParseError {
+  const accepts = "a comma-separated list of increasing positive numbers of seconds, e.g. 10,60,300";
+  const parts = raw.split(",").map((s) => s.trim());
+  const values = parts.map(Number);
+  const ok =
+    parts.length > 0 &&
+    parts.length <= 64 &&
+    parts.every((p) => p !== "") &&
+    values.every((v, i) => Number.isFinite(v) && v > 0 && (i === 0 || v > values[i - 1]!));
+  return ok ? values : new ParseError(accepts);
+}
+
+function text(pattern: RegExp, accepts: string): (raw: string) => string | ParseError {
+  return (raw) => (pattern.test(raw) ? raw : new ParseError(accepts));
+}
+
+export const OPTIONS = {
+  runnerHome: {
+    flag: "runner-home",
+    arg: "<dir>",
+    env: "RUNNER_HOME",
+    description: "runner directory: the child runs there, and the default command is ./run.sh in it",
+    defaultText: "/actions-runner",
+    defaultValue: () => "/actions-runner",
+    parse: text(/^.{1,4096}$/s, "the path of an existing directory"),
+  },
+  runnerName: {
+    flag: "runner-name",
+    arg: "<name>",
+    env: "RUNNER_NAME",
+    description: "value of the runner_name label on every series",
+    defaultText: "the host name",
+    defaultValue: () => hostname(),
+    parse: text(NAME_PATTERN, "1 to 128 printable characters"),
+  },
+  runnerType: {
+    flag: "runner-type",
+    arg: "<type>",
+    env: "RUNNER_TYPE",
+    description: "value of the runner_type label (the images use standard, chrome, chrome-go)",
+    defaultText: "standard",
+    defaultValue: () => "standard",
+    parse: text(TYPE_PATTERN, "a short lowercase name: a letter, then up to 31 of a-z 0-9 _ -"),
+  },
+  runnerVersion: {
+    flag: "runner-version",
+    arg: "<version>",
+    env: "RUNNER_VERSION",
+    description: "version label of github_runner_info until the runner prints its own",
+    defaultText: "unknown",
+    defaultValue: () => "unknown",
+    parse: text(/^[\w.+-]{1,64}$/, "up to 64 of letters, digits and . _ + -"),
+  },
+  metrics: {
+    flag: "metrics",
+    env: "METRICS_ENABLED",
+    description: "serve /metrics and /health (--no-metrics turns the endpoint off)",
+    defaultText: "true",
+    defaultValue: () => true,
+    parse: parseBoolean,
+  },
+  metricsPort: {
+    flag: "metrics-port",
+    arg: "<port>",
+    env: "METRICS_PORT",
+    description: "port of the metrics and health endpoint",
+    defaultText: "9091",
+    defaultValue: () => 9091,
+    parse: parsePort,
+  },
+  metricsHost: {
+    flag: "metrics-host",
+    arg: "<address>",
+    env: "METRICS_HOST",
+    description: "listen address of the endpoint (empty: all interfaces)",
+    defaultText: "all interfaces",
+    defaultValue: () => "",
+    parse: text(/^[0-9A-Za-z.:%_-]{0,255}$/, "an IP address or host name, or empty for all interfaces"),
+  },
+  jobDurationBuckets: {
+    flag: "job-duration-buckets",
+    arg: "<seconds,...>",
+    env: "JOB_DURATION_BUCKETS",
+    description: "upper bounds of the github_runner_job_duration_seconds buckets",
+    defaultText: DEFAULT_BUCKETS.join(","),
+    defaultValue: () => DEFAULT_BUCKETS,
+    parse: parseBuckets,
+  },
+} satisfies Record<string, OptionSpec<unknown>>;
+
+export type OptionKey = keyof typeof OPTIONS;

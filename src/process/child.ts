@@ -1,0 +1,82 @@
+import type { Readable } from "node:stream";
+import { execa } from "execa";
+
+/** How the child ended. */
+export type ChildExit =
+  | { readonly kind: "exited"; readonly code: number }
+  | { readonly kind: "signaled"; readonly signal: NodeJS.Signals }
+  | { readonly kind: "spawn-failed"; readonly errno: string; readonly message: string };
+
+export interface ChildSpec {
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly cwd: string;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/** The running child: its pid, its two output pipes, and how it ends. */
+export interface Child {
+  readonly pid: number | undefined;
+  readonly stdout: Readable;
+  readonly stderr: Readable;
+  readonly exit: Promise<ChildExit>;
+  /** Sends a signal to the child; false if it is gone. */
+  signal(signal: NodeJS.Signals): boolean;
+}
+
+/**
+ * The child's environment: ours, plus RUNNER_MANUALLY_TRAP_SIG=1 unless the user set it, so that
+ * run.sh traps SIGTERM and stops the listener (and its job) cleanly instead of orphaning it.
+ */
+export function childEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return "RUNNER_MANUALLY_TRAP_SIG" in env ? { ...env } : { ...env, RUNNER_MANUALLY_TRAP_SIG: "1" };
+}
+
+/**
+ * Starts the child in its own process group with stdin inherited and stdout/stderr piped to us.
+ * The exit status comes from the 'exit' event, not from execa's promise, which waits for the
+ * pipes to close (a grandchild may hold them open).
+ */
+export function spawnChild(spec: ChildSpec): Child {
+  const subprocess = execa(spec.command, [...spec.args], {
+    cwd: spec.cwd,
+    env: spec.env,
+    extendEnv: false,
+    stdin: "inherit",
+    stdout: "pipe",
+    stderr: "pipe",
+    buffer: false,
+    reject: false,
+    detached: true,
+    cleanup: false,
+    forceKillAfterDelay: false,
+    windowsHide: true,
+  });
+  // Settled with the result object (reject: false); the exit status is taken below.
+  subprocess.catch(() => undefined);
+
+  const exit = new Promise<ChildExit>((resolve) => {
+    subprocess.once("exit", (code, signal) => {
+      resolve(signal ? { kind: "signaled", signal } : { kind: "exited", code: code ?? 0 });
+    });
+    subprocess.once("error", (error: NodeJS.ErrnoException) => {
+      if (subprocess.pid === undefined) resolve({ kind: "spawn-failed", errno: error.code ?? "UNKNOWN", message: error.message });
+    });
+  });
+
+  return {
+    pid: subprocess.pid,
+    stdout: subprocess.stdout,
+    stderr: subprocess.stderr,
+    exit,
+    signal: (signal) => {
+      if (subprocess.pid === undefined || subprocess.exitCode !== null || subprocess.signalCode !== null) return false;
+      try {
+        process.kill(subprocess.pid, signal);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+  };
+}

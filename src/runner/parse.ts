@@ -1,0 +1,78 @@
+import type { ListenerExitReason, RunnerEvent, RunnerResult } from "./events.js";
+
+// Console lines start with the UTC timestamp the runner prints ("2026-11-25 10:01:02Z: ").
+// Every pattern is anchored at the start, so the "[RUNNER ...] WRITE LINE: ..." echo of
+// ACTIONS_RUNNER_PRINT_LOG_TO_STDOUT never matches and no job is counted twice.
+const TS = String.raw`\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d+)?Z: `;
+const RESULTS = "Succeeded|SucceededWithIssues|Failed|Canceled|Skipped|Abandoned";
+
+// Greedy name: the result is only ever the last " completed with result: X" on the line.
+const JOB_COMPLETED = new RegExp(`^${TS}Job (.+) completed with result: (${RESULTS})$`);
+const JOB_STARTED = new RegExp(`^${TS}Running job: (.+)$`);
+const LISTENING = new RegExp(`^${TS}Listening for Jobs$`);
+const RECONNECTED = new RegExp(`^${TS}Runner reconnected\\.$`);
+const CONNECT_ERROR = new RegExp(`^${TS}Runner connect error: (.*?)\\.? Retrying until reconnected\\.$`);
+// "√ Connected to GitHub"; the tick may arrive mangled by a non-UTF-8 locale, so allow a few non-space bytes.
+const CONNECTED = /^(?:[^\s[]{1,8} )?Connected to GitHub$/;
+const VERSION = /^Current runner version: '([^'\s]{1,64})'$/;
+const UPDATE_FAILED = /^Runner update failed: (.*)$/;
+const SESSION_FAILED = /^Failed to create session\. ?(.*)$/;
+const ERROR = /^An error occurred: (.*)$/;
+const UNKNOWN_EXIT = /^Exiting with unknown error code: -?\d+$/;
+// Ctrl-C in a terminal shows "^C" right before the runner's own "Exiting...".
+const EXITING = /^(?:\^C)?Exiting\.\.\.$/;
+
+const FIXED: ReadonlyMap<string, RunnerEvent> = new Map<string, RunnerEvent>([
+  ["A session for this runner already exists.", { type: "session-conflict" }],
+  ["The runner no longer exists on the server. Please reconfigure the runner.", { type: "runner-removed" }],
+  ["Runner update in progress, do not shutdown runner.", { type: "update-started" }],
+  ["Runner update process finished.", { type: "update-finished" }],
+  ...listenerExit("Runner listener exit with 0 return code, stop the service, no retry needed.", "success", false),
+  ...listenerExit("Runner listener exit with terminated error, stop the service, no retry needed.", "terminated", false),
+  ...listenerExit("Runner listener exit with retryable error, re-launch runner in 5 seconds.", "retryable", true),
+  ...listenerExit("Runner listener exit because of updating, re-launch runner after successful update", "updating", true),
+  ...listenerExit("Runner listener exit with Session Conflict error, stop the service, no retry needed.", "session_conflict", false),
+  ...listenerExit("Runner listener exit with deprecated version exit code: 7.", "deprecated", false),
+]);
+
+function listenerExit(line: string, reason: ListenerExitReason, relaunch: boolean): [string, RunnerEvent][] {
+  return [[line, { type: "listener-exit", reason, relaunch }]];
+}
+
+// Colour codes (CSI sequences) are dropped before matching; .NET writes none to a pipe, but a wrapper may.
+const CSI = /\x1b\[[0-9;?]*[ -/]*[@-~]/g;
+
+/** Normalises a raw console line: no colour codes, no trailing CR or spaces. */
+export function cleanLine(raw: string): string {
+  const text = raw.includes("\x1b") ? raw.replace(CSI, "") : raw;
+  return text.trimEnd();
+}
+
+/** Recognises one console line of the runner; anything else (including trace lines) is undefined. Pure. */
+export function parseLine(raw: string): RunnerEvent | undefined {
+  const line = cleanLine(raw);
+  // Fast exit for the bulk of output: every recognised line starts with a digit or one of these letters.
+  const first = line.charCodeAt(0);
+  if (Number.isNaN(first) || first === 0x5b /* '[' */ || first === 0x20) return undefined;
+
+  const fixed = FIXED.get(line);
+  if (fixed) return fixed;
+
+  let m: RegExpExecArray | null;
+  if (first >= 0x30 && first <= 0x39) {
+    if ((m = JOB_COMPLETED.exec(line))) return { type: "job-completed", name: m[1]!.trimEnd(), result: m[2] as RunnerResult };
+    if ((m = JOB_STARTED.exec(line))) return { type: "job-started", name: m[1]!.trimEnd() };
+    if (LISTENING.test(line)) return { type: "listening" };
+    if (RECONNECTED.test(line)) return { type: "reconnected" };
+    if ((m = CONNECT_ERROR.exec(line))) return { type: "connect-error", message: m[1]! };
+    return undefined;
+  }
+  if ((m = VERSION.exec(line))) return { type: "version", version: m[1]! };
+  if (CONNECTED.test(line)) return { type: "connected" };
+  if ((m = SESSION_FAILED.exec(line))) return { type: "session-failed", message: m[1]! };
+  if ((m = UPDATE_FAILED.exec(line))) return { type: "update-failed", message: m[1]! };
+  if ((m = ERROR.exec(line))) return { type: "error", message: m[1]! };
+  if (UNKNOWN_EXIT.test(line)) return { type: "listener-exit", reason: "unknown_code", relaunch: false };
+  if (EXITING.test(line)) return { type: "exiting" };
+  return undefined;
+}

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the tests run for real (promtool and Prometheus, tini and
+# dumb-init as PID-1 references) when they are missing. Needs root or sudo; says so otherwise.
+set -euo pipefail
+
+need=()
+command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
+command -v tini >/dev/null 2>&1 || need+=(tini)
+command -v dumb-init >/dev/null 2>&1 || need+=(dumb-init)
+[ ${#need[@]} -eq 0 ] && exit 0
+
+mapfile -t need < <(printf '%s\n' "${need[@]}" | sort -u)
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then sudo=(sudo); else
+    echo "ensure-tools: missing ${need[*]}; install them as root: apt-get install ${need[*]}" >&2
+    exit 1
+  fi
+fi
+echo "ensure-tools: installing ${need[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
