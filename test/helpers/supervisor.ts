@@ -1,0 +1,129 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import parsePrometheusTextFormat from "parse-prometheus-text-format";
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const BIN = join(ROOT, "bin", "runner-supervisor.js");
+export const FIXTURES = join(ROOT, "test", "fixtures");
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** A running supervisor started from the built bin, with its output collected. */
+export interface Running {
+  proc: ChildProcess;
+  /** Resolves with the port once the endpoint logged it (rejects if the process exits first). */
+  port: Promise<number>;
+  stdout(): Buffer;
+  stderr(): string;
+  exit: Promise<Exit>;
+  /** GET a path of the endpoint. */
+  get(path: string, headers?: Record<string, string>): Promise<Response>;
+  /** Scrape /metrics and parse it. */
+  metrics(): Promise<Samples>;
+  /** Waits until the predicate holds on a scrape, polling. */
+  waitFor(predicate: (s: Samples) => boolean, timeoutMs?: number): Promise<Samples>;
+}
+
+export interface StartOptions {
+  args?: string[];
+  env?: Record<string, string | undefined>;
+  /** Defaults to the fixtures directory. */
+  runnerHome?: string;
+  /** Command after `--`; none runs ./run.sh in runnerHome. */
+  command?: string[];
+  node?: string;
+  bin?: string;
+}
+
+/** Starts the built supervisor on a free port (METRICS_PORT=0). */
+export function startSupervisor(options: StartOptions = {}): Running {
+  const args = [options.bin ?? BIN, ...(options.args ?? [])];
+  if (options.command) args.push("--", ...options.command);
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    RUNNER_HOME: options.runnerHome ?? FIXTURES,
+    RUNNER_NAME: "test-runner",
+    METRICS_PORT: "0",
+    METRICS_HOST: "127.0.0.1",
+    ...options.env,
+  };
+  for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
+  const proc = spawn(options.node ?? process.execPath, args, { env: env as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"] });
+  const out: Buffer[] = [];
+  let err = "";
+  proc.stdout!.on("data", (c: Buffer) => out.push(c));
+  const exit = new Promise<Exit>((resolve) => proc.once("exit", (code, signal) => resolve({ code, signal })));
+  const port = new Promise<number>((resolve, reject) => {
+    proc.stderr!.on("data", (c: Buffer) => {
+      err += c.toString("utf8");
+      const m = /serving metrics on http:\/\/\S+:(\d+)\/metrics/.exec(err);
+      if (m) resolve(Number(m[1]));
+    });
+    void exit.then(() => reject(new Error(`supervisor exited before serving metrics; stderr:\n${err}`)));
+  });
+  port.catch(() => undefined);
+  const get = async (path: string, headers: Record<string, string> = {}) => fetch(`http://127.0.0.1:${await port}${path}`, { headers });
+  const metrics = async () => parseSamples(await (await get("/metrics")).text());
+  return {
+    proc,
+    port,
+    stdout: () => Buffer.concat(out),
+    stderr: () => err,
+    exit,
+    get,
+    metrics,
+    waitFor: async (predicate, timeoutMs = 10_000) => {
+      const deadline = Date.now() + timeoutMs;
+      let last: Samples | undefined;
+      while (Date.now() < deadline) {
+        last = await metrics();
+        if (predicate(last)) return last;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`condition not met within ${timeoutMs} ms; last scrape:\n${JSON.stringify(last?.all, null, 1)}`);
+    },
+  };
+}
+
+interface Family {
+  name: string;
+  type: string;
+  metrics: { labels?: Record<string, string>; value?: string; buckets?: Record<string, string>; count?: string; sum?: string }[];
+}
+
+/** A parsed exposition with a lookup by name and labels. */
+export interface Samples {
+  all: Family[];
+  /** The value of one series, or undefined when absent. Histograms: name_count, name_sum, or name_bucket with le. */
+  value(name: string, labels?: Record<string, string>): number | undefined;
+  has(name: string): boolean;
+}
+
+/** Parses Prometheus text format with a third-party parser (not our own code). */
+export function parseSamples(text: string): Samples {
+  const all = parsePrometheusTextFormat(text) as Family[];
+  const matches = (have: Record<string, string> | undefined, want: Record<string, string>) =>
+    Object.entries(want).every(([k, v]) => have?.[k] === v);
+  const value = (name: string, labels: Record<string, string> = {}): number | undefined => {
+    const direct = all.find((f) => f.name === name);
+    if (direct) {
+      const m = direct.metrics.find((s) => matches(s.labels, labels));
+      return m?.value === undefined ? undefined : Number(m.value);
+    }
+    const base = name.replace(/_(count|sum|bucket)$/, "");
+    const suffix = name.slice(base.length + 1);
+    const hist = all.find((f) => f.name === base && f.type === "HISTOGRAM");
+    if (!hist) return undefined;
+    const { le, ...rest } = labels;
+    const m = hist.metrics.find((s) => matches(s.labels, rest));
+    if (!m) return undefined;
+    if (suffix === "count") return Number(m.count);
+    if (suffix === "sum") return Number(m.sum);
+    return le === undefined ? undefined : Number(m.buckets?.[le]);
+  };
+  return { all, value, has: (name) => all.some((f) => f.name === name) };
+}
