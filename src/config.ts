@@ -15,6 +15,18 @@ export interface Config {
   readonly metricsPort: number;
   readonly metricsHost: string;
   readonly jobDurationBuckets: readonly number[];
+  /** Forward signals to the child's process group, not the child alone. */
+  readonly signalGroup: boolean;
+  /** Seconds after a forwarded SIGTERM/SIGINT before the group is killed; 0 never. */
+  readonly stopGracePeriod: number;
+  /** Wait for the job in flight before forwarding SIGTERM. */
+  readonly drain: boolean;
+  /** Longest wait for that job, in seconds. */
+  readonly drainTimeout: number;
+  /** Child exit codes reported as 0. */
+  readonly exitCodesToZero: readonly number[];
+  /** Signal to receive when the parent dies; "" for none. */
+  readonly parentDeathSignal: NodeJS.Signals | "";
   /** The command to run and its arguments; ./run.sh in runnerHome when none is given. */
   readonly command: string;
   readonly args: readonly string[];

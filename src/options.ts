@@ -1,4 +1,4 @@
-import { hostname } from "node:os";
+import { constants, hostname } from "node:os";
 
 /**
  * Every setting in one table: its flag, its environment variable, its default and how a raw
@@ -54,6 +54,31 @@ function parseBuckets(raw: string): number[] | ParseError {
     parts.every((p) => p !== "") &&
     values.every((v, i) => Number.isFinite(v) && v > 0 && (i === 0 || v > values[i - 1]!));
   return ok ? values : new ParseError(accepts);
+}
+
+function parseSeconds(accepts: string, max: number): (raw: string) => number | ParseError {
+  return (raw) => {
+    const v = raw.trim();
+    if (!/^\d+(\.\d+)?$/.test(v)) return new ParseError(accepts);
+    const n = Number(v);
+    return n <= max ? n : new ParseError(accepts);
+  };
+}
+
+function parseExitCodes(raw: string): number[] | ParseError {
+  const accepts = "a comma-separated list of exit codes from 0 to 255, e.g. 143 or 130,143 (empty: none)";
+  const parts = raw.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  if (parts.length > 256 || !parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255)) return new ParseError(accepts);
+  return [...new Set(parts.map(Number))];
+}
+
+/** A signal by name (with or without SIG), any but KILL and STOP. */
+function parseSignalName(raw: string): NodeJS.Signals | "" | ParseError {
+  const accepts = "a signal name such as SIGTERM or TERM (empty: none)";
+  const v = raw.trim().toUpperCase();
+  if (v === "") return "";
+  const name = (v.startsWith("SIG") ? v : `SIG${v}`) as NodeJS.Signals;
+  return name in constants.signals && name !== "SIGKILL" && name !== "SIGSTOP" ? name : new ParseError(accepts);
 }
 
 function text(pattern: RegExp, accepts: string): (raw: string) => string | ParseError {
@@ -131,6 +156,58 @@ export const OPTIONS = {
     defaultText: DEFAULT_BUCKETS.join(","),
     defaultValue: () => DEFAULT_BUCKETS,
     parse: parseBuckets,
+  },
+  signalGroup: {
+    flag: "signal-group",
+    env: "SIGNAL_PROCESS_GROUP",
+    description: "forward signals to the child's whole process group instead of the child alone (as tini -g)",
+    defaultText: "false",
+    defaultValue: () => false,
+    parse: parseBoolean,
+  },
+  stopGracePeriod: {
+    flag: "stop-grace-period",
+    arg: "<seconds>",
+    env: "STOP_GRACE_PERIOD",
+    description: "after a forwarded SIGTERM or SIGINT, SIGKILL the child's process group if it still runs this long after (0: never, as tini)",
+    defaultText: "35",
+    defaultValue: () => 35,
+    parse: parseSeconds("a number of seconds from 0 to 86400 (0: never escalate)", 86_400),
+  },
+  drain: {
+    flag: "drain",
+    env: "DRAIN_ENABLED",
+    description: "on SIGTERM with a job in flight, let the job finish before forwarding SIGTERM",
+    defaultText: "false",
+    defaultValue: () => false,
+    parse: parseBoolean,
+  },
+  drainTimeout: {
+    flag: "drain-timeout",
+    arg: "<seconds>",
+    env: "DRAIN_TIMEOUT",
+    description: "longest wait for the job in flight when draining, then SIGTERM is forwarded anyway",
+    defaultText: "21600 (6 h, GitHub's default job timeout)",
+    defaultValue: () => 21_600,
+    parse: parseSeconds("a number of seconds from 0 to 604800", 604_800),
+  },
+  exitCodesToZero: {
+    flag: "exit-codes-to-zero",
+    arg: "<codes>",
+    env: "EXIT_CODES_TO_ZERO",
+    description: "exit codes of the child reported as 0 (as tini -e), e.g. 143 after a requested stop",
+    defaultText: "none",
+    defaultValue: (): number[] => [],
+    parse: parseExitCodes,
+  },
+  parentDeathSignal: {
+    flag: "parent-death-signal",
+    arg: "<signal>",
+    env: "PARENT_DEATH_SIGNAL",
+    description: "signal the supervisor asks to receive (and forwards) when its parent dies (as tini -p)",
+    defaultText: "none",
+    defaultValue: (): NodeJS.Signals | "" => "",
+    parse: parseSignalName,
   },
 } satisfies Record<string, OptionSpec<unknown>>;
 

@@ -6,6 +6,9 @@ export const RELAUNCH_REASONS = ["retryable", "updating"] as const;
 /** Reasons for the connection-error counter. */
 export const CONNECTION_ERROR_REASONS = ["connect_error", "session_conflict", "session_failed", "runner_removed"] as const;
 
+/** Name of the draining gauge, which the process side sets through the recorder. */
+export const DRAINING_METRIC = "github_runner_draining";
+
 /** Both formats are served from registries holding the same metric objects. */
 export interface Registries {
   readonly text: Registry<RegistryContentType>;
@@ -131,6 +134,11 @@ export function createMetrics(options: MetricsOptions) {
       help: "Self-updates the runner reported as failed.",
       registers,
     }),
+    draining: new Gauge({
+      name: DRAINING_METRIC,
+      help: "1 while the supervisor holds back a SIGTERM until the job in flight finishes (draining), 0 otherwise.",
+      registers,
+    }),
     supervisorInfo: new Gauge({
       name: "github_runner_supervisor_info",
       help: "Always 1; the version label is runner-supervisor's own version.",
@@ -149,6 +157,7 @@ export function createMetrics(options: MetricsOptions) {
   for (const reason of RELAUNCH_REASONS) metrics.relaunches.inc({ reason }, 0);
   for (const reason of CONNECTION_ERROR_REASONS) metrics.connectionErrors.inc({ reason }, 0);
   metrics.updates.inc(0);
+  metrics.draining.set(0);
   metrics.updateFailures.inc(0);
   metrics.startTime.set(options.startEpochMs / 1000);
   metrics.info.set({ version: options.initialRunnerVersion }, 1);

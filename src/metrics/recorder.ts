@@ -1,5 +1,6 @@
 import type { Change } from "../runner/state.js";
-import type { RunnerMetrics } from "./definitions.js";
+import type { Gauge } from "prom-client";
+import { DRAINING_METRIC, type Registries, type RunnerMetrics } from "./definitions.js";
 
 /** Turns the tracker's changes into metric updates. The only writer of the metrics. */
 export function recordChange(metrics: RunnerMetrics, change: Change): void {
@@ -45,4 +46,9 @@ export function recordChange(metrics: RunnerMetrics, change: Change): void {
     default:
       break;
   }
+}
+
+/** Shows whether the supervisor is draining; both registries hold the same gauge. */
+export function recordDraining(registries: Registries, draining: boolean): void {
+  (registries.text.getSingleMetric(DRAINING_METRIC) as Gauge | undefined)?.set(draining ? 1 : 0);
 }

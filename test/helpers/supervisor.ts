@@ -1,7 +1,6 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import parsePrometheusTextFormat from "parse-prometheus-text-format";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const BIN = join(ROOT, "bin", "runner-supervisor.js");
@@ -92,38 +91,37 @@ export function startSupervisor(options: StartOptions = {}): Running {
 interface Family {
   name: string;
   type: string;
-  metrics: { labels?: Record<string, string>; value?: string; buckets?: Record<string, string>; count?: string; sum?: string }[];
+  help: string;
+  samples: { name: string; labels: Record<string, string>; value: number | string }[];
 }
 
-/** A parsed exposition with a lookup by name and labels. */
+/** A parsed exposition with a lookup by sample name and labels. */
 export interface Samples {
   all: Family[];
-  /** The value of one series, or undefined when absent. Histograms: name_count, name_sum, or name_bucket with le. */
+  /** The value of one sample (e.g. name_count, name_bucket with le), or undefined when absent. */
   value(name: string, labels?: Record<string, string>): number | undefined;
+  /** Whether a family or a sample of that name is present. */
   has(name: string): boolean;
 }
 
-/** Parses Prometheus text format with a third-party parser (not our own code). */
-export function parseSamples(text: string): Samples {
-  const all = parsePrometheusTextFormat(text) as Family[];
-  const matches = (have: Record<string, string> | undefined, want: Record<string, string>) =>
-    Object.entries(want).every(([k, v]) => have?.[k] === v);
-  const value = (name: string, labels: Record<string, string> = {}): number | undefined => {
-    const direct = all.find((f) => f.name === name);
-    if (direct) {
-      const m = direct.metrics.find((s) => matches(s.labels, labels));
-      return m?.value === undefined ? undefined : Number(m.value);
-    }
-    const base = name.replace(/_(count|sum|bucket)$/, "");
-    const suffix = name.slice(base.length + 1);
-    const hist = all.find((f) => f.name === base && f.type === "HISTOGRAM");
-    if (!hist) return undefined;
-    const { le, ...rest } = labels;
-    const m = hist.metrics.find((s) => matches(s.labels, rest));
-    if (!m) return undefined;
-    if (suffix === "count") return Number(m.count);
-    if (suffix === "sum") return Number(m.sum);
-    return le === undefined ? undefined : Number(m.buckets?.[le]);
+const PARSER = join(ROOT, "test", "helpers", "parse-exposition.py");
+
+/**
+ * Parses an exposition with the official Prometheus Python client's parser (Debian package
+ * python3-prometheus-client), not with code of ours. Throws on a parse error.
+ */
+export function parseSamples(text: string, format: "text" | "openmetrics" = "text"): Samples {
+  const run = spawnSync("/usr/bin/python3", [PARSER, format], { input: text, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  if (run.status !== 0) throw new Error(`exposition does not parse (${format}): ${run.stderr}`);
+  const all = JSON.parse(run.stdout) as Family[];
+  const samples = all.flatMap((f) => f.samples);
+  const matches = (have: Record<string, string>, want: Record<string, string>) => Object.entries(want).every(([k, v]) => have[k] === v);
+  return {
+    all,
+    value: (name, labels = {}) => {
+      const found = samples.find((s) => s.name === name && matches(s.labels, labels));
+      return found === undefined ? undefined : Number(found.value);
+    },
+    has: (name) => all.some((f) => f.name === name) || samples.some((s) => s.name === name),
   };
-  return { all, value, has: (name) => all.some((f) => f.name === name) };
 }

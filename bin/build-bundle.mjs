@@ -1,0 +1,186 @@
+#!/usr/bin/env node
+// Builds the single-file runner-supervisor that goes into the runner images:
+//
+//   dist/bundle/runner-supervisor.mjs   everything (our code and every dependency) in one ES module
+//   dist/bundle/runner-supervisor       POSIX sh launcher: runs the .mjs on the runner's own Node
+//   dist/bundle/koffi.node              only when the code imports koffi: its native part
+//   dist/bundle/THIRD_PARTY_LICENSES.txt  the licences of what was bundled
+//
+// The directory runs with no node_modules. Usage:
+//   node bin/build-bundle.mjs [--entry src/entry.ts] [--outdir dist/bundle]
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { build } from "esbuild";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+/** Names shared with Dockerfile.fragment and the image tests: change them together. */
+export const BUNDLE_FILE = "runner-supervisor.mjs";
+export const LAUNCHER_FILE = "runner-supervisor";
+export const KOFFI_NATIVE_FILE = "koffi.node";
+export const LICENSES_FILE = "THIRD_PARTY_LICENSES.txt";
+/** The oldest Node the supervisor supports; older nodeNN directories under externals/ are skipped. */
+const MIN_NODE_MAJOR = 20;
+
+/** Builds the bundle directory; returns what it wrote. */
+export async function buildBundle({ entry = join(ROOT, "src", "entry.ts"), outdir = join(ROOT, "dist", "bundle") } = {}) {
+  const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
+  // Only ever remove the bundle's own directory, never a parent someone passed by mistake.
+  if (existsSync(outdir) && readdirSync(outdir).some((f) => ![BUNDLE_FILE, LAUNCHER_FILE, KOFFI_NATIVE_FILE, LICENSES_FILE].includes(f))) {
+    throw new Error(`${outdir} holds files this build did not write; refusing to clear it`);
+  }
+  rmSync(outdir, { recursive: true, force: true });
+  mkdirSync(outdir, { recursive: true });
+
+  const koffi = koffiShim();
+  const result = await build({
+    entryPoints: [entry],
+    outfile: join(outdir, BUNDLE_FILE),
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    // The runner tarball's node20 is the oldest Node this file must run on.
+    target: `node${MIN_NODE_MAJOR}`,
+    define: { __SUPERVISOR_VERSION__: JSON.stringify(pkg.version) },
+    // CommonJS dependencies call require() for Node's built-ins; an ES module has none of its own.
+    banner: {
+      js: [
+        "#!/usr/bin/env node",
+        'import { createRequire as __supervisorCreateRequire } from "node:module";',
+        "const require = __supervisorCreateRequire(import.meta.url);",
+      ].join("\n"),
+    },
+    minifyWhitespace: true,
+    minifySyntax: true,
+    // Function and class names stay readable in the stack traces users paste into issues.
+    keepNames: true,
+    legalComments: "none",
+    metafile: true,
+    logLevel: "warning",
+    plugins: [koffi.plugin],
+  });
+
+  const written = [BUNDLE_FILE];
+  if (koffi.used()) {
+    copyFileSync(koffi.nativePath(), join(outdir, KOFFI_NATIVE_FILE));
+    written.push(KOFFI_NATIVE_FILE);
+  }
+  writeFileSync(join(outdir, LAUNCHER_FILE), launcherScript(), { mode: 0o755 });
+  chmodSync(join(outdir, LAUNCHER_FILE), 0o755);
+  written.push(LAUNCHER_FILE);
+  writeFileSync(join(outdir, LICENSES_FILE), licenses(result.metafile, koffi.used()));
+  written.push(LICENSES_FILE);
+
+  return { outdir, files: written.map((f) => ({ name: f, bytes: statSync(join(outdir, f)).size })), koffi: koffi.used() };
+}
+
+/**
+ * koffi finds its native part through node_modules (`@koromix/koffi-<platform>-<arch>`), which
+ * the image does not have. The bundle therefore gets a stand-in module that loads the same native
+ * file from beside the bundle. If that file is missing or does not load, `import("koffi")`
+ * rejects, and the caller decides what that means (the reaper only warns).
+ */
+function koffiShim() {
+  let used = false;
+  const requireFromKoffi = () => createRequire(join(koffiDir(), "package.json"));
+  const nativePath = () => {
+    const platformPackage = `@koromix/koffi-${process.platform}-${process.arch}`;
+    const dir = dirname(requireFromKoffi().resolve(`${platformPackage}/package.json`));
+    // Runner images are glibc-based (the runner itself needs glibc), so the glibc build is shipped.
+    const file = join(dir, `${process.platform}_${process.arch}`, "koffi.node");
+    if (!existsSync(file)) throw new Error(`koffi is imported, but ${file} does not exist; is ${platformPackage} installed?`);
+    return file;
+  };
+  const plugin = {
+    name: "koffi-beside-bundle",
+    setup(b) {
+      b.onResolve({ filter: /^koffi$/ }, () => {
+        used = true;
+        return { path: "koffi", namespace: "koffi-beside-bundle" };
+      });
+      b.onLoad({ filter: /.*/, namespace: "koffi-beside-bundle" }, async () => ({
+        loader: "js",
+        contents: [
+          'import { createRequire } from "node:module";',
+          `const native = createRequire(import.meta.url)(${JSON.stringify(`./${KOFFI_NATIVE_FILE}`)});`,
+          "export default native;",
+          ...namedExports(await koffiExportNames()),
+        ].join("\n"),
+      }));
+    },
+  };
+  return { plugin, used: () => used, nativePath };
+}
+
+/** The installed koffi package's directory (its exports map hides package.json; its main sits at the top). */
+function koffiDir() {
+  return dirname(createRequire(join(ROOT, "package.json")).resolve("koffi"));
+}
+
+/** The named exports of the installed koffi, so `import { load } from "koffi"` keeps working. */
+async function koffiExportNames() {
+  const real = await import("koffi");
+  return Object.keys(real).filter((name) => name !== "default" && /^[A-Za-z_$][\w$]*$/.test(name));
+}
+
+/** `export { x as in }`: koffi exports names such as `in` that cannot be variable names. */
+function namedExports(names) {
+  const locals = names.map((name, i) => `const __koffi${i} = native[${JSON.stringify(name)}];`);
+  return [...locals, `export { ${names.map((name, i) => `__koffi${i} as ${name}`).join(", ")} };`];
+}
+
+/** The sh launcher: picks the newest nodeNN (>= 20) under the runner's externals/ and execs the bundle on it. */
+function launcherScript() {
+  return `#!/bin/sh
+# Starts runner-supervisor on the Node.js that the runner tarball ships in \${RUNNER_HOME:-/actions-runner}/externals/
+# (the newest nodeNN directory, at least node${MIN_NODE_MAJOR}), so the image needs no Node of its own.
+# RUNNER_SUPERVISOR_NODE=/path/to/node picks another one. exec keeps the process id: node becomes PID 1.
+here=\${0%/*}
+node=\${RUNNER_SUPERVISOR_NODE:-}
+if [ -z "$node" ]; then
+  home=\${RUNNER_HOME:-/actions-runner}
+  best=0
+  for candidate in "$home"/externals/node*/bin/node; do
+    [ -x "$candidate" ] || continue
+    major=\${candidate%/bin/node}
+    major=\${major##*/node}
+    case $major in '' | *[!0-9]*) continue ;; esac
+    if [ "$major" -gt "$best" ]; then best=$major; node=$candidate; fi
+  done
+  if [ "$best" -lt ${MIN_NODE_MAJOR} ]; then
+    echo "runner-supervisor: no Node.js ${MIN_NODE_MAJOR} or newer in $home/externals/ (looked for node${MIN_NODE_MAJOR}, node24, ... with bin/node);" \\
+      "is the runner installed in RUNNER_HOME=$home? Set RUNNER_SUPERVISOR_NODE to use another node binary." >&2
+    exit 127
+  fi
+fi
+exec "$node" "$here/${BUNDLE_FILE}" "$@"
+`;
+}
+
+/** One section per bundled package: name, version, licence and its licence text. */
+function licenses(metafile, koffiUsed) {
+  const dirs = new Set();
+  for (const input of Object.keys(metafile.inputs)) {
+    const m = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
+    if (m) dirs.add(resolve(ROOT, m[1]));
+  }
+  if (koffiUsed) dirs.add(koffiDir());
+  const sections = [...dirs].sort().map((dir) => {
+    const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
+    const file = readdirSync(dir).find((f) => /^(licen[cs]e|copying)(\.|$)/i.test(f));
+    const text = file ? readFileSync(join(dir, file), "utf8").trim() : `(no licence file in the package; package.json says: ${pkg.license ?? "nothing"})`;
+    return `${pkg.name}@${pkg.version} (${pkg.license ?? "unknown"})\n${"-".repeat(72)}\n${text}\n`;
+  });
+  return `runner-supervisor bundles the following packages.\n\n${sections.join("\n\n")}`;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const { values } = parseArgs({ options: { entry: { type: "string" }, outdir: { type: "string" } } });
+  const options = {};
+  if (values.entry) options.entry = resolve(values.entry);
+  if (values.outdir) options.outdir = resolve(values.outdir);
+  const built = await buildBundle(options);
+  for (const f of built.files) console.log(`${relative(process.cwd(), join(built.outdir, f.name))}  ${(f.bytes / 1024).toFixed(1)} KiB`);
+}
