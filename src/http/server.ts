@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Registries } from "../metrics/definitions.js";
-import { negotiateFormat } from "./negotiate.js";
+import { createRenderer, type Exposition } from "../metrics/exposition.js";
+import { negotiateFormat, type Format } from "./negotiate.js";
 
 /** What /health reports: healthy while the runner child runs, otherwise why not. */
 export interface Health {
@@ -26,6 +27,12 @@ const LIMITS = {
   maxHeaderSize: 8 * 1024,
 };
 
+const CLIENT_ERRORS: Readonly<Record<string, string>> = {
+  HPE_HEADER_OVERFLOW: "431 Request Header Fields Too Large",
+  ERR_HTTP_REQUEST_TIMEOUT: "408 Request Timeout",
+  HPE_HEADERS_TIMEOUT: "408 Request Timeout",
+};
+
 const LANDING = `<!doctype html>
 <html><head><meta charset="utf-8"><title>runner-supervisor</title></head>
 <body><h1>runner-supervisor</h1>
@@ -34,7 +41,10 @@ const LANDING = `<!doctype html>
 </body></html>
 `;
 
-const ROUTES: Readonly<Record<string, (req: IncomingMessage, res: ServerResponse, o: EndpointOptions) => Promise<void> | void>> = {
+type Render = (format: Format) => Promise<Exposition>;
+type Route = (req: IncomingMessage, res: ServerResponse, o: EndpointOptions, render: Render) => Promise<void> | void;
+
+const ROUTES: Readonly<Record<string, Route>> = {
   "/metrics": serveMetrics,
   "/health": (_req, res, o) => {
     const health = o.health();
@@ -43,10 +53,9 @@ const ROUTES: Readonly<Record<string, (req: IncomingMessage, res: ServerResponse
   "/": (_req, res) => send(res, 200, "text/html; charset=utf-8", LANDING),
 };
 
-async function serveMetrics(req: IncomingMessage, res: ServerResponse, o: EndpointOptions): Promise<void> {
-  const registry = negotiateFormat(req.headers.accept) === "openmetrics" ? o.registries.openMetrics : o.registries.text;
-  const body = await registry.metrics();
-  send(res, 200, registry.contentType, body);
+async function serveMetrics(req: IncomingMessage, res: ServerResponse, _o: EndpointOptions, render: Render): Promise<void> {
+  const { contentType, body } = await render(negotiateFormat(req.headers.accept));
+  send(res, 200, contentType, body);
 }
 
 function send(res: ServerResponse, status: number, contentType: string, body: string, extra: Record<string, string> = {}): void {
@@ -55,18 +64,19 @@ function send(res: ServerResponse, status: number, contentType: string, body: st
   res.end(res.req.method === "HEAD" ? undefined : bytes);
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, o: EndpointOptions): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, o: EndpointOptions, render: Render): Promise<void> {
   const path = (req.url ?? "/").split("?", 1)[0]!;
   const route = Object.hasOwn(ROUTES, path) ? ROUTES[path] : undefined;
   if (!route) return send(res, 404, "text/plain; charset=utf-8", "not found\n");
   if (req.method !== "GET" && req.method !== "HEAD") {
     return send(res, 405, "text/plain; charset=utf-8", "method not allowed\n", { Allow: "GET, HEAD" });
   }
-  await route(req, res, o);
+  await route(req, res, o, render);
 }
 
 /** Starts the endpoint; resolves with the bound address, rejects when the port cannot be bound. */
 export function startEndpoint(o: EndpointOptions): Promise<{ server: Server; address: AddressInfo }> {
+  const render = createRenderer(o.registries);
   const server = createServer(
     {
       headersTimeout: LIMITS.headersTimeoutMs,
@@ -75,7 +85,7 @@ export function startEndpoint(o: EndpointOptions): Promise<{ server: Server; add
       maxHeaderSize: LIMITS.maxHeaderSize,
     },
     (req, res) => {
-      handle(req, res, o).catch((error: unknown) => {
+      handle(req, res, o, render).catch((error: unknown) => {
         o.onError(`metrics request failed: ${error instanceof Error ? error.message : String(error)}`);
         if (!res.headersSent) send(res, 500, "text/plain; charset=utf-8", "internal error\n");
         else res.destroy();
@@ -84,8 +94,9 @@ export function startEndpoint(o: EndpointOptions): Promise<{ server: Server; add
   );
   server.maxConnections = LIMITS.maxConnections;
   // A malformed request gets a 400 (or the socket closes); it never reaches the process.
-  server.on("clientError", (_err, socket) => {
-    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
+  server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
+    const status = CLIENT_ERRORS[error.code ?? ""] ?? "400 Bad Request";
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     else socket.destroy();
   });
   return new Promise((resolve, reject) => {
