@@ -34,6 +34,7 @@ export function createObserver(config: Config, log: Log, clock: Clock = systemCl
   const jobListeners = new Set<(job: FinishedJob) => void>();
   const record = (change: Change): void => {
     recordChange(metrics, change);
+    registries.changes.bump();
     if (change.type === "job-finished") for (const listener of jobListeners) listener(change);
   };
 

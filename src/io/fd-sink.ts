@@ -1,4 +1,4 @@
-import { write } from "node:fs";
+import { write, writev } from "node:fs";
 import { Writable } from "node:stream";
 
 // A non-blocking descriptor (inherited O_NONBLOCK) answers EAGAIN when full: wait briefly and retry.
@@ -17,6 +17,23 @@ function writeAll(fd: number, chunk: Buffer, offset: number, done: (error?: Erro
   });
 }
 
+function writevAll(fd: number, chunks: Buffer[], done: (error?: Error | null) => void): void {
+  writev(fd, chunks, null, (error, written) => {
+    if (error) {
+      if (error.code === "EAGAIN") setTimeout(writevAll, RETRY_MS, fd, chunks, done);
+      else done(error);
+      return;
+    }
+    // A partial write: carry on with whatever the kernel did not take.
+    let rest = written;
+    let i = 0;
+    while (i < chunks.length && rest >= chunks[i]!.length) rest -= chunks[i++]!.length;
+    if (i === chunks.length) return done();
+    const remaining = [chunks[i]!.subarray(rest), ...chunks.slice(i + 1)];
+    writevAll(fd, remaining, done);
+  });
+}
+
 /**
  * A Writable over a file descriptor (1 or 2) whose writes run off the event loop, with
  * backpressure: a slow reader of our stdout pauses the child's pipe instead of blocking
@@ -24,9 +41,14 @@ function writeAll(fd: number, chunk: Buffer, offset: number, done: (error?: Erro
  */
 export function fdSink(fd: number): Writable {
   return new Writable({
-    highWaterMark: 64 * 1024,
+    // Room for several pipe reads while a write is in flight, so reading and writing overlap.
+    highWaterMark: 1024 * 1024,
     write(chunk: Buffer, _encoding, callback) {
       writeAll(fd, chunk, 0, callback);
+    },
+    // Chunks queued during a write go out together in one system call.
+    writev(chunks, callback) {
+      writevAll(fd, chunks.map((c) => c.chunk as Buffer), callback);
     },
   });
 }

@@ -12,7 +12,9 @@ export interface LineTap {
 
 /** Splits a byte stream into lines (decoded as UTF-8, invalid bytes replaced) for the parser. */
 export function createLineTap(onLine: (line: string) => void, onError: (error: unknown) => void): LineTap {
+  // Split on "\n" as a string (much faster than split2's default /\r?\n/); the parser drops a trailing "\r".
   const splitter = split2(
+    "\n",
     (line: string) => {
       try {
         onLine(line);

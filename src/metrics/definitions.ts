@@ -9,10 +9,23 @@ export const CONNECTION_ERROR_REASONS = ["connect_error", "session_conflict", "s
 /** Name of the draining gauge, which the process side sets through the recorder. */
 export const DRAINING_METRIC = "github_runner_draining";
 
+/** Counts metric updates, so a rendered scrape can be reused until something changes. */
+export class ChangeCounter {
+  private count = 0;
+  bump(): void {
+    this.count++;
+  }
+  get value(): number {
+    return this.count;
+  }
+}
+
 /** Both formats are served from registries holding the same metric objects. */
 export interface Registries {
   readonly text: Registry<RegistryContentType>;
   readonly openMetrics: Registry<RegistryContentType>;
+  /** Bumped by every writer of the metrics. */
+  readonly changes: ChangeCounter;
 }
 
 export interface MetricsOptions {
@@ -61,6 +74,7 @@ export function createMetrics(options: MetricsOptions) {
   const registries: Registries = {
     text: new Registry<RegistryContentType>(),
     openMetrics: new Registry<RegistryContentType>(),
+    changes: new ChangeCounter(),
   };
   registries.text.setContentType(Registry.PROMETHEUS_CONTENT_TYPE);
   registries.openMetrics.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);

@@ -13,25 +13,47 @@ interface NamedMetric {
 }
 
 /**
- * Renders the metrics in one format. prom-client's OpenMetrics rendering renames every counter
- * in place (strips "_total") and the two registries share their metric objects, so renders run
- * one at a time and the names are put back after each OpenMetrics render.
+ * A rendering is reused while no metric changed and it is younger than this: the only value
+ * that moves on its own is the uptime, and many scrapers at once then cost one render.
  */
-export function createRenderer(registries: Registries): (format: Format) => Promise<Exposition> {
+export const REUSE_MS = 1000;
+
+/**
+ * Renders the metrics in one format, reusing the last rendering while nothing changed.
+ * prom-client's OpenMetrics rendering renames every counter in place (strips "_total") and
+ * the two registries share their metric objects, so renders run one at a time and the names
+ * are put back after each OpenMetrics render.
+ */
+export function createRenderer(registries: Registries, now: () => number = () => performance.now()): (format: Format) => Promise<Exposition> {
   let queue: Promise<unknown> = Promise.resolve();
+  const cache = new Map<Format, { exposition: Exposition; changes: number; at: number }>();
+
   const renderNow = async (format: Format): Promise<Exposition> => {
-    if (format === "text") return { contentType: registries.text.contentType, body: await registries.text.metrics() };
-    try {
-      return { contentType: registries.openMetrics.contentType, body: await registries.openMetrics.metrics() };
-    } finally {
-      for (const metric of registries.openMetrics.getMetricsAsArray() as unknown as NamedMetric[]) {
-        if (metric.type === "counter" && !metric.name.endsWith("_total")) metric.name = `${metric.name}_total`;
-      }
-    }
+    const cached = cache.get(format);
+    const changes = registries.changes.value;
+    if (cached && cached.changes === changes && now() - cached.at < REUSE_MS) return cached.exposition;
+    const at = now();
+    const exposition = format === "text" ? await renderText(registries) : await renderOpenMetrics(registries);
+    cache.set(format, { exposition, changes, at });
+    return exposition;
   };
   return (format) => {
     const result = queue.then(() => renderNow(format));
     queue = result.catch(() => undefined);
     return result;
   };
+}
+
+async function renderText(registries: Registries): Promise<Exposition> {
+  return { contentType: registries.text.contentType, body: await registries.text.metrics() };
+}
+
+async function renderOpenMetrics(registries: Registries): Promise<Exposition> {
+  try {
+    return { contentType: registries.openMetrics.contentType, body: await registries.openMetrics.metrics() };
+  } finally {
+    for (const metric of registries.openMetrics.getMetricsAsArray() as unknown as NamedMetric[]) {
+      if (metric.type === "counter" && !metric.name.endsWith("_total")) metric.name = `${metric.name}_total`;
+    }
+  }
 }

@@ -51,4 +51,5 @@ export function recordChange(metrics: RunnerMetrics, change: Change): void {
 /** Shows whether the supervisor is draining; both registries hold the same gauge. */
 export function recordDraining(registries: Registries, draining: boolean): void {
   (registries.text.getSingleMetric(DRAINING_METRIC) as Gauge | undefined)?.set(draining ? 1 : 0);
+  registries.changes.bump();
 }

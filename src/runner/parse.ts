@@ -48,15 +48,28 @@ export function cleanLine(raw: string): string {
   return text.trimEnd();
 }
 
+// Every recognised line starts with a digit (timestamped lines) or one of these characters;
+// anything else, the bulk of a job's output, is dismissed without further work.
+const FIRST_CHARS = new Set("0123456789ACEFRT^".split("").map((c) => c.charCodeAt(0)));
+const LONGEST_FIXED = Math.max(...[...FIXED.keys()].map((k) => k.length));
+
+function mayBeEvent(first: number): boolean {
+  // Non-ASCII covers the tick of "√ Connected to GitHub", however a locale mangled it.
+  return FIRST_CHARS.has(first) || first > 0x7f;
+}
+
 /** Recognises one console line of the runner; anything else (including trace lines) is undefined. Pure. */
 export function parseLine(raw: string): RunnerEvent | undefined {
+  const rawFirst = raw.charCodeAt(0);
+  if (rawFirst !== 0x1b && !mayBeEvent(rawFirst)) return undefined;
   const line = cleanLine(raw);
-  // Fast exit for the bulk of output: every recognised line starts with a digit or one of these letters.
   const first = line.charCodeAt(0);
-  if (Number.isNaN(first) || first === 0x5b /* '[' */ || first === 0x20) return undefined;
+  if (!mayBeEvent(first)) return undefined;
 
-  const fixed = FIXED.get(line);
-  if (fixed) return fixed;
+  if (line.length <= LONGEST_FIXED) {
+    const fixed = FIXED.get(line);
+    if (fixed) return fixed;
+  }
 
   let m: RegExpExecArray | null;
   if (first >= 0x30 && first <= 0x39) {

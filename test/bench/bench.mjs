@@ -1,0 +1,246 @@
+#!/usr/bin/env node
+// `npm run bench`: measures the built supervisor and prints each figure beside a baseline
+// measured in the same run. Everything runs on 127.0.0.1 and is bounded in count and time.
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const BIN = join(ROOT, "bin", "runner-supervisor.js");
+const JOBS = 10_000;
+const SCRAPES = 10_000;
+const CONCURRENCY = 50;
+const PASS_MB = 256;
+const LINES = 2_000_000;
+const work = mkdtempSync(join(tmpdir(), "rs-bench-"));
+const results = [];
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const kib = (pid, field) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, "utf8"))[1]);
+const mib = (pid, field = "VmRSS") => kib(pid, field) / 1024;
+const cpuSeconds = (pid) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks of 10 ms
+};
+const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+function report(name, value, unit, baselineName, baseline, target) {
+  results.push({ name, value, unit, baselineName, baseline, target });
+}
+
+/** GETs url `count` times with `concurrency` keep-alive clients; returns sorted latencies in ms. */
+async function load(url, count, concurrency) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const latencies = [];
+  let issued = 0;
+  const deadline = Date.now() + 120_000;
+  async function client() {
+    while (issued < count && Date.now() < deadline) {
+      issued++;
+      const t0 = performance.now();
+      await new Promise((resolve, reject) => {
+        http.get(url, { agent }, (res) => {
+          res.resume();
+          res.on("end", resolve);
+        }).on("error", reject);
+      });
+      latencies.push(performance.now() - t0);
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, client));
+  agent.destroy();
+  return latencies.sort((a, b) => a - b);
+}
+
+function startSupervisor(args, env = {}) {
+  const proc = spawn(process.execPath, [...(process.env.BENCH_NODE_FLAGS ?? "").split(" ").filter(Boolean), BIN, ...args], {
+    env: { ...process.env, METRICS_HOST: "127.0.0.1", METRICS_PORT: "0", RUNNER_HOME: work, ...env },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  const port = new Promise((resolve, reject) => {
+    let err = "";
+    proc.stderr.on("data", (c) => {
+      err += c;
+      const m = /serving metrics on http:\/\/\S+:(\d+)\/metrics/.exec(err);
+      if (m) resolve(Number(m[1]));
+    });
+    proc.once("exit", () => reject(new Error(`supervisor exited: ${err}`)));
+  });
+  return { proc, port };
+}
+
+async function idleBaselineRss() {
+  const proc = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { stdio: "ignore" });
+  await sleep(1500);
+  const rss = mib(proc.pid);
+  proc.kill();
+  return rss;
+}
+
+/**
+ * Latency under load from wrk (a C load generator, so the client does not compete with the
+ * server for the two cores the way a Node client would): p50 and p99 in ms, and requests done.
+ */
+function wrk(url) {
+  const run = spawnSync("wrk", ["-t", "2", "-c", String(CONCURRENCY), "-d", "5s", "--latency", url], { encoding: "utf8", timeout: 30_000 });
+  if (run.status !== 0) throw new Error(`wrk failed: ${run.stderr || run.error}`);
+  const ms = (label) => {
+    const m = new RegExp(`^\\s+${label}%\\s+([\\d.]+)(us|ms|s)$`, "m").exec(run.stdout);
+    return Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2]];
+  };
+  const requests = Number(/(\d+) requests in/.exec(run.stdout)[1]);
+  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(run.stdout);
+  if (errors) throw new Error(`wrk saw ${errors[1]} failed responses`);
+  return { p50: ms("50"), p99: ms("99"), requests };
+}
+
+/** A bare node:http server in its own process answering a fixed body of the given size: the latency baseline. */
+async function staticServerBaseline(bodySize) {
+  const code = `const body = Buffer.alloc(${bodySize}, 0x61);
+const s = require("node:http").createServer((q, r) => { r.writeHead(200, { "Content-Type": "text/plain", "Content-Length": body.length }); r.end(body); });
+s.listen(0, "127.0.0.1", () => console.log(s.address().port));`;
+  const server = spawn(process.execPath, ["-e", code], { stdio: ["ignore", "pipe", "inherit"] });
+  const port = await new Promise((resolve) => server.stdout.once("data", (c) => resolve(Number(String(c).trim()))));
+  try {
+    return wrk(`http://127.0.0.1:${port}/`);
+  } finally {
+    server.kill();
+  }
+}
+
+async function benchJobsAndScrapes() {
+  const runner = join(work, "jobs.mjs");
+  writeFileSync(
+    runner,
+    `const ts = () => new Date().toISOString().slice(0, 19).replace("T", " ") + "Z";
+const results = ["Succeeded", "Failed", "Canceled", "Skipped", "Abandoned", "SucceededWithIssues"];
+console.log("Current runner version: '2.336.0'");
+console.log(ts() + ": Listening for Jobs");
+for (let i = 0; i < ${JOBS}; i++) {
+  const name = "build (ubuntu, " + (i % 17) + ") / job " + i;
+  process.stdout.write(ts() + ": Running job: " + name + "\\n" + ts() + ": Job " + name + " completed with result: " + results[i % 6] + "\\n");
+  if (i % 500 === 0) await new Promise((r) => setTimeout(r, 5));
+}
+setInterval(() => {}, 1000);
+`,
+  );
+  const { proc, port: portPromise } = startSupervisor(["--", process.execPath, runner]);
+  const port = await portPromise;
+  const url = `http://127.0.0.1:${port}/metrics`;
+  const t0 = Date.now();
+  for (;;) {
+    const text = await (await fetch(url)).text();
+    const total = [...text.matchAll(/^github_runner_jobs_total\{[^}]*\} (\d+)$/gm)].reduce((s, m) => s + Number(m[1]), 0);
+    if (total >= JOBS) break;
+    if (Date.now() - t0 > 60_000) throw new Error(`only ${total} jobs counted after 60 s`);
+    await sleep(100);
+  }
+  const cpuBefore = cpuSeconds(proc.pid);
+  const bodySize = (await (await fetch(url)).text()).length;
+  const latencies = await load(url, SCRAPES, CONCURRENCY);
+  if (latencies.length !== SCRAPES) throw new Error(`only ${latencies.length} of ${SCRAPES} scrapes done`);
+  const cpu = cpuSeconds(proc.pid) - cpuBefore;
+  await sleep(500);
+  const rss = mib(proc.pid);
+  const hwm = mib(proc.pid, "VmHWM");
+  const loaded = wrk(url);
+  // Idle CPU: the supervisor with a quiet runner, over 5 s.
+  const idleBefore = cpuSeconds(proc.pid);
+  await sleep(5000);
+  const idleCpu = ((cpuSeconds(proc.pid) - idleBefore) / 5) * 100;
+  proc.kill("SIGKILL");
+
+  const baselineRss = await idleBaselineRss();
+  const base = await staticServerBaseline(bodySize);
+  report(`resident memory after ${JOBS} jobs and ${SCRAPES} scrapes`, rss, "MiB", "bare node idling", baselineRss, "< 50 MiB");
+  report("peak resident memory (VmHWM)", hwm, "MiB", "bare node idling", baselineRss, "");
+  report(`scrape latency p50, wrk ${CONCURRENCY} connections 5 s (${bodySize} B body)`, loaded.p50, "ms", "node:http static body", base.p50, "");
+  report(`scrape latency p99, wrk ${CONCURRENCY} connections 5 s`, loaded.p99, "ms", "node:http static body", base.p99, "< 10 ms");
+  report(`scrapes per second, wrk ${CONCURRENCY} connections`, loaded.requests / 5, "/s", "node:http static body", base.requests / 5, "");
+  report(`scrape latency p99, ${SCRAPES} scrapes from a Node client`, percentile(latencies, 99), "ms", "", undefined, "");
+  report(`CPU per 1000 scrapes`, (cpu / SCRAPES) * 1000 * 1000, "ms", "", undefined, "");
+  report("CPU while idle", idleCpu, "%", "", undefined, "");
+}
+
+/** Time and CPU for a shell pipeline that ends in `wc -c`; returns MB/s of the bytes counted. */
+function throughput(pipeline) {
+  const t0 = performance.now();
+  const run = spawnSync("bash", ["-c", `${pipeline} | wc -c; times`], { encoding: "utf8", maxBuffer: 1 << 20, timeout: 120_000 });
+  const seconds = (performance.now() - t0) / 1000;
+  const [count, , children] = run.stdout.trim().split("\n");
+  const bytes = Number(count);
+  if (run.status !== 0 || !(bytes > 0)) throw new Error(`pipeline failed: ${pipeline}\n${run.stderr}`);
+  const cpu = children.trim().split(/\s+/).map((t) => {
+    const m = /(\d+)m([\d.]+)s/.exec(t);
+    return Number(m[1]) * 60 + Number(m[2]);
+  });
+  return { mbps: bytes / 1024 / 1024 / seconds, bytes, cpu: cpu[0] + cpu[1] };
+}
+
+function benchPassthrough() {
+  const file = join(work, "stream.txt");
+  const lines = [
+    "2026-11-25 10:00:01Z: Running job: build (ubuntu, 20)\n",
+    "2026-11-25 10:00:02Z: Job build (ubuntu, 20) completed with result: Succeeded\n",
+    "[RUNNER 2026-11-25 10:00:02Z INFO Terminal] WRITE LINE: 2026-11-25 10:00:02Z: Listening for Jobs\n",
+    "a typical step log line, with some text of ordinary length for a CI job: npm ci && npm test\n",
+    `${"x".repeat(3000)}\n`,
+  ];
+  const block = Buffer.from(Array.from({ length: 2000 }, (_, i) => lines[i % lines.length]).join(""));
+  const copies = Math.ceil((PASS_MB * 1024 * 1024) / block.length);
+  writeFileSync(file, Buffer.concat(Array.from({ length: copies }, () => block)));
+  const supervised = throughput(`METRICS_ENABLED=false RUNNER_HOME=${work} ${process.execPath} ${BIN} -- cat ${file}`);
+  const cat = throughput(`cat ${file} | cat`);
+  rmSync(file);
+  report(`passthrough of ${PASS_MB} MiB of runner output`, supervised.mbps, "MB/s", "cat", cat.mbps, ">= half of cat's");
+  report(`CPU per GiB passed through (supervisor + child)`, (supervised.cpu / supervised.bytes) * 1024 ** 3, "s", "cat | cat", (cat.cpu / cat.bytes) * 1024 ** 3, "");
+}
+
+async function benchParsing() {
+  const { createObserver } = await import(join(ROOT, "dist", "observer.js"));
+  const split2 = (await import("split2")).default;
+  const config = { runnerName: "bench", runnerType: "standard", runnerVersion: "unknown", jobDurationBuckets: [1, 10, 100] };
+  const sample = [
+    "2026-11-25 10:00:01Z: Running job: build (ubuntu, 20)",
+    "2026-11-25 10:00:02Z: Job build (ubuntu, 20) completed with result: Succeeded",
+    "[RUNNER 2026-11-25 10:00:02Z INFO Terminal] WRITE LINE: 2026-11-25 10:00:02Z: Running job: x",
+    "##[group]Run actions/checkout@v4",
+    "npm warn deprecated inflight@1.0.6: This module is not supported",
+  ];
+  const chunk = Buffer.from(`${Array.from({ length: 10_000 }, (_, i) => sample[i % sample.length]).join("\n")}\n`);
+  const rounds = LINES / 10_000;
+
+  const timeTap = async (tap) => {
+    const t0 = performance.now();
+    for (let i = 0; i < rounds; i++) tap.write(chunk);
+    await tap.end();
+    return LINES / ((performance.now() - t0) / 1000);
+  };
+  const observer = createObserver(config, () => undefined);
+  const parsed = await timeTap(observer.tap());
+  const bare = split2(() => undefined);
+  bare.resume();
+  const splitOnly = await timeTap({
+    write: (c) => bare.write(c),
+    end: () => new Promise((r) => bare.end(r)),
+  });
+  report("lines split, parsed and recorded per second", parsed / 1e6, "M lines/s", "split2 alone", splitOnly / 1e6, "");
+}
+
+const fmt = (v) => (v === undefined ? "" : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+try {
+  await benchJobsAndScrapes();
+  benchPassthrough();
+  await benchParsing();
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+console.log(`runner-supervisor benchmark (node ${process.version}, ${new Date().toISOString()})\n`);
+const rows = results.map((r) => [r.name, `${fmt(r.value)} ${r.unit}`, r.baselineName ? `${fmt(r.baseline)} ${r.unit} (${r.baselineName})` : "", r.target]);
+const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => row[i].length), ["figure", "measured", "baseline", "target"][i].length));
+const line = (cells) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
+console.log(line(["figure", "measured", "baseline", "target"]));
+console.log(line(widths.map((w) => "-".repeat(w))));
+for (const row of rows) console.log(line(row));
