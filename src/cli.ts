@@ -1,12 +1,18 @@
 import { Command, CommanderError, Option } from "commander";
 import { EXIT_CONFIG, type FlagValues } from "./config.js";
-import { OPTIONS, type OptionKey } from "./options.js";
+import { OPTIONS, type OptionKey, type OptionSpec } from "./options.js";
 import { VERSION } from "./version.js";
 
 /** What the command line asks for: run with these flags, or exit at once (help, version, usage error). */
 export type CliResult =
   | { readonly kind: "run"; readonly flags: FlagValues; readonly command: readonly string[] }
   | { readonly kind: "exit"; readonly code: number };
+
+/** How an option is written on the command line: with its argument, or as the switch that changes its default. */
+export function flagOf(spec: OptionSpec<unknown>): string {
+  if ("arg" in spec && spec.arg) return `--${spec.flag} ${spec.arg}`;
+  return spec.defaultValue() === true ? `--no-${spec.flag}` : `--${spec.flag}`;
+}
 
 /** Parses argv (without node and the script) with commander; writes help, version and usage errors itself. */
 export function parseCli(argv: readonly string[], write: { out: (s: string) => void; err: (s: string) => void }): CliResult {
@@ -27,8 +33,7 @@ export function parseCli(argv: readonly string[], write: { out: (s: string) => v
   for (const key of Object.keys(OPTIONS) as OptionKey[]) {
     const spec = OPTIONS[key];
     const help = `${spec.description} (env: ${spec.env}, default: ${spec.defaultText})`;
-    const flag = "arg" in spec ? `--${spec.flag} ${spec.arg}` : `--no-${spec.flag}`;
-    program.addOption(new Option(flag, help));
+    program.addOption(new Option(flagOf(spec), help));
   }
 
   try {
