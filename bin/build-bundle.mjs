@@ -21,11 +21,13 @@ export const BUNDLE_FILE = "runner-supervisor.mjs";
 export const LAUNCHER_FILE = "runner-supervisor";
 export const KOFFI_NATIVE_FILE = "koffi.node";
 export const LICENSES_FILE = "THIRD_PARTY_LICENSES.txt";
+/** Where the build writes by default, relative to the repository root (Dockerfile.fragment copies it). */
+export const DEFAULT_OUTDIR = "dist/bundle";
 /** The oldest Node the supervisor supports; older nodeNN directories under externals/ are skipped. */
 const MIN_NODE_MAJOR = 20;
 
 /** Builds the bundle directory; returns what it wrote. */
-export async function buildBundle({ entry = join(ROOT, "src", "entry.ts"), outdir = join(ROOT, "dist", "bundle") } = {}) {
+export async function buildBundle({ entry = join(ROOT, "src", "entry.ts"), outdir = join(ROOT, DEFAULT_OUTDIR) } = {}) {
   const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
   // Only ever remove the bundle's own directory, never a parent someone passed by mistake.
   if (existsSync(outdir) && readdirSync(outdir).some((f) => ![BUNDLE_FILE, LAUNCHER_FILE, KOFFI_NATIVE_FILE, LICENSES_FILE].includes(f))) {
@@ -96,6 +98,9 @@ function koffiShim() {
   const plugin = {
     name: "koffi-beside-bundle",
     setup(b) {
+      b.onResolve({ filter: /^koffi\// }, (args) => ({
+        errors: [{ text: `"${args.path}" cannot be bundled: import "koffi" itself, which the bundle maps to ${KOFFI_NATIVE_FILE} beside it` }],
+      }));
       b.onResolve({ filter: /^koffi$/ }, () => {
         used = true;
         return { path: "koffi", namespace: "koffi-beside-bundle" };

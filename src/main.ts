@@ -8,13 +8,17 @@ import { fdSink } from "./io/fd-sink.js";
 import { passThrough } from "./io/passthrough.js";
 import { createLog, type Log } from "./log.js";
 import { createObserver, type Observer } from "./observer.js";
-import { childEnvironment, spawnChild, type Child } from "./process/child.js";
-import { exitCodeOf, spawnFailureMessage } from "./process/exit-code.js";
+import { childEnvironment, spawnChild, type Child, type ChildExit } from "./process/child.js";
+import { exitCodeOf, finalExitCode, spawnFailureMessage } from "./process/exit-code.js";
+import { takeOnInitDuties } from "./process/init-duties.js";
+import { killSession } from "./process/kill-session.js";
 import { settleOutput } from "./process/settle-output.js";
-import { STOP_SIGNALS, type SignalRouter } from "./process/signals.js";
+import type { SignalRouter } from "./process/signals.js";
+import { StopController } from "./process/stop-controller.js";
+import { recordDraining } from "./metrics/recorder.js";
 
 /** Where the supervisor is in its life; /health is 200 only while "running". */
-type Phase = "starting" | "running" | "stopping" | "exited";
+type Phase = "starting" | "running" | "draining" | "stopping" | "exited";
 
 /**
  * The program: parse the configuration, start the endpoint, spawn the runner, forward its
@@ -54,30 +58,53 @@ async function supervise(signals: SignalRouter, argv: readonly string[], out: Ou
   let phase: Phase = "starting";
   const observer = createObserver(config, out.log);
   const endpoint = config.metrics ? serve(config, observer, () => healthOf(phase), out.log) : Promise.resolve(undefined);
+  const stopReaping = await takeOnInitDuties({ parentDeathSignal: config.parentDeathSignal, log: out.log });
 
   const child = spawnChild({ command: config.command, args: config.args, cwd: config.runnerHome, env: childEnvironment(process.env) });
   if (child.pid === undefined) {
     const exit = await child.exit;
     if (exit.kind === "spawn-failed") out.log(spawnFailureMessage(exit, config.command, config.runnerHome));
+    stopReaping();
     await closeEndpoint(endpoint);
     return exitCodeOf(exit);
   }
   phase = "running";
   const stopKilling = onExit(() => killGroup(child));
-  signals.attach((signal) => {
-    if (STOP_SIGNALS.has(signal) && phase === "running") phase = "stopping";
-    child.signal(signal);
+  const stops = stopControllerFor(config, child, observer, out.log, (state) => {
+    phase = state;
+    recordDraining(observer.registries, state === "draining");
   });
+  signals.attach((signal) => stops.receive(signal));
 
-  const exitCode = await forwardUntilExit(child, observer, out);
+  const exit = await forwardUntilExit(child, observer, out, stops);
   phase = "exited";
   stopKilling();
+  stopReaping();
   await closeEndpoint(endpoint);
-  return exitCode;
+  return finalExitCode(exit, config.exitCodesToZero);
+}
+
+/** Signal forwarding with the two extras tini lacks: draining and escalation (both from the config). */
+function stopControllerFor(config: Config, child: Child, observer: Observer, log: Log, onState: (s: Phase) => void): StopController {
+  return new StopController({
+    forward: (signal) => child.signal(signal, config.signalGroup),
+    killAll: () => {
+      if (child.pid !== undefined) killSession(child.pid);
+    },
+    graceMs: config.stopGracePeriod * 1000,
+    drain: {
+      enabled: config.drain,
+      timeoutMs: config.drainTimeout * 1000,
+      jobInFlight: () => observer.tracker.currentJob,
+      onJobFinished: (listener) => observer.onJobFinished(listener),
+    },
+    onState,
+    log,
+  });
 }
 
 /** Copies the child's output through the observer's taps until the child has exited and its output is read. */
-async function forwardUntilExit(child: Child, observer: Observer, out: Output): Promise<number> {
+async function forwardUntilExit(child: Child, observer: Observer, out: Output, stops: StopController): Promise<ChildExit> {
   const outTap = observer.tap();
   const errTap = observer.tap();
   let sinkFailed = false;
@@ -91,10 +118,11 @@ async function forwardUntilExit(child: Child, observer: Observer, out: Output): 
     passThrough(child.stderr, out.stderr, { tap: (c) => errTap.write(c), onSinkError }),
   ];
   const exit = await child.exit;
+  stops.childExited();
   await settleOutput(copies);
   await Promise.all([outTap.end(), errTap.end()]);
   observer.childExited();
-  return exitCodeOf(exit);
+  return exit;
 }
 
 function healthOf(phase: Phase): Health {

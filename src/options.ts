@@ -125,7 +125,7 @@ export const OPTIONS = {
   metrics: {
     flag: "metrics",
     env: "METRICS_ENABLED",
-    description: "serve /metrics and /health (--no-metrics turns the endpoint off)",
+    description: "turn off the /metrics and /health endpoint (METRICS_ENABLED=false)",
     defaultText: "true",
     defaultValue: () => true,
     parse: parseBoolean,

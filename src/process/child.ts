@@ -1,5 +1,6 @@
 import type { Readable } from "node:stream";
 import { execa } from "execa";
+import { trackOwnChild } from "./own-children.js";
 
 /** How the child ended. */
 export type ChildExit =
@@ -20,8 +21,8 @@ export interface Child {
   readonly stdout: Readable;
   readonly stderr: Readable;
   readonly exit: Promise<ChildExit>;
-  /** Sends a signal to the child; false if it is gone. */
-  signal(signal: NodeJS.Signals): boolean;
+  /** Sends a signal to the child, or to its whole process group; false if it is gone. */
+  signal(signal: NodeJS.Signals, group?: boolean): boolean;
 }
 
 /**
@@ -54,6 +55,8 @@ export function spawnChild(spec: ChildSpec): Child {
   });
   // Settled with the result object (reject: false); the exit status is taken below.
   subprocess.catch(() => undefined);
+  // Before any SIGCHLD can be handled: the reaper must leave this pid to libuv.
+  trackOwnChild(subprocess);
 
   const exit = new Promise<ChildExit>((resolve) => {
     subprocess.once("exit", (code, signal) => {
@@ -69,10 +72,11 @@ export function spawnChild(spec: ChildSpec): Child {
     stdout: subprocess.stdout,
     stderr: subprocess.stderr,
     exit,
-    signal: (signal) => {
+    signal: (signal, group = false) => {
       if (subprocess.pid === undefined || subprocess.exitCode !== null || subprocess.signalCode !== null) return false;
       try {
-        process.kill(subprocess.pid, signal);
+        // The child leads its own process group (detached: setsid), so -pid names that group.
+        process.kill(group ? -subprocess.pid : subprocess.pid, signal);
         return true;
       } catch {
         return false;

@@ -13,6 +13,12 @@ export function exitCodeOf(exit: ChildExit): number {
   }
 }
 
+/** The supervisor's exit code, with the chosen codes of the child reported as 0 (tini's -e). */
+export function finalExitCode(exit: ChildExit, toZero: readonly number[]): number {
+  const code = exitCodeOf(exit);
+  return exit.kind !== "spawn-failed" && toZero.includes(code) ? 0 : code;
+}
+
 /** One line saying why the command could not be started. */
 export function spawnFailureMessage(exit: Extract<ChildExit, { kind: "spawn-failed" }>, command: string, cwd: string): string {
   const why = exit.errno === "ENOENT" ? "not found" : exit.errno === "EACCES" ? "permission denied (is it executable?)" : exit.message;

@@ -1,6 +1,6 @@
 import { constants } from "node:os";
 import type { Log } from "../log.js";
-import { loadNativeCalls } from "./native.js";
+import { loadNativeCalls, type NativeCalls } from "./native.js";
 import { startReaper } from "./reaper.js";
 
 export interface InitDutiesOptions {
@@ -17,7 +17,7 @@ export interface InitDutiesOptions {
  */
 export async function takeOnInitDuties(options: InitDutiesOptions): Promise<() => void> {
   const { log } = options;
-  let native;
+  let native: NativeCalls;
   try {
     native = await loadNativeCalls();
   } catch (error) {

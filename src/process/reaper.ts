@@ -1,7 +1,7 @@
 import type { NativeCalls } from "./native.js";
 import { isOwnChild, onOwnChildExit } from "./own-children.js";
 
-// A safety net in case a SIGCHLD was coalesced while one of our own children blocked the peek.
+// A safety net: SIGCHLDs merge, and a sweep stops early at one of our own children.
 const SWEEP_INTERVAL_MS = 1_000;
 // Bound on one sweep, so a fork bomb of orphans cannot hold the event loop.
 const MAX_PER_SWEEP = 4_096;

@@ -55,7 +55,7 @@ async function load(url, count, concurrency) {
 }
 
 function startSupervisor(args, env = {}) {
-  const proc = spawn(process.execPath, [...(process.env.BENCH_NODE_FLAGS ?? "").split(" ").filter(Boolean), BIN, ...args], {
+  const proc = spawn(process.execPath, [...(process.env.BENCH_NODE_FLAGS ?? "").split(" ").filter(Boolean), process.env.BENCH_BIN ?? BIN, ...args], {
     env: { ...process.env, METRICS_HOST: "127.0.0.1", METRICS_PORT: "0", RUNNER_HOME: work, ...env },
     stdio: ["ignore", "ignore", "pipe"],
   });

@@ -1,0 +1,364 @@
+// Every query of the dashboard, evaluated by a real Prometheus that scrapes three real
+// supervisors (standard, chrome, chrome-go), each wrapping a scripted runner with known jobs.
+// Variables and $__rate_interval/$__range are resolved as Grafana resolves them, and the
+// values are compared with the script's truth (test/dashboard/scripted-truth.ts).
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FIXTURES, ROOT, startSupervisor, type Running } from "../helpers/supervisor.js";
+import { allPanels, interpolate, loadDashboard, rateIntervalSeconds, type Interpolation, type Selection } from "./dashboard.js";
+import { PrometheusServer, type InstantSample, type RangeSeries } from "./prometheus-server.js";
+import { RUNNERS, truthFor, type ScriptedRunner } from "./scripted-truth.js";
+
+const SCRAPE_SECONDS = 1;
+// As if the user picked "Last 5 minutes": Grafana's interval for it is under the datasource's
+// scrape interval, so $__interval is the scrape interval and $__rate_interval is 4 scrapes.
+const RANGE_SECONDS = 300;
+const dashboard = loadDashboard();
+const panels = allPanels(dashboard);
+
+interface TargetResult {
+  refId: string;
+  legend: string | undefined;
+  expr: string;
+  instant?: InstantSample[];
+  range?: RangeSeries[];
+}
+
+let prometheus: PrometheusServer | undefined;
+const supervisors: Running[] = [];
+let workDir = "";
+let goAtSeconds = 0;
+const spawnedAtSeconds = new Map<string, number>();
+let evaluatedAt = 0;
+
+async function stopSupervisor(s: Running): Promise<void> {
+  if (s.proc.exitCode !== null || s.proc.signalCode !== null) return;
+  s.proc.kill("SIGTERM");
+  const timer = setTimeout(() => s.proc.kill("SIGKILL"), 5_000);
+  await s.exit;
+  clearTimeout(timer);
+}
+
+beforeAll(async () => {
+  workDir = mkdtempSync(join(tmpdir(), "dashboard-e2e-"));
+  const goFile = join(workDir, "go");
+  for (const runner of RUNNERS) {
+    const home = join(FIXTURES, "dashboard", runner.type);
+    spawnedAtSeconds.set(runner.name, Date.now() / 1000);
+    supervisors.push(
+      startSupervisor({
+        runnerHome: home,
+        command: ["bash", join(home, "run.sh")],
+        env: { RUNNER_TYPE: runner.type, RUNNER_NAME: runner.name, E2E_GO_FILE: goFile },
+      }),
+    );
+  }
+  const ports = await Promise.all(supervisors.map((s) => s.port));
+
+  const config = join(workDir, "prometheus.yml");
+  writeFileSync(
+    config,
+    [
+      "global:",
+      `  scrape_interval: ${SCRAPE_SECONDS}s`,
+      "  scrape_timeout: 900ms",
+      `  evaluation_interval: ${SCRAPE_SECONDS}s`,
+      "rule_files:",
+      `  - ${JSON.stringify(join(ROOT, "compose", "prometheus", "alerts.yml"))}`,
+      "scrape_configs:",
+      "  - job_name: github-runners",
+      "    static_configs:",
+      `      - targets: [${ports.map((p) => `"127.0.0.1:${p}"`).join(", ")}]`,
+      "",
+    ].join("\n"),
+  );
+  prometheus = await PrometheusServer.start(config, workDir);
+
+  // Every runner scraped a few times while idle, so each counter starts at a seen 0. The longer
+  // the scraped history, the less increase() extrapolates past the last scrape (at most one
+  // scrape interval over the whole history: 1 s in 25 s here).
+  await prometheus.waitFor(
+    "count_over_time(github_runner_jobs_total{status=\"success\"}[1m])",
+    (r) => r.length === RUNNERS.length && r.every((s) => s.value >= 6),
+    15_000,
+  );
+  goAtSeconds = Date.now() / 1000;
+  writeFileSync(goFile, "");
+
+  // The script's end as Prometheus sees it (every job counted, the last connection error, the
+  // job left running), then a few more scrapes.
+  const truth = truthFor(RUNNERS);
+  const end: [string, number][] = [
+    ["sum(github_runner_jobs_total)", truth.totalJobs],
+    ["sum(github_runner_connection_errors_total)", truth.connectErrors],
+    ["sum(github_runner_busy)", truth.busy],
+  ];
+  for (const [expr, value] of end) await prometheus.waitFor(expr, (r) => r[0]?.value === value, 25_000);
+  await new Promise((r) => setTimeout(r, 4_000 * SCRAPE_SECONDS));
+  evaluatedAt = Date.now() / 1000;
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(supervisors.map(stopSupervisor));
+  await prometheus?.stop();
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
+});
+
+/** Evaluates every target of every panel as Grafana would for this selection. */
+async function evaluateDashboard(runner_name: Selection, runner_type: Selection): Promise<Map<string, TargetResult[]>> {
+  const o: Interpolation = {
+    runner_name,
+    runner_type,
+    rangeSeconds: RANGE_SECONDS,
+    intervalSeconds: SCRAPE_SECONDS,
+    scrapeIntervalSeconds: SCRAPE_SECONDS,
+  };
+  const step = o.intervalSeconds;
+  // Grafana aligns range queries to the step.
+  const end = Math.floor(evaluatedAt / step) * step;
+  const start = Math.floor((evaluatedAt - RANGE_SECONDS) / step) * step;
+  const results = new Map<string, TargetResult[]>();
+  for (const panel of panels) {
+    const targets: TargetResult[] = [];
+    for (const t of panel.targets ?? []) {
+      const expr = interpolate(dashboard, t.expr, o);
+      const result: TargetResult = { refId: t.refId, legend: t.legendFormat, expr };
+      if (t.instant) result.instant = await prometheus!.query(expr, evaluatedAt);
+      else result.range = await prometheus!.queryRange(expr, start, end, step);
+      targets.push(result);
+    }
+    results.set(panel.title, targets);
+  }
+  return results;
+}
+
+const runnersOf = (pick: (r: ScriptedRunner) => boolean) => RUNNERS.filter(pick);
+/** The single value of an instant query that returns one series. */
+function single(results: Map<string, TargetResult[]>, title: string): number | undefined {
+  const target = results.get(title)![0]!;
+  expect(target.instant, `${title}: an instant query`).toBeDefined();
+  expect(target.instant!.length, `${title}: at most one series`).toBeLessThanOrEqual(1);
+  return target.instant![0]?.value;
+}
+const byLabel = (samples: InstantSample[], label: string) => Object.fromEntries(samples.map((s) => [s.metric[label]!, s.value]));
+/** The area under a jobs-per-hour series (sum of value x step): the number of jobs it stands for. */
+const jobsUnder = (series: RangeSeries) =>
+  series.values.filter(([, v]) => Number.isFinite(v)).reduce((a, [, v]) => a + (v / 3600) * SCRAPE_SECONDS, 0);
+const finiteValues = (series: RangeSeries[] | undefined) => (series ?? []).flatMap((s) => s.values.map(([, v]) => v)).filter(Number.isFinite);
+const pct = (v: number | undefined) => (v === undefined ? "No data" : `${(v * 100).toFixed(1)} %`);
+
+const report: string[][] = [];
+
+describe("the dashboard on a real Prometheus scraping three supervisors", () => {
+  it("shows the scripted truth in every panel for all runners", async () => {
+    const results = await evaluateDashboard("All", "All");
+    const truth = truthFor(RUNNERS);
+    const checked = new Set<string>();
+    const row = (title: string, shown: string, expected: string) => {
+      checked.add(title);
+      report.push([title, shown, expected]);
+    };
+
+    const statusOverview = byLabel(results.get("Runner Status Overview")![0]!.instant!, "runner_name");
+    expect(statusOverview).toEqual(truth.statusByRunner);
+    row(
+      "Runner Status Overview",
+      Object.entries(statusOverview).map(([n, v]) => `${n} ${v === 1 ? "Online" : "Offline"}`).join(", "),
+      Object.entries(truth.statusByRunner).map(([n, v]) => `${n} ${v === 1 ? "Online" : "Offline"}`).join(", "),
+    );
+
+    const active = single(results, "Active Runners");
+    expect(active).toBe(truth.online);
+    row("Active Runners", String(active), String(truth.online));
+
+    const busy = single(results, "Busy Runners");
+    expect(busy).toBe(truth.busy);
+    row("Busy Runners", String(busy), String(truth.busy));
+
+    // increase() extrapolates to the end of the range by at most one scrape: a few percent.
+    const total = single(results, "Total Jobs Executed")!;
+    expect(Math.round(total)).toBe(truth.totalJobs);
+    expect(Math.abs(total - truth.totalJobs)).toBeLessThan(0.06 * truth.totalJobs);
+    row("Total Jobs Executed", `${Math.round(total)} (raw ${total.toFixed(3)})`, String(truth.totalJobs));
+
+    const successRate = single(results, "Job Success Rate")!;
+    expect(Math.abs(successRate - truth.successRate!)).toBeLessThan(0.01);
+    row("Job Success Rate", pct(successRate), pct(truth.successRate));
+
+    const perHour = results.get("Jobs per Hour")![0]!.range!;
+    const perStatus = Object.fromEntries(perHour.map((s) => [s.metric.status!, jobsUnder(s)]));
+    const jobsFromRate = Object.values(perStatus).reduce((a, b) => a + b, 0);
+    // A rate over 4 scrapes, summed over 1 s steps, counts each job about once: how the scrape
+    // times fall against the steps and the extrapolation to the window's edges move it by a
+    // few tenths per job (0.86 to 0.94 of the truth measured). Double counting would show 2x,
+    // a wrong unit 60x or 3600x.
+    expect(jobsFromRate).toBeGreaterThan(0.6 * truth.totalJobs);
+    expect(jobsFromRate).toBeLessThan(1.5 * truth.totalJobs);
+    expect(perStatus.success).toBeGreaterThan(0.6 * truth.byStatus.success);
+    expect(perStatus.success).toBeLessThan(1.5 * truth.byStatus.success);
+    expect(perStatus.skipped).toBe(0);
+    expect(perStatus.abandoned).toBe(0);
+    const peak = Math.max(...finiteValues(perHour));
+    row(
+      "Jobs per Hour",
+      `series for ${perHour.length} statuses; peak ${peak.toFixed(0)} jobs/h; area = ${jobsFromRate.toFixed(2)} jobs (success ${perStatus.success!.toFixed(2)})`,
+      `${truth.totalJobs} jobs (success ${truth.byStatus.success}) within ~15 s`,
+    );
+
+    const [p50, p95] = results.get("Job Duration Trends")!;
+    const p50Values = finiteValues(p50!.range);
+    const p95Values = finiteValues(p95!.range);
+    expect(p50Values.length).toBeGreaterThan(0);
+    expect(p95Values.length).toBeGreaterThan(0);
+    // Every scripted job lasted 1.5 to 6 s (the unknown one about 2.5 s): buckets (1, 5] and (5, 10].
+    for (const v of [...p50Values, ...p95Values]) {
+      expect(v).toBeGreaterThan(1);
+      expect(v).toBeLessThanOrEqual(10);
+    }
+    row(
+      "Job Duration Trends",
+      `p50 ${Math.min(...p50Values).toFixed(2)}..${Math.max(...p50Values).toFixed(2)} s, p95 ${Math.min(...p95Values).toFixed(2)}..${Math.max(...p95Values).toFixed(2)} s`,
+      "jobs of 1.5-6 s: estimates inside buckets (1,5] and (5,10]",
+    );
+
+    const distribution = byLabel(results.get("Job Status Distribution")![0]!.instant!, "status");
+    expect(Object.keys(distribution).sort()).toEqual(Object.keys(truth.byStatus).sort());
+    for (const [status, n] of Object.entries(truth.byStatus)) expect(Math.round(distribution[status]!), status).toBe(n);
+    row(
+      "Job Status Distribution",
+      Object.entries(distribution).map(([s, v]) => `${s} ${Math.round(v)}`).join(", "),
+      Object.entries(truth.byStatus).map(([s, v]) => `${s} ${v}`).join(", "),
+    );
+
+    const uptime = results.get("Runner Uptime")![0]!.instant!;
+    expect(uptime.map((s) => s.metric.runner_name).sort()).toEqual(RUNNERS.map((r) => r.name).sort());
+    for (const s of uptime) {
+      const expected = (evaluatedAt - spawnedAtSeconds.get(s.metric.runner_name!)!) / 3600;
+      expect(s.metric.runner_type).toBe(RUNNERS.find((r) => r.name === s.metric.runner_name)!.type);
+      // Started after we spawned it (node's start-up), never before.
+      expect(s.value * 3600, s.metric.runner_name).toBeLessThanOrEqual(expected * 3600 + 0.5);
+      expect(s.value * 3600, s.metric.runner_name).toBeGreaterThan(expected * 3600 - 5);
+    }
+    row(
+      "Runner Uptime",
+      uptime.map((s) => `${s.metric.runner_name} ${s.value.toFixed(5)} h (${(s.value * 3600).toFixed(1)} s)`).join(", "),
+      RUNNERS.map((r) => `${r.name} ${(evaluatedAt - spawnedAtSeconds.get(r.name)!).toFixed(1)} s since spawn`).join(", "),
+    );
+
+    const [connection, relaunch] = results.get("Connection Problems and Relaunches")!;
+    const maxBy = (series: RangeSeries[]) => Object.fromEntries(series.map((s) => [s.metric.reason!, Math.max(0, ...finiteValues([s]))]));
+    const connectionMax = maxBy(connection!.range!);
+    const relaunchMax = maxBy(relaunch!.range!);
+    expect(Object.keys(connectionMax).sort()).toEqual(["connect_error", "runner_removed", "session_conflict", "session_failed"]);
+    expect(Object.keys(relaunchMax).sort()).toEqual(["retryable", "updating"]);
+    expect(Math.round(connectionMax.connect_error!)).toBe(truth.connectErrors);
+    expect(Math.round(relaunchMax.retryable!)).toBe(truth.relaunchesRetryable);
+    for (const reason of ["runner_removed", "session_conflict", "session_failed"]) expect(connectionMax[reason]).toBe(0);
+    expect(relaunchMax.updating).toBe(0);
+    row(
+      "Connection Problems and Relaunches",
+      `peak per window: connect_error ${connectionMax.connect_error!.toFixed(2)}, retryable relaunch ${relaunchMax.retryable!.toFixed(2)}, others 0`,
+      `connect_error ${truth.connectErrors}, retryable relaunch ${truth.relaunchesRetryable}, others 0`,
+    );
+
+    const deployments = single(results, "Deployment Frequency (proxy: successful jobs)")!;
+    expect(Math.round(deployments)).toBe(truth.byStatus.success);
+    row("Deployment Frequency (proxy: successful jobs)", `${Math.round(deployments)} (raw ${deployments.toFixed(3)})`, String(truth.byStatus.success));
+
+    // Each duration runs from the supervisor reading one line to reading the next: the sleep
+    // plus a few milliseconds of bash and pipes.
+    const leadTime = single(results, "Lead Time for Changes (proxy: mean job duration)")!;
+    expect(leadTime).toBeGreaterThanOrEqual(truth.meanSuccessMinutes! * 0.95);
+    expect(leadTime).toBeLessThan(truth.meanSuccessMinutes! * 1.1);
+    row(
+      "Lead Time for Changes (proxy: mean job duration)",
+      `${leadTime.toFixed(4)} min (${(leadTime * 60).toFixed(2)} s)`,
+      `${truth.meanSuccessMinutes!.toFixed(4)} min (${(truth.meanSuccessMinutes! * 60).toFixed(2)} s)`,
+    );
+
+    const cfr = single(results, "Change Failure Rate (proxy: failed jobs)")!;
+    expect(Math.abs(cfr - truth.changeFailureRate!)).toBeLessThan(0.01);
+    row("Change Failure Rate (proxy: failed jobs)", pct(cfr), pct(truth.changeFailureRate));
+
+    const inFlight = single(results, "Longest Job in Flight")!;
+    const releaseStarted = goAtSeconds + RUNNERS[0]!.jobInFlightAfter!;
+    // The script's sleeps only add time, so the job starts a little after the planned moment.
+    expect(inFlight).toBeGreaterThan(evaluatedAt - releaseStarted - 3);
+    expect(inFlight).toBeLessThanOrEqual(evaluatedAt - releaseStarted + 0.5);
+    row("Longest Job in Flight", `${inFlight.toFixed(1)} s`, `~${(evaluatedAt - releaseStarted).toFixed(1)} s (e2e-standard's "release notes")`);
+
+    // The cache metrics come with the job-context work: until then the panel must say No data.
+    const cache = results.get("Cache Hit Rates")![0]!.range!;
+    expect(cache).toEqual([]);
+    row("Cache Hit Rates", "No data (empty result)", "No data: the cache metrics do not exist yet");
+
+    // Every panel of the dashboard was checked here.
+    expect([...checked].sort()).toEqual(panels.map((p) => p.title).sort());
+  });
+
+  it("filters by runner type, one and several", async () => {
+    for (const types of [["chrome"], ["standard", "chrome-go"]]) {
+      const results = await evaluateDashboard("All", types);
+      const truth = truthFor(runnersOf((r) => types.includes(r.type)));
+      expect(byLabel(results.get("Runner Status Overview")![0]!.instant!, "runner_name")).toEqual(truth.statusByRunner);
+      expect(single(results, "Active Runners")).toBe(truth.online);
+      expect(single(results, "Busy Runners")).toBe(truth.busy);
+      expect(Math.round(single(results, "Total Jobs Executed")!)).toBe(truth.totalJobs);
+      expect(Math.abs(single(results, "Job Success Rate")! - truth.successRate!)).toBeLessThan(0.01);
+      const distribution = byLabel(results.get("Job Status Distribution")![0]!.instant!, "status");
+      for (const [status, n] of Object.entries(truth.byStatus)) expect(Math.round(distribution[status]!), status).toBe(n);
+      const uptime = results.get("Runner Uptime")![0]!.instant!;
+      expect(uptime.map((s) => s.metric.runner_type).sort()).toEqual([...types].sort());
+      report.push([`(runner_type=${types.join("|")}) Total Jobs / Success Rate / Active`, `${Math.round(single(results, "Total Jobs Executed")!)} / ${pct(single(results, "Job Success Rate"))} / ${single(results, "Active Runners")}`, `${truth.totalJobs} / ${pct(truth.successRate)} / ${truth.online}`]);
+    }
+  });
+
+  it("filters by runner name", async () => {
+    const results = await evaluateDashboard(["e2e-standard"], "All");
+    const truth = truthFor(runnersOf((r) => r.name === "e2e-standard"));
+    expect(byLabel(results.get("Runner Status Overview")![0]!.instant!, "runner_name")).toEqual(truth.statusByRunner);
+    expect(Math.round(single(results, "Total Jobs Executed")!)).toBe(truth.totalJobs);
+    expect(Math.abs(single(results, "Job Success Rate")! - truth.successRate!)).toBeLessThan(0.01);
+    expect(Math.abs(single(results, "Change Failure Rate (proxy: failed jobs)")! - truth.changeFailureRate!)).toBeLessThan(0.01);
+    expect(single(results, "Busy Runners")).toBe(1);
+    report.push([`(runner_name=e2e-standard) Total Jobs / Success Rate / CFR`, `${Math.round(single(results, "Total Jobs Executed")!)} / ${pct(single(results, "Job Success Rate"))} / ${pct(single(results, "Change Failure Rate (proxy: failed jobs)"))}`, `${truth.totalJobs} / ${pct(truth.successRate)} / ${pct(truth.changeFailureRate)}`]);
+
+    // chrome is idle: its longest job in flight is No data, not 0.
+    const idle = await evaluateDashboard(["e2e-chrome"], "All");
+    expect(idle.get("Longest Job in Flight")![0]!.instant).toEqual([]);
+  });
+
+  it("fills the variables the way Grafana's label_values() does", async () => {
+    const [typeVar, nameVar] = ["runner_type", "runner_name"].map((n) => dashboard.templating.list.find((v) => v.name === n)!);
+    const parse = (q: unknown) => /^label_values\((.*),\s*(\w+)\)$/.exec(String(q))!;
+    const [, typeMatch, typeLabel] = parse(typeVar!.query);
+    const types = await prometheus!.labelValues(typeLabel!, typeMatch!, evaluatedAt - RANGE_SECONDS, evaluatedAt);
+    expect(types.sort()).toEqual(RUNNERS.map((r) => r.type).sort());
+    const [, nameMatch, nameLabel] = parse(nameVar!.query);
+    const o = { runner_name: "All", runner_type: ["chrome"], rangeSeconds: RANGE_SECONDS, intervalSeconds: 1, scrapeIntervalSeconds: 1 } as const;
+    const names = await prometheus!.labelValues(nameLabel!, interpolate(dashboard, nameMatch!, o), evaluatedAt - RANGE_SECONDS, evaluatedAt);
+    expect(names).toEqual(["e2e-chrome"]);
+    expect(rateIntervalSeconds(o)).toBe(4);
+    report.push(["(variables) runner_type / runner_name with type=chrome", `${types.join(", ")} / ${names.join(", ")}`, `${RUNNERS.map((r) => r.type).sort().join(", ")} / e2e-chrome`]);
+  });
+
+  it("fires the example alert rules on the same data", async () => {
+    const alerts = await prometheus!.alerts();
+    const of = (name: string) => alerts.filter((a) => a.labels.alertname === name).map((a) => `${a.labels.runner_name}:${a.state}`);
+    // The unknown job fires at once; offline waits for its 5 minutes (pending).
+    expect(of("RunnerJobsLostResult")).toEqual(["e2e-chrome-go:firing"]);
+    expect(of("RunnerOffline")).toEqual(["e2e-chrome-go:pending"]);
+    expect(of("RunnerJobFailureRateHigh")).toEqual([]);
+    report.push(["(alerts) RunnerJobsLostResult / RunnerOffline", `${of("RunnerJobsLostResult").join(", ")} / ${of("RunnerOffline").join(", ")}`, "e2e-chrome-go:firing / e2e-chrome-go:pending"]);
+  });
+
+  afterAll(() => {
+    if (report.length === 0) return;
+    const widths = [0, 1, 2].map((i) => Math.max(...report.map((r) => r[i]!.length), 5));
+    const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join(" | ");
+    console.log(["Panel | shown by Prometheus | scripted truth", ...report.map(line)].join("\n"));
+  });
+});
+
