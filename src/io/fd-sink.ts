@@ -1,5 +1,7 @@
-import { write, writev } from "node:fs";
+import { fstatSync, write, writev } from "node:fs";
+import { Socket } from "node:net";
 import { Writable } from "node:stream";
+import { noteOutputBroken } from "./broken-output.js";
 
 // A non-blocking descriptor (inherited O_NONBLOCK) answers EAGAIN when full: wait briefly and retry.
 const RETRY_MS = 2;
@@ -35,11 +37,22 @@ function writevAll(fd: number, chunks: Buffer[], done: (error?: Error | null) =>
 }
 
 /**
- * A Writable over a file descriptor (1 or 2) whose writes run off the event loop, with
- * backpressure: a slow reader of our stdout pauses the child's pipe instead of blocking
- * signal handling and scrapes, as process.stdout's synchronous pipe writes would.
+ * A Writable over a file descriptor (1 or 2) that never blocks the event loop, with
+ * backpressure: a slow reader of our output pauses the child's pipe instead of stalling signal
+ * handling and scrapes, as process.stdout's synchronous pipe writes would.
+ * Pipes and sockets (what a container's log driver gives) are written through libuv's
+ * non-blocking stream writes, about twice as fast as thread-pool writes; files and terminals
+ * through fs writes in the thread pool.
  */
 export function fdSink(fd: number): Writable {
+  const sink = isPipeOrSocket(fd) ? new Socket({ fd, readable: false, writable: true }) : fsWriter(fd);
+  sink.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") noteOutputBroken();
+  });
+  return sink;
+}
+
+function fsWriter(fd: number): Writable {
   return new Writable({
     // Room for several pipe reads while a write is in flight, so reading and writing overlap.
     highWaterMark: 1024 * 1024,
@@ -51,4 +64,13 @@ export function fdSink(fd: number): Writable {
       writevAll(fd, chunks.map((c) => c.chunk as Buffer), callback);
     },
   });
+}
+
+function isPipeOrSocket(fd: number): boolean {
+  try {
+    const stat = fstatSync(fd);
+    return stat.isFIFO() || stat.isSocket();
+  } catch {
+    return false;
+  }
 }

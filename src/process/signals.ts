@@ -42,6 +42,12 @@ export class SignalRouter {
   private pending: NodeJS.Signals[] = [];
   private handler: SignalHandler | undefined;
 
+  /**
+   * @param selfInflicted tells, a moment after a SIGPIPE, whether it came from our own write to a
+   *   closed output rather than from someone who sent it; such a SIGPIPE is not forwarded.
+   */
+  constructor(private readonly selfInflicted: () => boolean = () => false) {}
+
   /** Installs the listeners. Call first thing. */
   install(): this {
     for (const signal of FORWARDED_SIGNALS) process.on(signal, this.receive);
@@ -63,10 +69,18 @@ export class SignalRouter {
   }
 
   private readonly receive = (signal: NodeJS.Signals): void => {
+    // The failed write's EPIPE error is reported around the same time as its SIGPIPE: wait for it.
+    if (signal === "SIGPIPE") setTimeout(() => this.selfInflicted() || this.deliver(signal), SIGPIPE_SETTLE_MS);
+    else this.deliver(signal);
+  };
+
+  private deliver(signal: NodeJS.Signals): void {
     if (this.handler) this.handler(signal);
     else if (this.pending.length < 64) this.pending.push(signal);
-  };
+  }
 }
+
+const SIGPIPE_SETTLE_MS = 50;
 
 function ignore(): void {}
 

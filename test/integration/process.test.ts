@@ -73,6 +73,27 @@ describe("the child's output passes through byte for byte", () => {
   }, 60_000);
 });
 
+describe("a reader that goes away", () => {
+  it("stdout closed early: the runner is not signalled, its output is still parsed, its exit code is returned", async () => {
+    const { command, env } = scripted([
+      { raw: "x".repeat(100_000) },
+      { sleep: 0.3 },
+      { raw: "\n" },
+      { out: "{ts}: Running job: after the reader left" },
+      { out: "{ts}: Job after the reader left completed with result: Succeeded" },
+      { sleep: 0.3 },
+      { exit: 5 },
+    ]);
+    const s = start({ command, env });
+    s.proc.stdout!.once("data", () => s.proc.stdout!.destroy());
+    await s.port;
+    const m = await s.waitFor((m) => m.value("github_runner_jobs_total", { status: "success" }) === 1);
+    expect(m.value("github_runner_jobs_total", { status: "success" })).toBe(1);
+    expect((await s.exit).code).toBe(5);
+    expect(s.stderr()).toContain("runner-supervisor: cannot write the runner's output (write EPIPE)");
+  });
+});
+
 describe("exit codes", () => {
   it.each([0, 1, 3, 255])("passes exit code %i through", async (code) => {
     const { command, env } = scripted([{ out: "hi" }, { exit: code }]);
