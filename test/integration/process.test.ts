@@ -75,18 +75,24 @@ describe("the child's output passes through byte for byte", () => {
 
 describe("a reader that goes away", () => {
   it("stdout closed early: the runner is not signalled, its output is still parsed, its exit code is returned", async () => {
-    const { command, env } = scripted([
-      { raw: "x".repeat(100_000) },
-      { sleep: 0.3 },
-      { raw: "\n" },
-      { out: "{ts}: Running job: after the reader left" },
-      { out: "{ts}: Job after the reader left completed with result: Succeeded" },
-      { sleep: 0.3 },
-      { exit: 5 },
-    ]);
-    const s = start({ command, env });
+    // A shell child: unlike Node, it dies of a SIGPIPE, so a wrongly forwarded one would show.
+    const dir = mkdtempSync(join(tmpdir(), "home-"));
+    writeFileSync(
+      join(dir, "run.sh"),
+      [
+        "#!/bin/bash",
+        "head -c 200000 /dev/zero | tr '\\0' x",
+        "sleep 0.3",
+        "echo",
+        'echo "2026-11-25 10:00:00Z: Running job: after the reader left"',
+        'echo "2026-11-25 10:00:01Z: Job after the reader left completed with result: Succeeded"',
+        "sleep 0.3",
+        "exit 5",
+      ].join("\n"),
+    );
+    chmodSync(join(dir, "run.sh"), 0o755);
+    const s = start({ runnerHome: dir });
     s.proc.stdout!.once("data", () => s.proc.stdout!.destroy());
-    await s.port;
     const m = await s.waitFor((m) => m.value("github_runner_jobs_total", { status: "success" }) === 1);
     expect(m.value("github_runner_jobs_total", { status: "success" })).toBe(1);
     expect((await s.exit).code).toBe(5);
