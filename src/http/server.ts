@@ -83,6 +83,8 @@ export function startEndpoint(o: EndpointOptions): Promise<{ server: Server; add
       requestTimeout: LIMITS.requestTimeoutMs,
       keepAliveTimeout: LIMITS.keepAliveTimeoutMs,
       maxHeaderSize: LIMITS.maxHeaderSize,
+      // Node checks the two timeouts above only this often (30 s by default).
+      connectionsCheckingInterval: 1_000,
     },
     (req, res) => {
       handle(req, res, o, render).catch((error: unknown) => {

@@ -16,6 +16,8 @@ export function createLineTap(onLine: (line: string) => void, onError: (error: u
   const splitter = split2(
     "\n",
     (line: string) => {
+      // split2 hands over the remainder of an overlong last line at the end: it is not parsed either.
+      if (line.length > MAX_PARSED_LINE) return undefined;
       try {
         onLine(line);
       } catch (error) {

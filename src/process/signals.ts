@@ -63,11 +63,6 @@ export class SignalRouter {
     for (const signal of held) handler(signal);
   }
 
-  /** Signals held with no handler attached yet. */
-  get held(): readonly NodeJS.Signals[] {
-    return this.pending;
-  }
-
   private readonly receive = (signal: NodeJS.Signals): void => {
     // The failed write's EPIPE error is reported around the same time as its SIGPIPE: wait for it.
     if (signal === "SIGPIPE") setTimeout(() => this.selfInflicted() || this.deliver(signal), SIGPIPE_SETTLE_MS);

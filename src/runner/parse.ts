@@ -27,16 +27,16 @@ const FIXED: ReadonlyMap<string, RunnerEvent> = new Map<string, RunnerEvent>([
   ["The runner no longer exists on the server. Please reconfigure the runner.", { type: "runner-removed" }],
   ["Runner update in progress, do not shutdown runner.", { type: "update-started" }],
   ["Runner update process finished.", { type: "update-finished" }],
-  ...listenerExit("Runner listener exit with 0 return code, stop the service, no retry needed.", "success", false),
-  ...listenerExit("Runner listener exit with terminated error, stop the service, no retry needed.", "terminated", false),
-  ...listenerExit("Runner listener exit with retryable error, re-launch runner in 5 seconds.", "retryable", true),
-  ...listenerExit("Runner listener exit because of updating, re-launch runner after successful update", "updating", true),
-  ...listenerExit("Runner listener exit with Session Conflict error, stop the service, no retry needed.", "session_conflict", false),
-  ...listenerExit("Runner listener exit with deprecated version exit code: 7.", "deprecated", false),
+  listenerExit("Runner listener exit with 0 return code, stop the service, no retry needed.", "success", false),
+  listenerExit("Runner listener exit with terminated error, stop the service, no retry needed.", "terminated", false),
+  listenerExit("Runner listener exit with retryable error, re-launch runner in 5 seconds.", "retryable", true),
+  listenerExit("Runner listener exit because of updating, re-launch runner after successful update", "updating", true),
+  listenerExit("Runner listener exit with Session Conflict error, stop the service, no retry needed.", "session_conflict", false),
+  listenerExit("Runner listener exit with deprecated version exit code: 7.", "deprecated", false),
 ]);
 
-function listenerExit(line: string, reason: ListenerExitReason, relaunch: boolean): [string, RunnerEvent][] {
-  return [[line, { type: "listener-exit", reason, relaunch }]];
+function listenerExit(line: string, reason: ListenerExitReason, relaunch: boolean): [string, RunnerEvent] {
+  return [line, { type: "listener-exit", reason, relaunch }];
 }
 
 // Colour codes (CSI sequences) are dropped before matching; .NET writes none to a pipe, but a wrapper may.

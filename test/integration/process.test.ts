@@ -100,6 +100,16 @@ describe("a reader that goes away", () => {
   });
 });
 
+describe("after the child exits", () => {
+  it("a grandchild that keeps writing does not keep the supervisor alive (at most about 1 s)", async () => {
+    const t0 = performance.now();
+    const s = start({ args: ["--no-metrics"], command: ["/bin/sh", "-c", "(i=0; while [ $i -lt 1000 ]; do echo bg$i; i=$((i+1)); sleep 0.01; done) & exit 3"] });
+    expect((await s.exit).code).toBe(3);
+    expect(performance.now() - t0).toBeLessThan(2500);
+    expect(s.stdout().toString()).toMatch(/^bg0\n/);
+  });
+});
+
 describe("exit codes", () => {
   it.each([0, 1, 3, 255])("passes exit code %i through", async (code) => {
     const { command, env } = scripted([{ out: "hi" }, { exit: code }]);

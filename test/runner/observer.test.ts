@@ -74,6 +74,11 @@ describe("observer on real transcripts", () => {
     expect(jobs(samples, "failed")).toBe(1);
   });
 
+  it("does not parse an overlong last line without a newline", async () => {
+    const { samples } = await observe(`2026-11-25 10:00:01Z: Running job: ${"A".repeat(200_000)}`);
+    expect(samples.value("github_runner_busy")).toBe(0);
+  });
+
   it("keeps each stream's partial lines apart", async () => {
     const observer = createObserver(config, () => undefined);
     const out = observer.tap();
