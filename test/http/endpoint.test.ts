@@ -133,6 +133,13 @@ describe("abusive clients never crash the supervisor or block a scrape", () => {
     }
   });
 
+  it("a request whose headers never end is answered 408 and closed within about 5 s", async () => {
+    const t0 = performance.now();
+    const answer = await raw("GET /metrics HTTP/1.1\r\nHost: x\r\n", 9_000);
+    expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    expect(performance.now() - t0).toBeLessThan(8_000);
+  }, 15_000);
+
   it("the runner's output and the process are untouched by all of it", async () => {
     expect(s.proc.exitCode).toBeNull();
     expect(s.stdout().toString()).toContain("Job a completed with result: Failed");
