@@ -160,7 +160,8 @@ if [ -z "$node" ]; then
     exit 127
   fi
 fi
-exec "$node" "$here/${BUNDLE_FILE}" "$@"
+# A 1 MiB young generation keeps the resident memory low; the supervisor allocates little.
+exec "$node" --max-semi-space-size=1 "$here/${BUNDLE_FILE}" "$@"
 `;
 }
 
