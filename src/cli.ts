@@ -6,7 +6,11 @@ import { VERSION } from "./version.js";
 /** What the command line asks for: run with these flags, or exit at once (help, version, usage error). */
 export type CliResult =
   | { readonly kind: "run"; readonly flags: FlagValues; readonly command: readonly string[] }
-  | { readonly kind: "exit"; readonly code: number };
+  | { readonly kind: "exit"; readonly code: number }
+  | { readonly kind: "hook"; readonly args: readonly string[] }
+  | { readonly kind: "report"; readonly args: readonly string[] };
+
+
 
 /** How an option is written on the command line: with its argument, or as the switch that changes its default. */
 export function flagOf(spec: OptionSpec<unknown>): string {
@@ -14,8 +18,14 @@ export function flagOf(spec: OptionSpec<unknown>): string {
   return spec.defaultValue() === true ? `--no-${spec.flag}` : `--${spec.flag}`;
 }
 
-/** Parses argv (without node and the script) with commander; writes help, version and usage errors itself. */
+/**
+ * Parses argv (without node and the script) with commander; writes help, version and usage errors itself.
+ * Two subcommands come first: `hook job-started|job-completed` (what the installed job hooks run)
+ * and `report cache ...` (for workflow steps); a command to supervise named hook or report goes after `--`.
+ */
 export function parseCli(argv: readonly string[], write: { out: (s: string) => void; err: (s: string) => void }): CliResult {
+  const first = argv[0];
+  if (first === "hook" || first === "report") return { kind: first, args: argv.slice(1) };
   const program = new Command("runner-supervisor")
     .description("Runs the GitHub Actions runner as its child (PID 1 of the container), passes its output through and serves Prometheus metrics of its jobs.")
     .usage("[options] [-- command [args...]]")
@@ -28,7 +38,7 @@ export function parseCli(argv: readonly string[], write: { out: (s: string) => v
       writeErr: write.err,
       outputError: (msg, w) => w(`runner-supervisor: ${msg.replace(/^error: /, "")}`),
     })
-    .addHelpText("after", `\nExit codes: the child's own; 128+N when it died by signal N; ${EXIT_CONFIG} for a bad option or variable.`);
+    .addHelpText("after", `\nSubcommands: runner-supervisor hook job-started|job-completed (run by the job hooks it installs); runner-supervisor report cache --help (for workflow steps).\nExit codes: the child's own; 128+N when it died by signal N; ${EXIT_CONFIG} for a bad option or variable.`);
 
   for (const key of Object.keys(OPTIONS) as OptionKey[]) {
     const spec = OPTIONS[key];

@@ -1,6 +1,6 @@
-import { statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { OPTIONS, ParseError, type OptionKey, type OptionSpec } from "./options.js";
+import { OPTIONS, ParseError, type JobLabelName, type OptionKey, type OptionSpec } from "./options.js";
 
 /** Exit code for a configuration or usage error, before anything is spawned (sysexits EX_CONFIG). */
 export const EXIT_CONFIG = 78;
@@ -27,6 +27,31 @@ export interface Config {
   readonly exitCodesToZero: readonly number[];
   /** Signal to receive when the parent dies; "" for none. */
   readonly parentDeathSignal: NodeJS.Signals | "";
+  /** Make the supervisor the runner's job-started and job-completed hook. */
+  readonly jobHooks: boolean;
+  /** REST API base for queue-time look-ups, without a trailing slash. */
+  readonly githubApiUrl: string;
+  /** Token for those look-ups ("" for none: no look-ups), from the file when one is given. */
+  readonly githubApiToken: string;
+  readonly githubApiTokenFile: string;
+  /** Seconds per API request. */
+  readonly githubApiTimeout: number;
+  readonly githubApiRetries: number;
+  readonly queueTimeBuckets: readonly number[];
+  /** Opt-in extra labels on the job metrics. */
+  readonly jobLabels: readonly JobLabelName[];
+  readonly repositoryLabelPattern: RegExp | undefined;
+  readonly workflowLabelPattern: RegExp | undefined;
+  readonly labelValuesMax: number;
+  /** cache_type values accepted from `report cache`. */
+  readonly cacheTypes: readonly string[];
+  /** Classifies deploy jobs; undefined turns the deploy metrics off. */
+  readonly deployPattern: RegExp | undefined;
+  /** Seconds to keep serving /metrics after the child exited. */
+  readonly metricsLinger: number;
+  /** Pushgateway base URL ("" for none). */
+  readonly pushgatewayUrl: string;
+  readonly pushgatewayJob: string;
   /** The command to run and its arguments; ./run.sh in runnerHome when none is given. */
   readonly command: string;
   readonly args: readonly string[];
@@ -68,6 +93,7 @@ export function resolveConfig(flags: FlagValues, env: NodeJS.ProcessEnv, command
   const [first, ...rest] = command;
   return {
     ...values,
+    githubApiToken: values.githubApiTokenFile ? readToken(values.githubApiTokenFile, flags.githubApiTokenFile !== undefined) : values.githubApiToken,
     runnerHome,
     command: first ?? "./run.sh",
     args: first === undefined ? [] : rest,
@@ -80,4 +106,19 @@ function isDirectory(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Reads a token file once: trimmed, one line of printable characters, at most 1 KiB. */
+function readToken(path: string, fromFlag: boolean): string {
+  const source = fromFlag ? "--github-api-token-file" : OPTIONS.githubApiTokenFile.env;
+  let token: string;
+  try {
+    token = readFileSync(path, { encoding: "utf8", flag: "r" }).slice(0, 4096).trim();
+  } catch (error) {
+    throw new ConfigError(`invalid ${source}=${JSON.stringify(path)}: cannot read it (${(error as NodeJS.ErrnoException).code ?? "error"})`);
+  }
+  if (!/^[\x21-\x7e]{1,1024}$/.test(token)) {
+    throw new ConfigError(`invalid ${source}=${JSON.stringify(path)}: expected a file holding one token of printable characters`);
+  }
+  return token;
 }

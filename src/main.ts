@@ -1,6 +1,6 @@
+import { writeSync } from "node:fs";
 import type { Server } from "node:http";
 import type { Writable } from "node:stream";
-import { onExit } from "signal-exit";
 import { parseCli } from "./cli.js";
 import { ConfigError, EXIT_CONFIG, resolveConfig, type Config } from "./config.js";
 import { startEndpoint, type Health } from "./http/server.js";
@@ -13,9 +13,12 @@ import { exitCodeOf, finalExitCode, spawnFailureMessage } from "./process/exit-c
 import { takeOnInitDuties } from "./process/init-duties.js";
 import { killSession } from "./process/kill-session.js";
 import { settleOutput } from "./process/settle-output.js";
-import type { SignalRouter } from "./process/signals.js";
+import { STOP_SIGNALS, type SignalRouter } from "./process/signals.js";
 import { StopController } from "./process/stop-controller.js";
 import { recordDraining } from "./metrics/recorder.js";
+import { runHookCommand, runReportCommand } from "./context/commands.js";
+import { startJobContext, type JobContextService } from "./context/service.js";
+import { pushMetrics } from "./push/pushgateway.js";
 
 /** Where the supervisor is in its life; /health is 200 only while "running". */
 type Phase = "starting" | "running" | "draining" | "stopping" | "exited";
@@ -25,6 +28,10 @@ type Phase = "starting" | "running" | "draining" | "stopping" | "exited";
  * signals and output while the observer reads it, then return the child's exit code.
  */
 export async function main(signals: SignalRouter, argv: readonly string[]): Promise<number> {
+  // The subcommands run inside jobs, where fd 1 and 2 are the runner's own sockets: they write
+  // with plain synchronous writes and never end (shut down) those shared sockets.
+  if (argv[0] === "hook") return runHookCommand(argv.slice(1), process.env, writeTo(2));
+  if (argv[0] === "report") return runReportCommand(argv.slice(1), process.env, writeTo(1), writeTo(2));
   const stdout = fdSink(1);
   const stderr = fdSink(2);
   const log = createLog(stderr);
@@ -44,6 +51,7 @@ interface Output {
 async function supervise(signals: SignalRouter, argv: readonly string[], out: Output): Promise<number> {
   const cli = parseCli(argv, { out: (s) => out.stdout.write(s), err: (s) => out.stderr.write(s) });
   if (cli.kind === "exit") return cli.code;
+  if (cli.kind === "hook" || cli.kind === "report") return 0; // handled in main()
 
   let config: Config;
   try {
@@ -60,28 +68,112 @@ async function supervise(signals: SignalRouter, argv: readonly string[], out: Ou
   const endpoint = config.metrics ? serve(config, observer, () => healthOf(phase), out.log) : Promise.resolve(undefined);
   const stopReaping = await takeOnInitDuties({ parentDeathSignal: config.parentDeathSignal, log: out.log });
 
-  const child = spawnChild({ command: config.command, args: config.args, cwd: config.runnerHome, env: childEnvironment(process.env) });
+  const context = config.jobHooks ? await startJobContext(config, observer, process.env, out.log) : undefined;
+  const env = childEnvironment({ ...withoutSecrets(process.env), ...context?.env });
+
+  const child = spawnChild({ command: config.command, args: config.args, cwd: config.runnerHome, env });
   if (child.pid === undefined) {
     const exit = await child.exit;
     if (exit.kind === "spawn-failed") out.log(spawnFailureMessage(exit, config.command, config.runnerHome));
     stopReaping();
+    await context?.close();
     await closeEndpoint(endpoint);
     return exitCodeOf(exit);
   }
   phase = "running";
-  const stopKilling = onExit(() => killGroup(child));
+  // Not signal-exit: as the only listener of SIGABRT, SIGTRAP and SIGSYS it would kill the runner on them, where tini ignores them.
+  const killOnExit = () => killGroup(child);
+  process.once("exit", killOnExit);
+  let stopAsked = false;
   const stops = stopControllerFor(config, child, observer, out.log, (state) => {
     phase = state;
+    if (state !== "running") stopAsked = true;
     recordDraining(observer.registries, state === "draining");
   });
   signals.attach((signal) => stops.receive(signal));
 
   const exit = await forwardUntilExit(child, observer, out, stops);
   phase = "exited";
-  stopKilling();
+  process.off("exit", killOnExit);
   stopReaping();
+  await lastWords(config, observer, signals, endpoint, context, out.log, stopAsked);
   await closeEndpoint(endpoint);
   return finalExitCode(exit, config.exitCodesToZero);
+}
+
+/** Longest wait for queue-time look-ups still running before the final push. */
+const PUSH_WAIT_FOR_LOOKUPS_MS = 3000;
+const PUSH_TIMEOUT_MS = 5000;
+
+/**
+ * After the child exited, for runners that run one job and exit: push the final metrics to a
+ * Pushgateway, then keep serving /metrics for a while so a scrape still sees the last job. A
+ * SIGTERM or SIGINT (now, or one that stopped the child) ends or skips the wait; the exit code
+ * stays the child's either way.
+ */
+async function lastWords(
+  config: Config,
+  observer: Observer,
+  signals: SignalRouter,
+  endpoint: Promise<Server | undefined>,
+  context: JobContextService | undefined,
+  log: Log,
+  stopAsked: boolean,
+): Promise<void> {
+  // A container that is being stopped does not wait: its runner was stopped, not finished.
+  let stopped = stopAsked;
+  let endWait: (() => void) | undefined;
+  signals.attach((signal) => {
+    if (!STOP_SIGNALS.has(signal)) return;
+    stopped = true;
+    endWait?.();
+  });
+  if (config.pushgatewayUrl) {
+    await Promise.race([observer.lookupsSettled(), delay(PUSH_WAIT_FOR_LOOKUPS_MS)]);
+    const body = await observer.registries.text.metrics();
+    const error = await pushMetrics({
+      url: config.pushgatewayUrl,
+      job: config.pushgatewayJob,
+      runnerName: config.runnerName,
+      body,
+      contentType: observer.registries.text.contentType,
+      timeoutMs: PUSH_TIMEOUT_MS,
+    });
+    log(error ? `pushing the final metrics to ${config.pushgatewayUrl} failed: ${error}` : `pushed the final metrics to ${config.pushgatewayUrl}`);
+  }
+  await context?.close();
+  if (config.metricsLinger > 0 && !stopped && (await endpoint)) {
+    log(`the runner exited; serving metrics for ${config.metricsLinger} s more (SIGTERM ends this)`);
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, config.metricsLinger * 1000);
+      endWait = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+}
+
+function writeTo(fd: number): (text: string) => void {
+  return (text) => {
+    try {
+      writeSync(fd, text);
+    } catch {
+      // nowhere to say it
+    }
+  };
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/** The API token is the supervisor's alone: jobs run strangers' code and must never see it. */
+function withoutSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const copy = { ...env };
+  delete copy.GITHUB_API_TOKEN;
+  delete copy.GITHUB_API_TOKEN_FILE;
+  return copy;
 }
 
 /** Signal forwarding with the two extras tini lacks: draining and escalation (both from the config). */
@@ -174,10 +266,15 @@ function keepRunnerFirst(log: Log): void {
   process.on("unhandledRejection", report);
 }
 
+/**
+ * Waits until everything written to the sink is with the kernel. It never ends the sink: ending a
+ * socket shuts it down for every other process that writes to it too.
+ */
 function flush(sink: Writable): Promise<void> {
   return new Promise((resolve) => {
-    if (sink.destroyed || sink.writableFinished) return resolve();
+    if (sink.destroyed || sink.writableLength === 0) return resolve();
     sink.once("error", () => resolve());
-    sink.end(() => resolve());
+    // An empty write completes after every write queued before it.
+    sink.write(Buffer.alloc(0), () => resolve());
   });
 }

@@ -1,3 +1,4 @@
+import type { HookKind, JobContext } from "../context/messages.js";
 import type { RunnerEvent } from "./events.js";
 import { statusOf, type JobStatus } from "./jobs.js";
 
@@ -11,6 +12,15 @@ export interface FinishedJob {
   readonly status: JobStatus;
   readonly durationSeconds: number | undefined;
   readonly finishedAtEpochSeconds: number;
+  /** What the job's hooks said about it; undefined when no hook reached the supervisor. */
+  readonly context: JobContext | undefined;
+}
+
+/** A job in flight learned its context from a hook. */
+export interface JobContextChange {
+  readonly type: "job-context";
+  readonly jobName: string;
+  readonly context: JobContext;
 }
 
 /** What changed because of one input: derived facts, plus the event itself for the counters. */
@@ -18,7 +28,8 @@ export type Change =
   | TrackerInput
   | { readonly type: "online"; readonly online: boolean }
   | { readonly type: "busy"; readonly busy: boolean; readonly sinceEpochSeconds: number }
-  | FinishedJob;
+  | FinishedJob
+  | JobContextChange;
 
 /** Time as the tracker needs it: a monotonic clock for durations, the wall clock for timestamps. */
 export interface Clock {
@@ -34,7 +45,11 @@ export const systemClock: Clock = {
 interface JobInFlight {
   readonly name: string;
   readonly startedMonoMs: number;
+  context?: JobContext;
 }
+
+/** A job-started hook that arrived before its job's console line is kept this long for it. */
+const PENDING_CONTEXT_MS = 30_000;
 
 // Inputs after which the listener holds a session with GitHub (online), or has lost it.
 const ONLINE_AFTER = new Set<TrackerInput["type"]>(["listening", "reconnected", "job-started"]);
@@ -58,6 +73,7 @@ const CLOSES_OPEN_JOB = new Set<TrackerInput["type"]>(["job-started", "listening
 export class RunnerTracker {
   private online = false;
   private job: JobInFlight | undefined;
+  private pending: { context: JobContext; atMonoMs: number } | undefined;
 
   constructor(private readonly clock: Clock = systemClock) {}
 
@@ -79,6 +95,9 @@ export class RunnerTracker {
     if (input.type === "job-started") {
       this.job = { name: input.name, startedMonoMs: this.clock.monotonicMs() };
       changes.push({ type: "busy", busy: true, sinceEpochSeconds: this.clock.epochMs() / 1000 });
+      const pending = this.pending;
+      this.pending = undefined;
+      if (pending && this.clock.monotonicMs() - pending.atMonoMs <= PENDING_CONTEXT_MS) changes.push(...this.attach(pending.context));
     } else if (input.type === "job-completed") {
       changes.push(...this.finish(input.name, statusOf(input.result)));
     }
@@ -88,6 +107,26 @@ export class RunnerTracker {
 
     changes.push(input);
     return changes;
+  }
+
+  /**
+   * A hook's context for the job in flight. The console line and the hook travel on different
+   * paths, so a started hook may arrive first (kept for the next job, briefly) or while the
+   * previous job's completed line is still on its way (then it is not that job's context).
+   */
+  hookContext(context: JobContext, hook: HookKind): Change[] {
+    const job = this.job;
+    if (job && !job.context) return this.attach(context);
+    // A completed hook belongs to the job in flight or to none.
+    if (hook === "job-completed" || (job?.context && sameJob(job.context, context))) return [];
+    this.pending = { context, atMonoMs: this.clock.monotonicMs() };
+    return [];
+  }
+
+  private attach(context: JobContext): Change[] {
+    if (!this.job) return [];
+    this.job.context = context;
+    return [{ type: "job-context", jobName: this.job.name, context }];
   }
 
   private finish(name: string, status: JobStatus): Change[] {
@@ -100,6 +139,7 @@ export class RunnerTracker {
       status,
       durationSeconds: job ? Math.max(0, (this.clock.monotonicMs() - job.startedMonoMs) / 1000) : undefined,
       finishedAtEpochSeconds: nowEpoch,
+      context: job?.context,
     };
     return job ? [finished, { type: "busy", busy: false, sinceEpochSeconds: nowEpoch }] : [finished];
   }
@@ -109,4 +149,8 @@ export class RunnerTracker {
     this.online = online;
     return [{ type: "online", online }];
   }
+}
+
+function sameJob(a: JobContext, b: JobContext): boolean {
+  return a.runId === b.runId && a.runAttempt === b.runAttempt && a.job === b.job && a.repository === b.repository;
 }

@@ -54,6 +54,8 @@ describe("dashboard file", () => {
       ["Job Duration Trends", "timeseries"],
       ["Cache Hit Rates", "timeseries"],
       ["Active Runners", "stat"],
+      ["Time to Restore", "stat"],
+      ["Queue Time", "timeseries"],
     ];
     for (const [title, type] of wanted) expect(panelByTitle(title).type, title).toBe(type);
     expect(panels.length).toBeGreaterThanOrEqual(12);
@@ -68,11 +70,27 @@ describe("dashboard file", () => {
     expect(panelByTitle("Runner Uptime").fieldConfig!.defaults!.unit).toBe("h");
   });
 
-  it("says which DORA panels are proxies", () => {
-    for (const title of ["Deployment Frequency", "Lead Time for Changes", "Change Failure Rate"]) {
+  it("measures the four DORA keys from the deploy metrics, each titled for what it measures", () => {
+    const uses: [string, string, string][] = [
+      ["Deployment Frequency", "github_runner_deployments_total", "successful deploy jobs"],
+      ["Lead Time for Changes", "github_runner_deploy_lead_time_seconds", "commit to deploy job end"],
+      ["Change Failure Rate", "github_runner_deployments_total", "failed deploy jobs"],
+      ["Time to Restore", "github_runner_deploy_recovery_time_seconds", "failed deploy to next successful deploy"],
+    ];
+    for (const [title, metric, measure] of uses) {
       const p = panelByTitle(title);
-      expect(`${p.title} ${p.description}`.toLowerCase(), title).toContain("proxy");
+      expect(p.title, title).toBe(`${title} (${measure})`);
+      for (const t of p.targets ?? []) expect(t.expr, title).toContain(metric);
+      // None of them is read from all jobs any more: the seed's proxies are gone.
+      for (const t of p.targets ?? []) expect(t.expr, title).not.toMatch(/github_runner_jobs_total|github_runner_job_duration_seconds/);
+      expect(p.description!.toLowerCase(), title).toMatch(/deploy/);
     }
+  });
+
+  it("shows queue time p50 and p95 from its histogram", () => {
+    const exprs = (panelByTitle("Queue Time").targets ?? []).map((t) => t.expr);
+    expect(exprs.some((e) => e.startsWith("histogram_quantile(0.5,") && e.includes("github_runner_job_queue_time_seconds_bucket"))).toBe(true);
+    expect(exprs.some((e) => e.startsWith("histogram_quantile(0.95,") && e.includes("github_runner_job_queue_time_seconds_bucket"))).toBe(true);
   });
 
   it("shows p50 and p95 from the job duration histogram", () => {

@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FIXTURES, ROOT, startSupervisor, type Running } from "../helpers/supervisor.js";
 import { allPanels, interpolate, loadDashboard, rateIntervalSeconds, type Interpolation, type Selection } from "./dashboard.js";
 import { PrometheusServer, type InstantSample, type RangeSeries } from "./prometheus-server.js";
-import { RUNNERS, truthFor, type ScriptedRunner } from "./scripted-truth.js";
+import { apiJob, FakeGitHub, jobsPage } from "../context/fake-github.js";
+import { COMMIT_AGE_SECONDS, DEPLOY_PATTERN, QUEUE_SECONDS, RUNNERS, truthFor, type ScriptedRunner } from "./scripted-truth.js";
 
 const SCRAPE_SECONDS = 1;
 // As if the user picked "Last 5 minutes": Grafana's interval for it is under the datasource's
@@ -27,9 +28,11 @@ interface TargetResult {
 }
 
 let prometheus: PrometheusServer | undefined;
+let github: FakeGitHub | undefined;
 const supervisors: Running[] = [];
 let workDir = "";
 let goAtSeconds = 0;
+let releaseSeenAtSeconds = 0;
 const spawnedAtSeconds = new Map<string, number>();
 let evaluatedAt = 0;
 
@@ -44,6 +47,16 @@ async function stopSupervisor(s: Running): Promise<void> {
 beforeAll(async () => {
   workDir = mkdtempSync(join(tmpdir(), "dashboard-e2e-"));
   const goFile = join(workDir, "go");
+  // GitHub's REST API, locally: every runner's job waited QUEUE_SECONDS.
+  github = new FakeGitHub().answer({
+    status: 200,
+    body: jobsPage(
+      RUNNERS.map((r, i) =>
+        apiJob({ id: i, name: "queued job", runner_name: r.name, created_at: "2026-11-25T10:00:00Z", started_at: new Date(Date.parse("2026-11-25T10:00:00Z") + QUEUE_SECONDS * 1000).toISOString() }),
+      ),
+    ),
+  });
+  const api = await github.start();
   for (const runner of RUNNERS) {
     const home = join(FIXTURES, "dashboard", runner.type);
     spawnedAtSeconds.set(runner.name, Date.now() / 1000);
@@ -51,7 +64,15 @@ beforeAll(async () => {
       startSupervisor({
         runnerHome: home,
         command: ["bash", join(home, "run.sh")],
-        env: { RUNNER_TYPE: runner.type, RUNNER_NAME: runner.name, E2E_GO_FILE: goFile },
+        env: {
+          RUNNER_TYPE: runner.type,
+          RUNNER_NAME: runner.name,
+          E2E_GO_FILE: goFile,
+          E2E_COMMIT_AGE: String(COMMIT_AGE_SECONDS),
+          DEPLOY_PATTERN,
+          GITHUB_API_URL: api,
+          GITHUB_API_TOKEN: "e2e-token",
+        },
       }),
     );
   }
@@ -86,6 +107,10 @@ beforeAll(async () => {
   );
   goAtSeconds = Date.now() / 1000;
   writeFileSync(goFile, "");
+  // When e2e-standard's last job really started, as its output shows it (the hooks add a few
+  // tenths of a second per job to the script's sleeps). Polled every 20 ms, at most 30 s.
+  for (let i = 0; i < 1500 && !supervisors[0]!.stdout().includes("Running job: release notes"); i++) await new Promise((r) => setTimeout(r, 20));
+  releaseSeenAtSeconds = Date.now() / 1000;
 
   // The script's end as Prometheus sees it (every job counted, the last connection error, the
   // job left running), then a few more scrapes.
@@ -94,6 +119,8 @@ beforeAll(async () => {
     ["sum(github_runner_jobs_total)", truth.totalJobs],
     ["sum(github_runner_connection_errors_total)", truth.connectErrors],
     ["sum(github_runner_busy)", truth.busy],
+    ["sum(github_runner_job_queue_time_seconds_count)", truth.hookedJobs],
+    ["sum(github_runner_deployments_total)", truth.deploys.success + truth.deploys.failed],
   ];
   for (const [expr, value] of end) await prometheus.waitFor(expr, (r) => r[0]?.value === value, 25_000);
   await new Promise((r) => setTimeout(r, 4_000 * SCRAPE_SECONDS));
@@ -103,6 +130,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(supervisors.map(stopSupervisor));
   await prometheus?.stop();
+  await github?.stop();
   if (workDir) rmSync(workDir, { recursive: true, force: true });
 });
 
@@ -263,36 +291,65 @@ describe("the dashboard on a real Prometheus scraping three supervisors", () => 
       `connect_error ${truth.connectErrors}, retryable relaunch ${truth.relaunchesRetryable}, others 0`,
     );
 
-    const deployments = single(results, "Deployment Frequency (proxy: successful jobs)")!;
-    expect(Math.round(deployments)).toBe(truth.byStatus.success);
-    row("Deployment Frequency (proxy: successful jobs)", `${Math.round(deployments)} (raw ${deployments.toFixed(3)})`, String(truth.byStatus.success));
+    const deployments = single(results, "Deployment Frequency (successful deploy jobs)")!;
+    expect(Math.round(deployments)).toBe(truth.deploys.success);
+    row("Deployment Frequency (successful deploy jobs)", `${Math.round(deployments)} (raw ${deployments.toFixed(3)})`, String(truth.deploys.success));
 
-    // Each duration runs from the supervisor reading one line to reading the next: the sleep
-    // plus a few milliseconds of bash and pipes.
-    const leadTime = single(results, "Lead Time for Changes (proxy: mean job duration)")!;
-    expect(leadTime).toBeGreaterThanOrEqual(truth.meanSuccessMinutes! * 0.95);
-    expect(leadTime).toBeLessThan(truth.meanSuccessMinutes! * 1.1);
+    // From the commit (whole seconds, COMMIT_AGE before the job started) to the deploy job's
+    // completed line: the sleep plus the hooks' few tenths of a second and the timestamp's
+    // rounding, never less than the truth's lower bound.
+    const leadTime = single(results, "Lead Time for Changes (commit to deploy job end)")!;
+    expect(leadTime * 60).toBeGreaterThanOrEqual(truth.deploys.meanLeadSeconds!);
+    expect(leadTime * 60).toBeLessThan(truth.deploys.meanLeadSeconds! + 3);
     row(
-      "Lead Time for Changes (proxy: mean job duration)",
+      "Lead Time for Changes (commit to deploy job end)",
       `${leadTime.toFixed(4)} min (${(leadTime * 60).toFixed(2)} s)`,
-      `${truth.meanSuccessMinutes!.toFixed(4)} min (${(truth.meanSuccessMinutes! * 60).toFixed(2)} s)`,
+      `>= ${(truth.deploys.meanLeadSeconds! / 60).toFixed(4)} min (${truth.deploys.meanLeadSeconds!.toFixed(2)} s), within 3 s`,
     );
 
-    const cfr = single(results, "Change Failure Rate (proxy: failed jobs)")!;
-    expect(Math.abs(cfr - truth.changeFailureRate!)).toBeLessThan(0.01);
-    row("Change Failure Rate (proxy: failed jobs)", pct(cfr), pct(truth.changeFailureRate));
+    const cfr = single(results, "Change Failure Rate (failed deploy jobs)")!;
+    expect(Math.abs(cfr - truth.deploys.changeFailureRate!)).toBeLessThan(0.01);
+    row("Change Failure Rate (failed deploy jobs)", pct(cfr), pct(truth.deploys.changeFailureRate));
+
+    const restore = single(results, "Time to Restore (failed deploy to next successful deploy)")!;
+    expect(truth.deploys.recoverySeconds).toHaveLength(1);
+    expect(restore).toBeGreaterThanOrEqual(truth.deploys.recoverySeconds[0]!);
+    expect(restore).toBeLessThan(truth.deploys.recoverySeconds[0]! + 2);
+    row("Time to Restore (failed deploy to next successful deploy)", `${restore.toFixed(2)} s`, `>= ${truth.deploys.recoverySeconds[0]!.toFixed(2)} s (e2e-chrome's deploy (staging)), within 2 s`);
+
+    const [q50, q95] = results.get("Queue Time")!;
+    const queueValues = [...finiteValues(q50!.range), ...finiteValues(q95!.range)];
+    expect(finiteValues(q50!.range).length).toBeGreaterThan(0);
+    // Every job waited QUEUE_SECONDS (42 s): bucket (30, 60].
+    for (const v of queueValues) {
+      expect(v).toBeGreaterThan(30);
+      expect(v).toBeLessThanOrEqual(60);
+    }
+    row("Queue Time", `p50/p95 ${Math.min(...queueValues).toFixed(2)}..${Math.max(...queueValues).toFixed(2)} s`, `every job ${QUEUE_SECONDS} s: estimates inside bucket (30,60]`);
 
     const inFlight = single(results, "Longest Job in Flight")!;
     const releaseStarted = goAtSeconds + RUNNERS[0]!.jobInFlightAfter!;
-    // The script's sleeps only add time, so the job starts a little after the planned moment.
-    expect(inFlight).toBeGreaterThan(evaluatedAt - releaseStarted - 3);
+    // The script's sleeps and hooks only add time: the job starts after the planned moment, and
+    // no later than when its line was seen in the supervisor's output.
+    expect(releaseSeenAtSeconds).toBeGreaterThanOrEqual(releaseStarted);
+    expect(inFlight).toBeGreaterThan(evaluatedAt - releaseSeenAtSeconds - 0.5);
     expect(inFlight).toBeLessThanOrEqual(evaluatedAt - releaseStarted + 0.5);
     row("Longest Job in Flight", `${inFlight.toFixed(1)} s`, `~${(evaluatedAt - releaseStarted).toFixed(1)} s (e2e-standard's "release notes")`);
 
-    // The cache metrics come with the job-context work: until then the panel must say No data.
+    // Hit share per rate window by cache type: buildkit's one report is 3 of 4 in every window
+    // that holds it; npm's hit and miss (two jobs apart) show 1, 0.5 or 0 as windows hold them.
     const cache = results.get("Cache Hit Rates")![0]!.range!;
-    expect(cache).toEqual([]);
-    row("Cache Hit Rates", "No data (empty result)", "No data: the cache metrics do not exist yet");
+    const byType = Object.fromEntries(cache.map((c) => [c.metric.cache_type!, finiteValues([c])]));
+    expect(Object.keys(byType).sort()).toEqual(Object.keys(truth.cacheHitRate).sort());
+    expect(byType.buildkit!.length).toBeGreaterThan(0);
+    for (const v of byType.buildkit!) expect(v).toBeCloseTo(truth.cacheHitRate.buildkit!, 6);
+    for (const v of byType.npm!) expect([0, 0.5, 1].some((x) => Math.abs(v - x) < 1e-6), String(v)).toBe(true);
+    expect(byType.npm!.some((v) => Math.abs(v - 1) < 1e-6)).toBe(true);
+    row(
+      "Cache Hit Rates",
+      Object.entries(byType).map(([t, v]) => `${t} ${[...new Set(v.map((x) => x.toFixed(2)))].join("/")}`).join(", "),
+      `buildkit ${truth.cacheHitRate.buildkit}, npm 1 then 0 (${truth.cacheHitRate.npm} overall)`,
+    );
 
     // Every panel of the dashboard was checked here.
     expect([...checked].sort()).toEqual(panels.map((p) => p.title).sort());
@@ -321,9 +378,9 @@ describe("the dashboard on a real Prometheus scraping three supervisors", () => 
     expect(byLabel(results.get("Runner Status Overview")![0]!.instant!, "runner_name")).toEqual(truth.statusByRunner);
     expect(Math.round(single(results, "Total Jobs Executed")!)).toBe(truth.totalJobs);
     expect(Math.abs(single(results, "Job Success Rate")! - truth.successRate!)).toBeLessThan(0.01);
-    expect(Math.abs(single(results, "Change Failure Rate (proxy: failed jobs)")! - truth.changeFailureRate!)).toBeLessThan(0.01);
+    expect(single(results, "Change Failure Rate (failed deploy jobs)")).toBe(truth.deploys.changeFailureRate);
     expect(single(results, "Busy Runners")).toBe(1);
-    report.push([`(runner_name=e2e-standard) Total Jobs / Success Rate / CFR`, `${Math.round(single(results, "Total Jobs Executed")!)} / ${pct(single(results, "Job Success Rate"))} / ${pct(single(results, "Change Failure Rate (proxy: failed jobs)"))}`, `${truth.totalJobs} / ${pct(truth.successRate)} / ${pct(truth.changeFailureRate)}`]);
+    report.push([`(runner_name=e2e-standard) Total Jobs / Success Rate / CFR`, `${Math.round(single(results, "Total Jobs Executed")!)} / ${pct(single(results, "Job Success Rate"))} / ${pct(single(results, "Change Failure Rate (failed deploy jobs)"))}`, `${truth.totalJobs} / ${pct(truth.successRate)} / ${pct(truth.deploys.changeFailureRate)}`]);
 
     // chrome is idle: its longest job in flight is No data, not 0.
     const idle = await evaluateDashboard(["e2e-chrome"], "All");

@@ -9,6 +9,8 @@ command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
 command -v tini >/dev/null 2>&1 || need+=(tini)
 command -v dumb-init >/dev/null 2>&1 || need+=(dumb-init)
 command -v wrk >/dev/null 2>&1 || need+=(wrk)
+# The Pushgateway that ephemeral runners push their final metrics to.
+command -v prometheus-pushgateway >/dev/null 2>&1 || need+=(prometheus-pushgateway)
 # The official Prometheus client's exposition parsers, used by the tests to read scrapes.
 /usr/bin/python3 -c "import prometheus_client" >/dev/null 2>&1 || need+=(python3-prometheus-client)
 [ ${#need[@]} -eq 0 ] && exit 0

@@ -1,0 +1,168 @@
+import { chmodSync, chownSync, lstatSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { HookKind } from "./messages.js";
+import { SOCKET_ENV } from "./client.js";
+
+/** The runner's hook variables, by hook. */
+export const HOOK_ENV: Readonly<Record<HookKind, string>> = {
+  "job-started": "ACTIONS_RUNNER_HOOK_JOB_STARTED",
+  "job-completed": "ACTIONS_RUNNER_HOOK_JOB_COMPLETED",
+};
+/** Path of a launcher of the supervisor's own commands, for workflow steps (`"$RUNNER_SUPERVISOR" report cache ...`). */
+export const LAUNCHER_ENV = "RUNNER_SUPERVISOR";
+
+const DIR_PREFIX = "runner-supervisor-";
+/** Directories looked at by one sweep. */
+const MAX_SWEPT = 100;
+
+/**
+ * Removes the directories of supervisors that were killed (SIGKILL leaves no chance to clean
+ * up): ours by name and owner, whose socket no longer accepts connections. In the background,
+ * never in the way of start-up.
+ */
+export function sweepStaleHookDirs(baseDir: string = tmpdir(), minAgeMs = 60_000): Promise<number> {
+  let names: string[];
+  try {
+    names = readdirSync(baseDir).filter((n) => n.startsWith(DIR_PREFIX)).slice(0, MAX_SWEPT);
+  } catch {
+    return Promise.resolve(0);
+  }
+  const uid = process.getuid?.();
+  const checks = names.map(async (name) => {
+    const dir = join(baseDir, name);
+    try {
+      const st = lstatSync(dir);
+      // A young directory may belong to a supervisor that is still starting.
+      if (!st.isDirectory() || st.uid !== uid || Date.now() - st.mtimeMs < minAgeMs) return 0;
+    } catch {
+      return 0;
+    }
+    if (!(await isDead(join(dir, "channel.sock")))) return 0;
+    rmSync(dir, { recursive: true, force: true });
+    return 1;
+  });
+  return Promise.all(checks).then((removed) => removed.reduce<number>((a, b) => a + b, 0));
+}
+
+/** A socket nobody listens on (or none at all); anything else counts as alive. */
+function isDead(socketPath: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(socketPath);
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve(false);
+    }, 1000);
+    socket.once("connect", () => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once("error", (error: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      resolve(error.code === "ECONNREFUSED" || error.code === "ENOENT");
+    });
+  });
+}
+
+/** Seconds our part of a hook may take before it is killed; the runner waits for the whole script. */
+export const HOOK_BUDGET_SECONDS = 0.9;
+
+export interface HookFiles {
+  readonly dir: string;
+  /** Variables to add to the runner's environment. */
+  readonly env: Readonly<Record<string, string>>;
+  remove(): void;
+}
+
+export interface HookFilesOptions {
+  /** The Node binary and entry script of this very process (works for bin/ and for the single-file build). */
+  readonly node: string;
+  readonly entry: string;
+  /** Hooks the user had set before: run after ours, and their exit status is the hook's. */
+  readonly userHooks: Partial<Record<HookKind, string>>;
+  /** When running as root: the runner directory, whose owner gets the directory. */
+  readonly runnerHome: string;
+  readonly baseDir?: string;
+}
+
+/** Quotes a value for a POSIX shell. */
+export function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * Creates a private directory (mode 0700) holding the channel's socket, the two hook scripts and a
+ * launcher. Only its owner (the runner's user) can enter it.
+ */
+export function createHookDir(options: HookFilesOptions): { dir: string; write(socketPath: string): HookFiles } {
+  const dir = mkdtempSync(join(options.baseDir ?? tmpdir(), DIR_PREFIX));
+  chmodSync(dir, 0o700);
+  const owner = ownerFor(options.runnerHome);
+  return {
+    dir,
+    write: (socketPath) => {
+      const env: Record<string, string> = { [SOCKET_ENV]: socketPath };
+      for (const hook of Object.keys(HOOK_ENV) as HookKind[]) {
+        const path = join(dir, `${hook}.sh`);
+        writeFileSync(path, hookScript(hook, options, socketPath), { mode: 0o700 });
+        env[HOOK_ENV[hook]] = path;
+      }
+      const launcher = join(dir, "runner-supervisor");
+      writeFileSync(launcher, `#!/bin/sh\nexec ${shellQuote(options.node)} ${shellQuote(options.entry)} "$@"\n`, { mode: 0o700 });
+      env[LAUNCHER_ENV] = launcher;
+      if (owner) for (const path of [dir, socketPath, launcher, env[HOOK_ENV["job-started"]]!, env[HOOK_ENV["job-completed"]]!]) chownQuietly(path, owner);
+      return { dir, env, remove: () => rmSync(dir, { recursive: true, force: true }) };
+    },
+  };
+}
+
+/**
+ * The script the runner runs as `bash -e script.sh`. Our part is bounded (killed after
+ * HOOK_BUDGET_SECONDS) and can never fail the script; the user's hook, if any, then runs as the
+ * runner would have run it, and its exit status is the script's.
+ */
+export function hookScript(hook: HookKind, options: Pick<HookFilesOptions, "node" | "entry" | "userHooks">, socketPath: string): string {
+  const send = `${shellQuote(options.node)} ${shellQuote(options.entry)} hook ${hook} </dev/null >/dev/null 2>&1`;
+  const user = options.userHooks[hook] ?? "";
+  return `#!/usr/bin/env bash
+# Written by runner-supervisor: tells it about the job (${hook}), then runs the hook that was set before.
+export ${SOCKET_ENV}=${shellQuote(socketPath)}
+if command -v timeout >/dev/null 2>&1; then
+  timeout -s KILL ${HOOK_BUDGET_SECONDS} ${send} || true
+else
+  ${send} &
+  pid=$!
+  for _ in 1 2 3 4 5 6 7 8 9; do kill -0 "$pid" 2>/dev/null || break; sleep 0.1 || true; done
+  kill -9 "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+fi
+user=${shellQuote(user)}
+if [ -n "$user" ]; then
+  case "$user" in
+    *.ps1) exec pwsh -NoProfile -File "$user" ;;
+    *) exec bash -e "$user" ;;
+  esac
+fi
+exit 0
+`;
+}
+
+function ownerFor(runnerHome: string): { uid: number; gid: number } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  try {
+    const { uid, gid } = statSync(runnerHome);
+    return uid === 0 ? undefined : { uid, gid };
+  } catch {
+    return undefined;
+  }
+}
+
+function chownQuietly(path: string, owner: { uid: number; gid: number }): void {
+  try {
+    chownSync(path, owner.uid, owner.gid);
+  } catch {
+    // then only root can use it, which is still private
+  }
+}
