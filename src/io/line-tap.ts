@@ -1,4 +1,5 @@
 import split2 from "split2";
+import { mayStartEvent } from "../runner/parse.js";
 
 /** Lines longer than this are forwarded whole but not parsed: no runner event line comes close. */
 export const MAX_PARSED_LINE = 64 * 1024;
@@ -10,7 +11,11 @@ export interface LineTap {
   end(): Promise<void>;
 }
 
-/** Splits a byte stream into lines (decoded as UTF-8, invalid bytes replaced) for the parser. */
+/**
+ * Splits a byte stream into lines (decoded as UTF-8, invalid bytes replaced) for the parser.
+ * A gate in front of split2 passes on only the lines whose first byte may begin a runner event;
+ * the rest (trace lines, step output) are skipped as bytes, never decoded.
+ */
 export function createLineTap(onLine: (line: string) => void, onError: (error: unknown) => void): LineTap {
   // Split on "\n" as a string (much faster than split2's default /\r?\n/); the parser drops a trailing "\r".
   const splitter = split2(
@@ -34,9 +39,19 @@ export function createLineTap(onLine: (line: string) => void, onError: (error: u
     splitter.once("finish", resolve);
     splitter.once("error", () => resolve());
   });
+  let atLineStart = true;
+  let passing = false;
   return {
     write: (chunk) => {
-      splitter.write(chunk);
+      let pos = 0;
+      while (pos < chunk.length) {
+        if (atLineStart) passing = mayStartEvent(chunk[pos]!);
+        const newline = chunk.indexOf(0x0a, pos);
+        const end = newline === -1 ? chunk.length : newline + 1;
+        if (passing) splitter.write(chunk.subarray(pos, end));
+        atLineStart = newline !== -1;
+        pos = end;
+      }
     },
     end: () => {
       splitter.end();

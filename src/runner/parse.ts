@@ -58,10 +58,18 @@ function mayBeEvent(first: number): boolean {
   return FIRST_CHARS.has(first) || first > 0x7f;
 }
 
+/**
+ * Whether a line whose first byte (or character) is this may be a runner event: a colour code
+ * may come first, and any non-ASCII byte may begin the tick. Lets the line reader skip the rest
+ * without decoding them.
+ */
+export function mayStartEvent(first: number): boolean {
+  return first === 0x1b || mayBeEvent(first);
+}
+
 /** Recognises one console line of the runner; anything else (including trace lines) is undefined. Pure. */
 export function parseLine(raw: string): RunnerEvent | undefined {
-  const rawFirst = raw.charCodeAt(0);
-  if (rawFirst !== 0x1b && !mayBeEvent(rawFirst)) return undefined;
+  if (!mayStartEvent(raw.charCodeAt(0))) return undefined;
   const line = cleanLine(raw);
   const first = line.charCodeAt(0);
   if (!mayBeEvent(first)) return undefined;
