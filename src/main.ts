@@ -130,13 +130,13 @@ async function lastWords(
   });
   if (config.pushgatewayUrl) {
     await Promise.race([observer.lookupsSettled(), delay(PUSH_WAIT_FOR_LOOKUPS_MS)]);
-    const body = await observer.registries.text.metrics();
+    const { body, contentType } = await observer.render("text");
     const error = await pushMetrics({
       url: config.pushgatewayUrl,
       job: config.pushgatewayJob,
       runnerName: config.runnerName,
       body,
-      contentType: observer.registries.text.contentType,
+      contentType,
       timeoutMs: PUSH_TIMEOUT_MS,
     });
     log(error ? `pushing the final metrics to ${config.pushgatewayUrl} failed: ${error}` : `pushed the final metrics to ${config.pushgatewayUrl}`);
@@ -222,7 +222,7 @@ function healthOf(phase: Phase): Health {
 }
 
 function serve(config: Config, observer: Observer, health: () => Health, log: Log): Promise<Server | undefined> {
-  return startEndpoint({ host: config.metricsHost, port: config.metricsPort, registries: observer.registries, health, onError: log }).then(
+  return startEndpoint({ host: config.metricsHost, port: config.metricsPort, render: observer.render, health, onError: log }).then(
     ({ server, address }) => {
       const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
       log(`serving metrics on http://${host}:${address.port}/metrics`);

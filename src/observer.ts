@@ -5,6 +5,7 @@ import type { ChannelMessage } from "./context/messages.js";
 import { QueueTimeLookups } from "./context/queue-time.js";
 import { createLineTap, type LineTap } from "./io/line-tap.js";
 import type { Log } from "./log.js";
+import { createRenderer, type Exposition, type Format } from "./metrics/exposition.js";
 import { createMetrics, type Registries } from "./metrics/definitions.js";
 import { recordCache, recordChange, recordChannelMessage, recordDeploy, recordQueueTime } from "./metrics/recorder.js";
 import { parseLine } from "./runner/parse.js";
@@ -14,6 +15,8 @@ import { VERSION } from "./version.js";
 /** The observing half: lines and hook messages in, metrics out. It never touches the child or its output. */
 export interface Observer {
   readonly registries: Registries;
+  /** Renders the metrics for a scrape or a push; the only way they are read. */
+  readonly render: (format: Format) => Promise<Exposition>;
   readonly tracker: RunnerTracker;
   /** A line tap for one of the child's streams (each stream splits its own lines). */
   tap(): LineTap;
@@ -112,6 +115,7 @@ export function createObserver(config: Config, log: Log, clock: Clock = systemCl
 
   return {
     registries,
+    render: createRenderer(registries),
     tracker,
     tap: () => createLineTap(onLine, onError),
     channelMessage: (message) => {

@@ -1,5 +1,4 @@
-/** The exposition formats the endpoint can serve. */
-export type Format = "text" | "openmetrics";
+import type { Format } from "../metrics/exposition.js";
 
 interface MediaRange {
   readonly type: string;

@@ -1,8 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Registries } from "../metrics/definitions.js";
-import { createRenderer, type Exposition } from "../metrics/exposition.js";
-import { negotiateFormat, type Format } from "./negotiate.js";
+import type { Exposition, Format } from "../metrics/exposition.js";
+import { negotiateFormat } from "./negotiate.js";
 
 /** What /health reports: healthy while the runner child runs, otherwise why not. */
 export interface Health {
@@ -13,7 +12,8 @@ export interface Health {
 export interface EndpointOptions {
   readonly host: string;
   readonly port: number;
-  readonly registries: Registries;
+  /** Renders the metrics in a format (reused renderings, one at a time). */
+  readonly render: (format: Format) => Promise<Exposition>;
   readonly health: () => Health;
   readonly onError: (message: string) => void;
 }
@@ -76,7 +76,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: EndpointOpti
 
 /** Starts the endpoint; resolves with the bound address, rejects when the port cannot be bound. */
 export function startEndpoint(o: EndpointOptions): Promise<{ server: Server; address: AddressInfo }> {
-  const render = createRenderer(o.registries);
+  const render = o.render;
   const server = createServer(
     {
       headersTimeout: LIMITS.headersTimeoutMs,

@@ -1,5 +1,7 @@
-import type { Format } from "../http/negotiate.js";
 import type { Registries } from "./definitions.js";
+
+/** The exposition formats: the Prometheus text format 0.0.4, or OpenMetrics 1.0.0. */
+export type Format = "text" | "openmetrics";
 
 /** A rendered scrape: the body and its exact Content-Type. */
 export interface Exposition {
