@@ -3,7 +3,13 @@
 import { outputBrokeWithin } from "./io/broken-output.js";
 import { SignalRouter } from "./process/signals.js";
 
+const argv = process.argv.slice(2);
+if (argv[0] === "hook" || argv[0] === "report") {
+  // Run by the runner's hooks and by workflow steps: load only what they need, they have a second.
+  const { runSubcommand } = await import("./context/commands.js");
+  process.exit(await runSubcommand(argv, process.env));
+}
 const signals = new SignalRouter(() => outputBrokeWithin(1000)).install();
 const { main } = await import("./main.js");
-const code = await main(signals, process.argv.slice(2));
+const code = await main(signals, argv);
 process.exit(code);

@@ -1,4 +1,3 @@
-import { writeSync } from "node:fs";
 import type { Server } from "node:http";
 import type { Writable } from "node:stream";
 import { parseCli } from "./cli.js";
@@ -16,7 +15,6 @@ import { settleOutput } from "./process/settle-output.js";
 import { STOP_SIGNALS, type SignalRouter } from "./process/signals.js";
 import { StopController } from "./process/stop-controller.js";
 import { recordDraining } from "./metrics/recorder.js";
-import { runHookCommand, runReportCommand } from "./context/commands.js";
 import { startJobContext, type JobContextService } from "./context/service.js";
 import { pushMetrics } from "./push/pushgateway.js";
 
@@ -28,10 +26,6 @@ type Phase = "starting" | "running" | "draining" | "stopping" | "exited";
  * signals and output while the observer reads it, then return the child's exit code.
  */
 export async function main(signals: SignalRouter, argv: readonly string[]): Promise<number> {
-  // The subcommands run inside jobs, where fd 1 and 2 are the runner's own sockets: they write
-  // with plain synchronous writes and never end (shut down) those shared sockets.
-  if (argv[0] === "hook") return runHookCommand(argv.slice(1), process.env, writeTo(2));
-  if (argv[0] === "report") return runReportCommand(argv.slice(1), process.env, writeTo(1), writeTo(2));
   const stdout = fdSink(1);
   const stderr = fdSink(2);
   const log = createLog(stderr);
@@ -51,7 +45,7 @@ interface Output {
 async function supervise(signals: SignalRouter, argv: readonly string[], out: Output): Promise<number> {
   const cli = parseCli(argv, { out: (s) => out.stdout.write(s), err: (s) => out.stderr.write(s) });
   if (cli.kind === "exit") return cli.code;
-  if (cli.kind === "hook" || cli.kind === "report") return 0; // handled in main()
+  if (cli.kind === "hook" || cli.kind === "report") return 0; // run before anything loads, in entry.ts
 
   let config: Config;
   try {
@@ -81,6 +75,8 @@ async function supervise(signals: SignalRouter, argv: readonly string[], out: Ou
     return exitCodeOf(exit);
   }
   phase = "running";
+  const push = createPusher(config, observer, out.log);
+  void push("first");
   // Not signal-exit: as the only listener of SIGABRT, SIGTRAP and SIGSYS it would kill the runner on them, where tini ignores them.
   const killOnExit = () => killGroup(child);
   process.once("exit", killOnExit);
@@ -96,9 +92,32 @@ async function supervise(signals: SignalRouter, argv: readonly string[], out: Ou
   phase = "exited";
   process.off("exit", killOnExit);
   stopReaping();
-  await lastWords(config, observer, signals, endpoint, context, out.log, stopAsked);
+  await lastWords(config, observer, signals, endpoint, context, out.log, stopAsked, push);
   await closeEndpoint(endpoint);
   return finalExitCode(exit, config.exitCodesToZero);
+}
+
+/**
+ * Pushes the metrics to the Pushgateway, one push after the other. The first push, at start,
+ * puts every counter there at 0, so that increase() over the gateway's series sees the final
+ * push's job as an increase.
+ */
+function createPusher(config: Config, observer: Observer, log: Log): (which: "first" | "final") => Promise<void> {
+  let last: Promise<void> = Promise.resolve();
+  const pushNow = async (which: string): Promise<void> => {
+    if (!config.pushgatewayUrl) return;
+    const { body, contentType } = await observer.render("text");
+    const error = await pushMetrics({
+      url: config.pushgatewayUrl,
+      job: config.pushgatewayJob,
+      runnerName: config.runnerName,
+      body,
+      contentType,
+      timeoutMs: PUSH_TIMEOUT_MS,
+    });
+    log(error ? `pushing the ${which} metrics to ${config.pushgatewayUrl} failed: ${error}` : `pushed the ${which} metrics to ${config.pushgatewayUrl}`);
+  };
+  return (which) => (last = last.then(() => pushNow(which)));
 }
 
 /** Longest wait for queue-time look-ups still running before the final push. */
@@ -119,6 +138,7 @@ async function lastWords(
   context: JobContextService | undefined,
   log: Log,
   stopAsked: boolean,
+  push: (which: "final") => Promise<void>,
 ): Promise<void> {
   // A container that is being stopped does not wait: its runner was stopped, not finished.
   let stopped = stopAsked;
@@ -130,16 +150,7 @@ async function lastWords(
   });
   if (config.pushgatewayUrl) {
     await Promise.race([observer.lookupsSettled(), delay(PUSH_WAIT_FOR_LOOKUPS_MS)]);
-    const { body, contentType } = await observer.render("text");
-    const error = await pushMetrics({
-      url: config.pushgatewayUrl,
-      job: config.pushgatewayJob,
-      runnerName: config.runnerName,
-      body,
-      contentType,
-      timeoutMs: PUSH_TIMEOUT_MS,
-    });
-    log(error ? `pushing the final metrics to ${config.pushgatewayUrl} failed: ${error}` : `pushed the final metrics to ${config.pushgatewayUrl}`);
+    await push("final");
   }
   await context?.close();
   if (config.metricsLinger > 0 && !stopped && (await endpoint)) {
@@ -152,16 +163,6 @@ async function lastWords(
       };
     });
   }
-}
-
-function writeTo(fd: number): (text: string) => void {
-  return (text) => {
-    try {
-      writeSync(fd, text);
-    } catch {
-      // nowhere to say it
-    }
-  };
 }
 
 function delay(ms: number): Promise<void> {

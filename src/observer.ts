@@ -28,6 +28,8 @@ export interface Observer {
   childExited(): void;
   /** Calls the listener whenever a job ends (with its result, or closed as unknown); returns an unsubscribe. */
   onJobFinished(listener: (job: FinishedJob) => void): () => void;
+  /** Calls the listener at every job start (its "Running job" line). */
+  onJobStarted(listener: () => void): () => void;
   /** Resolves when every queue-time look-up started so far has finished (for a final push). */
   lookupsSettled(): Promise<void>;
 }
@@ -68,6 +70,7 @@ export function createObserver(config: Config, log: Log, clock: Clock = systemCl
   const tracker = new RunnerTracker(clock);
   let failures = 0;
   const jobListeners = new Set<(job: FinishedJob) => void>();
+  const startListeners = new Set<() => void>();
   const jobLabels = (context: Parameters<typeof labels.labelsFor>[0]) => labels.labelsFor(context);
 
   const startLookup = (change: Extract<Change, { type: "job-context" }>): void => {
@@ -102,6 +105,7 @@ export function createObserver(config: Config, log: Log, clock: Clock = systemCl
     if (change.type === "job-finished") jobFinished(change);
     registries.changes.bump();
     if (change.type === "job-finished") for (const listener of jobListeners) listener(change);
+    if (change.type === "job-started") for (const listener of startListeners) listener();
   };
 
   const onLine = (line: string): void => {
@@ -139,6 +143,10 @@ export function createObserver(config: Config, log: Log, clock: Clock = systemCl
     onJobFinished: (listener) => {
       jobListeners.add(listener);
       return () => jobListeners.delete(listener);
+    },
+    onJobStarted: (listener) => {
+      startListeners.add(listener);
+      return () => startListeners.delete(listener);
     },
     lookupsSettled: async () => {
       await Promise.all([...inFlight]);

@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync, writeSync } from "node:fs";
 import { sendMessage, SOCKET_ENV } from "./client.js";
 import { decodeContext, HOOK_KINDS, MAX_CACHE_COUNT, type ChannelMessage, type HookKind, type JobContext } from "./messages.js";
 
@@ -145,4 +145,23 @@ export async function runReportCommand(args: readonly string[], env: NodeJS.Proc
   }
   if (!(await sendMessage(socketPath, message, REPORT_SEND_MS))) err("runner-supervisor: report: the supervisor did not take the report\n");
   return 0;
+}
+
+/**
+ * Runs `hook ...` or `report ...`. They run inside jobs, within a one-second budget, where fd 1
+ * and 2 are the runner's own pipes: they write with plain synchronous writes and never end them.
+ */
+export function runSubcommand(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const [name, ...args] = argv;
+  return name === "hook" ? runHookCommand(args, env, writeTo(2)) : runReportCommand(args, env, writeTo(1), writeTo(2));
+}
+
+function writeTo(fd: number): Write {
+  return (text) => {
+    try {
+      writeSync(fd, text);
+    } catch {
+      // nowhere to say it
+    }
+  };
 }

@@ -1,4 +1,4 @@
-import { chmodSync, chownSync, lstatSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,6 +14,8 @@ export const HOOK_ENV: Readonly<Record<HookKind, string>> = {
 export const LAUNCHER_ENV = "RUNNER_SUPERVISOR";
 
 const DIR_PREFIX = "runner-supervisor-";
+/** As root, the socket lives in this subdirectory, private to the runner's user. */
+const SOCKET_SUBDIR = "channel";
 /** Directories looked at by one sweep. */
 const MAX_SWEPT = 100;
 
@@ -39,7 +41,9 @@ export function sweepStaleHookDirs(baseDir: string = tmpdir(), minAgeMs = 60_000
     } catch {
       return 0;
     }
-    if (!(await isDead(join(dir, "channel.sock")))) return 0;
+    // The socket sits in the directory, or in its channel/ subdirectory when the supervisor runs as root.
+    const socket = existsSync(join(dir, SOCKET_SUBDIR)) ? join(dir, SOCKET_SUBDIR, "channel.sock") : join(dir, "channel.sock");
+    if (!(await isDead(socket))) return 0;
     rmSync(dir, { recursive: true, force: true });
     return 1;
   });
@@ -73,6 +77,8 @@ export interface HookFiles {
   readonly dir: string;
   /** Variables to add to the runner's environment. */
   readonly env: Readonly<Record<string, string>>;
+  /** Writes again any script a job deleted: the runner fails a job whose hook file is missing. */
+  restore(): void;
   remove(): void;
 }
 
@@ -93,39 +99,70 @@ export function shellQuote(value: string): string {
 }
 
 /**
- * Creates a private directory (mode 0700) holding the channel's socket, the two hook scripts and a
- * launcher. Only its owner (the runner's user) can enter it.
+ * Creates the directory of the channel's socket, the two hook scripts and a launcher. Run as the
+ * runner's user, it is private to that user (mode 0700). Run as root for a runner of another user,
+ * the scripts stay root's (mode 0755: the runner can run them, no job can delete them) and only
+ * the socket's subdirectory belongs to the runner's user (mode 0700).
  */
-export function createHookDir(options: HookFilesOptions): { dir: string; write(socketPath: string): HookFiles } {
+export function createHookDir(options: HookFilesOptions): { dir: string; socketDir: string; write(socketPath: string): HookFiles } {
   const dir = mkdtempSync(join(options.baseDir ?? tmpdir(), DIR_PREFIX));
-  chmodSync(dir, 0o700);
   const owner = ownerFor(options.runnerHome);
+  chmodSync(dir, owner ? 0o755 : 0o700);
+  const socketDir = owner ? join(dir, SOCKET_SUBDIR) : dir;
+  if (owner) {
+    mkdirSync(socketDir, { mode: 0o700 });
+    chownQuietly(socketDir, owner);
+  }
+  const mode = owner ? 0o755 : 0o700;
   return {
     dir,
+    socketDir,
     write: (socketPath) => {
+      const files = new Map<string, string>();
       const env: Record<string, string> = { [SOCKET_ENV]: socketPath };
       for (const hook of Object.keys(HOOK_ENV) as HookKind[]) {
         const path = join(dir, `${hook}.sh`);
-        writeFileSync(path, hookScript(hook, options, socketPath), { mode: 0o700 });
+        files.set(path, hookScript(hook, options, socketPath));
         env[HOOK_ENV[hook]] = path;
       }
       const launcher = join(dir, "runner-supervisor");
-      writeFileSync(launcher, `#!/bin/sh\nexec ${shellQuote(options.node)} ${shellQuote(options.entry)} "$@"\n`, { mode: 0o700 });
+      files.set(launcher, `#!/bin/sh\nexec ${shellQuote(options.node)} ${shellQuote(options.entry)} "$@"\n`);
       env[LAUNCHER_ENV] = launcher;
-      if (owner) for (const path of [dir, socketPath, launcher, env[HOOK_ENV["job-started"]]!, env[HOOK_ENV["job-completed"]]!]) chownQuietly(path, owner);
-      return { dir, env, remove: () => rmSync(dir, { recursive: true, force: true }) };
+      const writeAll = (onlyMissing: boolean) => {
+        for (const [path, text] of files) {
+          if (onlyMissing && existsSync(path)) continue;
+          mkdirSync(dir, { recursive: true, mode });
+          writeFileSync(path, text, { mode });
+        }
+      };
+      writeAll(false);
+      if (owner) chownQuietly(socketPath, owner);
+      return {
+        dir,
+        env,
+        restore: () => {
+          try {
+            writeAll(true);
+          } catch {
+            // the job's own hooks then fail as they would without us; nothing more to do here
+          }
+        },
+        remove: () => rmSync(dir, { recursive: true, force: true }),
+      };
     },
   };
 }
 
 /**
- * The script the runner runs as `bash -e script.sh`. Our part is bounded (killed after
- * HOOK_BUDGET_SECONDS) and can never fail the script; the user's hook, if any, then runs as the
- * runner would have run it, and its exit status is the script's.
+ * The script the runner runs (as `bash --noprofile --norc -e -o pipefail script.sh`). Our part is
+ * bounded (killed after HOOK_BUDGET_SECONDS) and can never fail the script; the user's hook, if
+ * any, then runs exactly as the runner would have run it, and its exit status is the script's.
  */
 export function hookScript(hook: HookKind, options: Pick<HookFilesOptions, "node" | "entry" | "userHooks">, socketPath: string): string {
   const send = `${shellQuote(options.node)} ${shellQuote(options.entry)} hook ${hook} </dev/null >/dev/null 2>&1`;
   const user = options.userHooks[hook] ?? "";
+  // The runner's own invocation of a .ps1 hook; single quotes doubled for PowerShell.
+  const pwshCommand = `. '${user.replace(/'/g, "''")}'`;
   return `#!/usr/bin/env bash
 # Written by runner-supervisor: tells it about the job (${hook}), then runs the hook that was set before.
 export ${SOCKET_ENV}=${shellQuote(socketPath)}
@@ -141,8 +178,8 @@ fi
 user=${shellQuote(user)}
 if [ -n "$user" ]; then
   case "$user" in
-    *.ps1) exec pwsh -NoProfile -File "$user" ;;
-    *) exec bash -e "$user" ;;
+    *.ps1) exec pwsh -command ${shellQuote(pwshCommand)} ;;
+    *) exec bash --noprofile --norc -e -o pipefail "$user" ;;
   esac
 fi
 exit 0

@@ -49,6 +49,9 @@ type Attempt =
   | { readonly ok: false; readonly reason: LookupFailure; readonly retryAfterMs: number }
   | { readonly ok: false; readonly reason: LookupFailure; readonly final: true };
 
+const WAKE_MARGIN_MS = 100;
+const SECONDARY_LIMIT_MS = 60_000;
+
 /**
  * Queue time from GitHub's REST API: the job's created_at to started_at, for the job of this run
  * attempt that ran on this runner. Runs beside the job and the endpoint, never in their way:
@@ -73,7 +76,8 @@ export class QueueTimeLookups {
   async lookup(context: JobContext, runnerName: string, jobName: string | undefined): Promise<LookupResult> {
     let last: Attempt = { ok: false, reason: "not_found" };
     for (let attempt = 0; attempt <= this.o.retries; attempt++) {
-      if (attempt > 0) await sleep("retryAfterMs" in last ? Math.max(last.retryAfterMs, this.backoffMs * 2 ** (attempt - 1)) : this.backoffMs * 2 ** (attempt - 1));
+      // After a rate limit, wake a little past its end: a timer may fire a millisecond before the clock gets there.
+      if (attempt > 0) await sleep("retryAfterMs" in last ? Math.max(last.retryAfterMs + WAKE_MARGIN_MS, this.backoffMs * 2 ** (attempt - 1)) : this.backoffMs * 2 ** (attempt - 1));
       if (this.now() < this.blockedUntil) return { ok: false, reason: "rate_limited" };
       last = await this.once(context, runnerName, jobName);
       if (last.ok || !retryable(last)) return strip(last);
@@ -122,8 +126,11 @@ export class QueueTimeLookups {
       return retryAfter * 1000;
     }
     if (exhausted) return Number.isFinite(reset) && reset > 0 ? Math.max(0, reset * 1000 - this.now()) : this.maxWaitMs + 1;
-    // A 429 without headers is still a rate limit (a secondary one); GitHub asks for at least a minute then.
-    return status === 429 ? 60_000 : undefined;
+    // A 429 without headers is still a rate limit (a secondary one); GitHub asks for at least a minute then,
+    // and the other look-ups hold off too.
+    if (status !== 429) return undefined;
+    this.blockedUntil = Math.max(this.blockedUntil, this.now() + SECONDARY_LIMIT_MS);
+    return SECONDARY_LIMIT_MS;
   }
 }
 

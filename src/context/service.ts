@@ -30,11 +30,14 @@ export async function startJobContext(config: Config, observer: Observer, env: N
   let dir: ReturnType<typeof createHookDir> | undefined;
   try {
     dir = createHookDir({ node: process.execPath, entry: entryScript(), userHooks, runnerHome: config.runnerHome });
-    const channel = await openChannel(dir.dir, (m) => observer.channelMessage(m), () => observer.channelRejected());
+    const channel = await openChannel(dir.socketDir, (m) => observer.channelMessage(m), () => observer.channelRejected());
     const files = dir.write(channel.socketPath);
+    // A job may have deleted the scripts (a "clean /tmp" step): put them back before the next job's hook runs.
+    const stopRestoring = observer.onJobStarted(() => files.restore());
     return {
       env: files.env,
       close: async () => {
+        stopRestoring();
         await channel.close();
         files.remove();
       },

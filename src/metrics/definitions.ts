@@ -294,4 +294,9 @@ export function seedJobLabels(metrics: RunnerMetrics, labels: Readonly<Record<st
     metrics.jobDuration.zero({ status, ...labels });
     if (deploys) metrics.deployments.inc({ result: status, ...labels }, 0);
   }
+  metrics.queueTimeHistogram.zero(labels);
+  if (deploys) {
+    metrics.deployLeadTime.zero(labels);
+    metrics.deployRecoveryTime.zero(labels);
+  }
 }

@@ -80,7 +80,7 @@ describe("ephemeral runners: the last job is not lost", () => {
     expect(r.stderr()).toContain("serving metrics for 0.5 s more");
   });
 
-  it("pushes the final metrics to a Pushgateway when the child exits", async () => {
+  it("pushes the metrics at 0 when the child starts and the final ones when it exits", async () => {
     const url = await startPushgateway();
     const r = startSupervisor({
       runnerHome: HOOK_RUNNER,
@@ -88,7 +88,9 @@ describe("ephemeral runners: the last job is not lost", () => {
     });
     running.push(r);
     expect(await r.exit).toEqual({ code: 0, signal: null });
-    expect(r.stderr()).toContain(`pushed the final metrics to ${url}`);
+    const log = r.stderr();
+    expect(log).toContain(`pushed the first metrics to ${url}`);
+    expect(log.indexOf("pushed the first")).toBeLessThan(log.indexOf(`pushed the final metrics to ${url}`));
     const pushed = parseSamples(await (await fetch(`${url}/metrics`)).text());
     const group = { job: "github-runner", runner_name: "ephemeral-7/x", runner_type: "standard" };
     expect(pushed.value("github_runner_jobs_total", { ...group, status: "success" })).toBe(1);
