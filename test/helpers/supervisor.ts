@@ -38,6 +38,22 @@ export interface StartOptions {
   bin?: string;
 }
 
+/** Follows a started supervisor: its exit, its stderr, and the port it says it serves metrics on. */
+export function followSupervisor(proc: ChildProcess): { exit: Promise<Exit>; port: Promise<number>; stderr: () => string } {
+  let err = "";
+  const exit = new Promise<Exit>((resolve) => proc.once("exit", (code, signal) => resolve({ code, signal })));
+  const port = new Promise<number>((resolve, reject) => {
+    proc.stderr!.on("data", (c: Buffer) => {
+      err += c.toString("utf8");
+      const m = /serving metrics on http:\/\/\S+:(\d+)\/metrics/.exec(err);
+      if (m) resolve(Number(m[1]));
+    });
+    void exit.then(() => reject(new Error(`supervisor exited before serving metrics; stderr:\n${err}`)));
+  });
+  port.catch(() => undefined);
+  return { exit, port, stderr: () => err };
+}
+
 /** Starts the built supervisor on a free port (METRICS_PORT=0). */
 export function startSupervisor(options: StartOptions = {}): Running {
   const args = [options.bin ?? BIN, ...(options.args ?? [])];
@@ -53,25 +69,15 @@ export function startSupervisor(options: StartOptions = {}): Running {
   for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
   const proc = spawn(options.node ?? process.execPath, args, { env: env as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"] });
   const out: Buffer[] = [];
-  let err = "";
   proc.stdout!.on("data", (c: Buffer) => out.push(c));
-  const exit = new Promise<Exit>((resolve) => proc.once("exit", (code, signal) => resolve({ code, signal })));
-  const port = new Promise<number>((resolve, reject) => {
-    proc.stderr!.on("data", (c: Buffer) => {
-      err += c.toString("utf8");
-      const m = /serving metrics on http:\/\/\S+:(\d+)\/metrics/.exec(err);
-      if (m) resolve(Number(m[1]));
-    });
-    void exit.then(() => reject(new Error(`supervisor exited before serving metrics; stderr:\n${err}`)));
-  });
-  port.catch(() => undefined);
+  const { exit, port, stderr } = followSupervisor(proc);
   const get = async (path: string, headers: Record<string, string> = {}) => fetch(`http://127.0.0.1:${await port}${path}`, { headers });
   const metrics = async () => parseSamples(await (await get("/metrics")).text());
   return {
     proc,
     port,
     stdout: () => Buffer.concat(out),
-    stderr: () => err,
+    stderr,
     exit,
     get,
     metrics,

@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, parse } from "node:path";
-import { parseSamples, ROOT, type Samples } from "../helpers/supervisor.js";
+import { followSupervisor, parseSamples, ROOT, type Samples } from "../helpers/supervisor.js";
 
 export { ROOT };
 export const BUILD_SCRIPT = join(ROOT, "bin", "build-bundle.mjs");
@@ -100,23 +100,9 @@ export function runSupervisor(options: RunOptions): Supervised {
   const proc = spawn(argv[0]!, argv.slice(1), { cwd: options.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
   running.add(proc);
   let out = "";
-  let err = "";
   proc.stdout!.on("data", (c: Buffer) => (out += c.toString("utf8")));
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    proc.once("exit", (code, signal) => {
-      running.delete(proc);
-      resolve({ code, signal });
-    }),
-  );
-  const port = new Promise<number>((resolve, reject) => {
-    proc.stderr!.on("data", (c: Buffer) => {
-      err += c.toString("utf8");
-      const m = /serving metrics on http:\/\/\S+:(\d+)\/metrics/.exec(err);
-      if (m) resolve(Number(m[1]));
-    });
-    void exit.then(() => reject(new Error(`supervisor exited before serving metrics; stderr:\n${err}`)));
-  });
-  port.catch(() => undefined);
+  proc.once("exit", () => running.delete(proc));
+  const { exit, port, stderr } = followSupervisor(proc);
   const get = async (path: string) => fetch(`http://127.0.0.1:${await port}${path}`, { signal: AbortSignal.timeout(5_000) });
   const metrics = async () => parseSamples(await (await get("/metrics")).text());
   return {
@@ -124,7 +110,7 @@ export function runSupervisor(options: RunOptions): Supervised {
     port,
     exit,
     stdout: () => out,
-    stderr: () => err,
+    stderr,
     get,
     metrics,
     waitFor: async (predicate) => {

@@ -1,22 +1,11 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { Config } from "../../src/config.js";
+import { resolveConfig, type Config } from "../../src/config.js";
 import { createObserver } from "../../src/observer.js";
 import { FIXTURES, parseSamples } from "../helpers/supervisor.js";
 
-const config: Config = {
-  runnerHome: "/",
-  runnerName: "r1",
-  runnerType: "standard",
-  runnerVersion: "unknown",
-  metrics: true,
-  metricsPort: 0,
-  metricsHost: "",
-  jobDurationBuckets: [1, 10, 100],
-  command: "./run.sh",
-  args: [],
-};
+const config: Config = resolveConfig({}, { RUNNER_HOME: "/", RUNNER_NAME: "r1", JOB_DURATION_BUCKETS: "1,10,100", JOB_HOOKS_ENABLED: "false" }, []);
 
 /** Feeds text through the observer's real line taps (stdout and stderr) and returns the scrape. */
 async function observe(stdout: string, stderr = "", exit = false) {

@@ -1,0 +1,11 @@
+// Types of bin/build-bundle.mjs, for the tests that build and inspect the single-file build.
+export const BUNDLE_FILE: string;
+export const LAUNCHER_FILE: string;
+export const KOFFI_NATIVE_FILE: string;
+export const LICENSES_FILE: string;
+export const DEFAULT_OUTDIR: string;
+export function buildBundle(options?: { entry?: string; outdir?: string }): Promise<{
+  outdir: string;
+  files: { name: string; bytes: number }[];
+  koffi: boolean;
+}>;
