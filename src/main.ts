@@ -14,7 +14,6 @@ import { killSession } from "./process/kill-session.js";
 import { settleOutput } from "./process/settle-output.js";
 import { STOP_SIGNALS, type SignalRouter } from "./process/signals.js";
 import { StopController } from "./process/stop-controller.js";
-import { recordDraining } from "./metrics/recorder.js";
 import { startJobContext, type JobContextService } from "./context/service.js";
 import { pushMetrics } from "./push/pushgateway.js";
 
@@ -84,7 +83,7 @@ async function supervise(signals: SignalRouter, argv: readonly string[], out: Ou
   const stops = stopControllerFor(config, child, observer, out.log, (state) => {
     phase = state;
     if (state !== "running") stopAsked = true;
-    recordDraining(observer.registries, state === "draining");
+    observer.draining(state === "draining");
   });
   signals.attach((signal) => stops.receive(signal));
 

@@ -7,7 +7,7 @@ import { createLineTap, type LineTap } from "./io/line-tap.js";
 import type { Log } from "./log.js";
 import { createRenderer, type Exposition, type Format } from "./metrics/exposition.js";
 import { createMetrics, type Registries } from "./metrics/definitions.js";
-import { recordCache, recordChange, recordChannelMessage, recordDeploy, recordQueueTime } from "./metrics/recorder.js";
+import { recordCache, recordChange, recordDraining, recordChannelMessage, recordDeploy, recordQueueTime } from "./metrics/recorder.js";
 import { parseLine } from "./runner/parse.js";
 import { RunnerTracker, systemClock, type Change, type Clock, type FinishedJob } from "./runner/state.js";
 import { VERSION } from "./version.js";
@@ -26,6 +26,8 @@ export interface Observer {
   channelRejected(): void;
   /** The child has exited and its output is read: close any job in flight. */
   childExited(): void;
+  /** The supervisor holds back a SIGTERM until the job in flight finishes (or no longer does). */
+  draining(draining: boolean): void;
   /** Calls the listener whenever a job ends (with its result, or closed as unknown); returns an unsubscribe. */
   onJobFinished(listener: (job: FinishedJob) => void): () => void;
   /** Calls the listener at every job start (its "Running job" line). */
@@ -139,6 +141,10 @@ export function createObserver(config: Config, log: Log, clock: Clock = systemCl
     },
     childExited: () => {
       for (const change of tracker.apply({ type: "child-exited" })) record(change);
+    },
+    draining: (draining) => {
+      recordDraining(metrics, draining);
+      registries.changes.bump();
     },
     onJobFinished: (listener) => {
       jobListeners.add(listener);

@@ -19,8 +19,6 @@ const DEFAULT_QUEUE_TIME_BUCKETS = [1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600,
 /** Deploy lead and recovery times: a minute to a week. */
 const DEPLOY_BUCKETS = [60, 300, 600, 1800, 3600, 7200, 14400, 28800, 86400, 172800, 604800];
 
-/** Name of the draining gauge, which the process side sets through the recorder. */
-export const DRAINING_METRIC = "github_runner_draining";
 
 /** Counts metric updates, so a rendered scrape can be reused until something changes. */
 export class ChangeCounter {
@@ -195,7 +193,7 @@ export function createMetrics(options: MetricsOptions) {
       registers,
     }),
     draining: new Gauge({
-      name: DRAINING_METRIC,
+      name: "github_runner_draining",
       help: "1 while the supervisor holds back a SIGTERM until the job in flight finishes (draining), 0 otherwise.",
       registers,
     }),

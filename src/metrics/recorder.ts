@@ -1,9 +1,8 @@
 import type { Change } from "../runner/state.js";
-import type { Gauge } from "prom-client";
 import type { JobContext } from "../context/messages.js";
 import type { LookupResult } from "../context/queue-time.js";
 import type { JobStatus } from "../runner/jobs.js";
-import { DRAINING_METRIC, OTHER_CACHE_TYPE, seedJobLabels, type ChannelMessageKind, type Registries, type RunnerMetrics } from "./definitions.js";
+import { OTHER_CACHE_TYPE, seedJobLabels, type ChannelMessageKind, type RunnerMetrics } from "./definitions.js";
 
 /** The opt-in job labels of a job (repository, workflow); {} when none are turned on. */
 export type JobLabelsOf = (context: JobContext | undefined) => Record<string, string>;
@@ -63,10 +62,9 @@ export function recordChange(metrics: RunnerMetrics, change: Change, jobLabels: 
   }
 }
 
-/** Shows whether the supervisor is draining; both registries hold the same gauge. */
-export function recordDraining(registries: Registries, draining: boolean): void {
-  (registries.text.getSingleMetric(DRAINING_METRIC) as Gauge | undefined)?.set(draining ? 1 : 0);
-  registries.changes.bump();
+/** Shows whether the supervisor is draining. */
+export function recordDraining(metrics: RunnerMetrics, draining: boolean): void {
+  metrics.draining.set(draining ? 1 : 0);
 }
 
 /** A queue-time look-up finished: its value, or why there is none (the last-job gauge then goes absent). */
