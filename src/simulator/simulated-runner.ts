@@ -2,11 +2,18 @@
  * A stand-in for the runner's run.sh that prints exactly what the real runner prints: it
  * connects, listens, runs jobs with every result at a few seconds' pace, loses its connection
  * now and then, and stops like run.sh with RUNNER_MANUALLY_TRAP_SIG on SIGTERM or SIGINT.
- * It lets anyone watch the metrics move without a GitHub account.
+ * It lets anyone watch the metrics move without a GitHub account. Like the runner's worker, it
+ * runs the job hooks it finds in ACTIONS_RUNNER_HOOK_JOB_STARTED/_COMPLETED (the supervisor's)
+ * around each job, with the job's GITHUB_* variables, and a step reports a cache look-up through
+ * "$RUNNER_SUPERVISOR" report cache, so the job-context metrics move too.
  *
  * SIMULATOR_PACE scales every pause (default 1; 0.01 runs a hundred times faster);
  * SIMULATOR_JOBS stops after that many jobs (default: run until stopped).
  */
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
 const VERSION = "2.336.0";
@@ -27,8 +34,14 @@ const JOBS = [
 // Mostly successes, as in life; every result shows up within a couple of minutes.
 const RESULTS = ["Succeeded", "Succeeded", "Failed", "Succeeded", "Canceled", "SucceededWithIssues", "Succeeded", "Skipped", "Failed", "Abandoned"];
 
+// Workflows behind the jobs above, by job; "Deploy" runs are deploys when DEPLOY_PATTERN matches them.
+const WORKFLOWS = ["CI", "CI", "Deploy", "Deploy", "E2E", "CI", "Release", "Docs"];
+const CACHES = ["npm", "buildkit", "apt"];
+
 let current: string | undefined;
 let stopping = false;
+const eventDir = mkdtempSync(join(tmpdir(), "simulated-runner-"));
+process.on("exit", () => rmSync(eventDir, { recursive: true, force: true }));
 
 function timestamp(): string {
   return `${new Date().toISOString().slice(0, 19).replace("T", " ")}Z`;
@@ -68,6 +81,37 @@ async function connect(): Promise<void> {
   out(`${timestamp()}: Listening for Jobs`);
 }
 
+/** Runs a command as the worker runs a hook or a step, with the job's variables; never fails the simulation. */
+function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { env, stdio: ["ignore", "ignore", "inherit"] });
+    child.once("error", () => resolve());
+    child.once("exit", () => resolve());
+  });
+}
+
+/** The job's environment as the runner gives it to hooks and steps. */
+function jobEnvironment(n: number): NodeJS.ProcessEnv {
+  const event = join(eventDir, `event-${n}.json`);
+  // The pushed commit landed a few minutes before the job: the deploy lead time.
+  writeFileSync(event, JSON.stringify({ head_commit: { timestamp: new Date(Date.now() - (180 + n * 7) * 1000).toISOString() } }));
+  return {
+    ...process.env,
+    GITHUB_RUN_ID: String(9_000_000 + n),
+    GITHUB_RUN_ATTEMPT: "1",
+    GITHUB_REPOSITORY: "octo-org/demo-app",
+    GITHUB_WORKFLOW: WORKFLOWS[n % WORKFLOWS.length]!,
+    GITHUB_JOB: `job-${n % JOBS.length}`,
+    GITHUB_EVENT_NAME: "push",
+    GITHUB_EVENT_PATH: event,
+  };
+}
+
+async function runHook(variable: string, env: NodeJS.ProcessEnv): Promise<void> {
+  const hook = process.env[variable];
+  if (hook) await run("bash", ["--noprofile", "--norc", "-e", "-o", "pipefail", hook], env);
+}
+
 async function main(): Promise<void> {
   await connect();
   for (let n = 0; n < maxJobs; n++) {
@@ -80,7 +124,12 @@ async function main(): Promise<void> {
     }
     current = JOBS[n % JOBS.length]!;
     out(`${timestamp()}: Running job: ${current}`);
+    const env = jobEnvironment(n);
+    await runHook("ACTIONS_RUNNER_HOOK_JOB_STARTED", env);
+    const launcher = process.env.RUNNER_SUPERVISOR;
+    if (launcher) await run(launcher, ["report", "cache", "--type", CACHES[n % CACHES.length]!, n % 4 === 3 ? "--miss" : "--hit"], env);
     await pause(2 + ((n * 7) % 5));
+    await runHook("ACTIONS_RUNNER_HOOK_JOB_COMPLETED", env);
     if (n % 11 === 10) {
       // The worker died without a result line; the listener starts a new session.
       current = undefined;
