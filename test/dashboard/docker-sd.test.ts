@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { FIXTURES, ROOT, startSupervisor, type Running } from "../helpers/supervisor.js";
+import { FIXTURES, ROOT, type Running, startSupervisor, stopSupervisor } from "../helpers/supervisor.js";
 import { startFakeDockerApi, type FakeDockerApi } from "../fixtures/dashboard/docker-engine-api.js";
 import { PrometheusServer } from "./prometheus-server.js";
 
@@ -68,12 +68,7 @@ beforeAll(async () => {
 }, 30_000);
 
 afterAll(async () => {
-  if (supervisor && supervisor.proc.exitCode === null) {
-    supervisor.proc.kill("SIGTERM");
-    const timer = setTimeout(() => supervisor?.proc.kill("SIGKILL"), 5_000);
-    await supervisor.exit;
-    clearTimeout(timer);
-  }
+  await stopSupervisor(supervisor);
   await prometheus?.stop();
   await docker?.close();
   if (workDir) rmSync(workDir, { recursive: true, force: true });

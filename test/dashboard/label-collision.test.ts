@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FIXTURES, startSupervisor, type Running } from "../helpers/supervisor.js";
+import { FIXTURES, type Running, startSupervisor, stopSupervisor } from "../helpers/supervisor.js";
 import { PrometheusServer } from "./prometheus-server.js";
 
 let prometheus: PrometheusServer | undefined;
@@ -39,12 +39,7 @@ beforeAll(async () => {
 }, 30_000);
 
 afterAll(async () => {
-  if (supervisor && supervisor.proc.exitCode === null) {
-    supervisor.proc.kill("SIGTERM");
-    const timer = setTimeout(() => supervisor?.proc.kill("SIGKILL"), 5_000);
-    await supervisor.exit;
-    clearTimeout(timer);
-  }
+  await stopSupervisor(supervisor);
   await prometheus?.stop();
   if (workDir) rmSync(workDir, { recursive: true, force: true });
 });

@@ -54,6 +54,15 @@ export function followSupervisor(proc: ChildProcess): { exit: Promise<Exit>; por
   return { exit, port, stderr: () => err };
 }
 
+/** Stops a supervisor that still runs: SIGTERM, then SIGKILL if it has not exited within 5 s. */
+export async function stopSupervisor(running: Running | undefined): Promise<void> {
+  if (!running || running.proc.exitCode !== null || running.proc.signalCode !== null) return;
+  running.proc.kill("SIGTERM");
+  const timer = setTimeout(() => running.proc.kill("SIGKILL"), 5_000);
+  await running.exit;
+  clearTimeout(timer);
+}
+
 /** Starts the built supervisor on a free port (METRICS_PORT=0). */
 export function startSupervisor(options: StartOptions = {}): Running {
   const args = [options.bin ?? BIN, ...(options.args ?? [])];
