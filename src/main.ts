@@ -12,10 +12,11 @@ import { exitCodeOf, finalExitCode, spawnFailureMessage } from "./process/exit-c
 import { takeOnInitDuties } from "./process/init-duties.js";
 import { killSession } from "./process/kill-session.js";
 import { settleOutput } from "./process/settle-output.js";
-import { STOP_SIGNALS, type SignalRouter } from "./process/signals.js";
+import type { SignalRouter } from "./process/signals.js";
 import { StopController } from "./process/stop-controller.js";
-import { startJobContext, type JobContextService } from "./context/service.js";
-import { pushMetrics } from "./push/pushgateway.js";
+import { startJobContext } from "./context/service.js";
+import { createPusher } from "./push/pusher.js";
+import { lastWords } from "./after-exit.js";
 
 /** Where the supervisor is in its life; /health is 200 only while "running". */
 type Phase = "starting" | "running" | "draining" | "stopping" | "exited";
@@ -96,79 +97,7 @@ async function supervise(signals: SignalRouter, argv: readonly string[], out: Ou
   return finalExitCode(exit, config.exitCodesToZero);
 }
 
-/**
- * Pushes the metrics to the Pushgateway, one push after the other. The first push, at start,
- * puts every counter there at 0, so that increase() over the gateway's series sees the final
- * push's job as an increase.
- */
-function createPusher(config: Config, observer: Observer, log: Log): (which: "first" | "final") => Promise<void> {
-  let last: Promise<void> = Promise.resolve();
-  const pushNow = async (which: string): Promise<void> => {
-    if (!config.pushgatewayUrl) return;
-    const { body, contentType } = await observer.render("text");
-    const error = await pushMetrics({
-      url: config.pushgatewayUrl,
-      job: config.pushgatewayJob,
-      runnerName: config.runnerName,
-      body,
-      contentType,
-      timeoutMs: PUSH_TIMEOUT_MS,
-    });
-    log(error ? `pushing the ${which} metrics to ${config.pushgatewayUrl} failed: ${error}` : `pushed the ${which} metrics to ${config.pushgatewayUrl}`);
-  };
-  return (which) => (last = last.then(() => pushNow(which)));
-}
-
-/** Longest wait for queue-time look-ups still running before the final push. */
-const PUSH_WAIT_FOR_LOOKUPS_MS = 3000;
-const PUSH_TIMEOUT_MS = 5000;
-
-/**
- * After the child exited, for runners that run one job and exit: push the final metrics to a
- * Pushgateway, then keep serving /metrics for a while so a scrape still sees the last job. A
- * SIGTERM or SIGINT (now, or one that stopped the child) ends or skips the wait; the exit code
- * stays the child's either way.
- */
-async function lastWords(
-  config: Config,
-  observer: Observer,
-  signals: SignalRouter,
-  endpoint: Promise<Server | undefined>,
-  context: JobContextService | undefined,
-  log: Log,
-  stopAsked: boolean,
-  push: (which: "final") => Promise<void>,
-): Promise<void> {
-  // A container that is being stopped does not wait: its runner was stopped, not finished.
-  let stopped = stopAsked;
-  let endWait: (() => void) | undefined;
-  signals.attach((signal) => {
-    if (!STOP_SIGNALS.has(signal)) return;
-    stopped = true;
-    endWait?.();
-  });
-  if (config.pushgatewayUrl) {
-    await Promise.race([observer.lookupsSettled(), delay(PUSH_WAIT_FOR_LOOKUPS_MS)]);
-    await push("final");
-  }
-  await context?.close();
-  if (config.metricsLinger > 0 && !stopped && (await endpoint)) {
-    log(`the runner exited; serving metrics for ${config.metricsLinger} s more (SIGTERM ends this)`);
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, config.metricsLinger * 1000);
-      endWait = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-  }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
-}
-
-/** The API token is the supervisor's alone: jobs run strangers' code and must never see it. */
+/** The API token stays out of the runner's environment: jobs run strangers' code. */
 function withoutSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const copy = { ...env };
   delete copy.GITHUB_API_TOKEN;
