@@ -1,5 +1,5 @@
-import type { Server } from "node:http";
 import type { Config } from "./config.js";
+import type { Endpoint } from "./http/server.js";
 import type { JobContextService } from "./context/service.js";
 import type { Log } from "./log.js";
 import type { Observer } from "./observer.js";
@@ -18,7 +18,7 @@ export async function lastWords(
   config: Config,
   observer: Observer,
   signals: SignalRouter,
-  endpoint: Promise<Server | undefined>,
+  endpoint: Promise<Endpoint | undefined>,
   context: JobContextService | undefined,
   log: Log,
   stopAsked: boolean,

@@ -1,6 +1,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { OPTIONS, ParseError, type JobLabelName, type OptionKey, type OptionSpec } from "./options.js";
+import { hasCredentials, withoutCredentials } from "./redact.js";
 
 /** Exit code for a configuration or usage error, before anything is spawned (sysexits EX_CONFIG). */
 export const EXIT_CONFIG = 78;
@@ -73,10 +74,30 @@ function resolveOne<T>(spec: OptionSpec<T>, flag: string | boolean | undefined, 
     flag !== undefined ? [`--${spec.flag}`, flag] : envRaw ? [spec.env, envRaw] : [undefined, undefined];
   if (source === undefined || raw === undefined) return spec.defaultValue();
   const value = spec.parse(raw);
-  if (value instanceof ParseError) {
-    throw new ConfigError(`invalid ${source}=${JSON.stringify(raw)}: expected ${value.accepts}`);
-  }
+  if (value instanceof ParseError) throw new ConfigError(`invalid ${source}${shown(spec, raw)}: expected ${value.accepts}`);
   return value;
+}
+
+/** A rejected value as the error may show it: a secret is described, never printed. */
+function shown(spec: OptionSpec<unknown>, raw: string): string {
+  if (spec.secret === "value") return ` (value not shown: ${raw.length} characters)`;
+  return `=${JSON.stringify(spec.secret === "credentials" ? withoutCredentials(raw) : raw)}`;
+}
+
+/** Whether the configuration holds a secret: a token, or a URL with a password in it. */
+export function holdsSecrets(config: Config): boolean {
+  return (Object.keys(OPTIONS) as OptionKey[]).some((key) => {
+    const secret = (OPTIONS[key] as OptionSpec<unknown>).secret;
+    const value = config[key];
+    return typeof value === "string" && value !== "" && (secret === "value" || (secret === "credentials" && hasCredentials(value)));
+  });
+}
+
+/** The environment without the variables the runner must not see (tokens, URLs with passwords, token files). */
+export function withoutPrivateVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const copy = { ...env };
+  for (const spec of Object.values(OPTIONS) as OptionSpec<unknown>[]) if (spec.private) delete copy[spec.env];
+  return copy;
 }
 
 /** Builds the Config from typed flags, the environment and the command after `--`. */

@@ -1,6 +1,5 @@
 // Signal listeners go in before anything else is loaded: a signal that arrives during start-up
 // is held and delivered to the child once it exists, never lost to Node's defaults.
-import { outputBrokeWithin } from "./io/broken-output.js";
 import { SignalRouter } from "./process/signals.js";
 
 const argv = process.argv.slice(2);
@@ -9,7 +8,7 @@ if (argv[0] === "hook" || argv[0] === "report") {
   const { runSubcommand } = await import("./context/commands.js");
   process.exit(await runSubcommand(argv, process.env));
 }
-const signals = new SignalRouter(() => outputBrokeWithin(1000)).install();
+const signals = new SignalRouter().install();
 const { main } = await import("./main.js");
 const code = await main(signals, argv);
 process.exit(code);

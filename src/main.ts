@@ -1,8 +1,7 @@
-import type { Server } from "node:http";
 import type { Writable } from "node:stream";
 import { parseCli } from "./cli.js";
-import { ConfigError, EXIT_CONFIG, resolveConfig, type Config } from "./config.js";
-import { startEndpoint, type Health } from "./http/server.js";
+import { ConfigError, EXIT_CONFIG, holdsSecrets, resolveConfig, withoutPrivateVariables, type Config } from "./config.js";
+import { startEndpoint, type Endpoint, type Health } from "./http/server.js";
 import { fdSink } from "./io/fd-sink.js";
 import { passThrough } from "./io/passthrough.js";
 import { createLog, type Log } from "./log.js";
@@ -11,6 +10,7 @@ import { childEnvironment, spawnChild, type Child, type ChildExit } from "./proc
 import { exitCodeOf, finalExitCode, spawnFailureMessage } from "./process/exit-code.js";
 import { takeOnInitDuties } from "./process/init-duties.js";
 import { killSession } from "./process/kill-session.js";
+import { orphanGuard } from "./process/orphan-guard.js";
 import { settleOutput } from "./process/settle-output.js";
 import type { SignalRouter } from "./process/signals.js";
 import { StopController } from "./process/stop-controller.js";
@@ -60,12 +60,13 @@ async function supervise(signals: SignalRouter, argv: readonly string[], out: Ou
   let phase: Phase = "starting";
   const observer = createObserver(config, out.log);
   const endpoint = config.metrics ? serve(config, observer, () => healthOf(phase), out.log) : Promise.resolve(undefined);
-  const stopReaping = await takeOnInitDuties({ parentDeathSignal: config.parentDeathSignal, log: out.log });
+  const stopReaping = await takeOnInitDuties({ parentDeathSignal: config.parentDeathSignal, holdsSecrets: holdsSecrets(config), log: out.log });
 
   const context = config.jobHooks ? await startJobContext(config, observer, process.env, out.log) : undefined;
-  const env = childEnvironment({ ...withoutSecrets(process.env), ...context?.env });
+  const env = childEnvironment({ ...withoutPrivateVariables(process.env), ...context?.env });
 
-  const child = spawnChild({ command: config.command, args: config.args, cwd: config.runnerHome, env });
+  const setpriv = orphanGuard(out.log);
+  const child = spawnChild({ command: config.command, args: config.args, cwd: config.runnerHome, env, ...(setpriv ? { setpriv } : {}) });
   if (child.pid === undefined) {
     const exit = await child.exit;
     if (exit.kind === "spawn-failed") out.log(spawnFailureMessage(exit, config.command, config.runnerHome));
@@ -95,14 +96,6 @@ async function supervise(signals: SignalRouter, argv: readonly string[], out: Ou
   await lastWords(config, observer, signals, endpoint, context, out.log, stopAsked, push);
   await closeEndpoint(endpoint);
   return finalExitCode(exit, config.exitCodesToZero);
-}
-
-/** The API token stays out of the runner's environment: jobs run strangers' code. */
-function withoutSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const copy = { ...env };
-  delete copy.GITHUB_API_TOKEN;
-  delete copy.GITHUB_API_TOKEN_FILE;
-  return copy;
 }
 
 /** Signal forwarding with the two extras tini lacks: draining and escalation (both from the config). */
@@ -150,12 +143,13 @@ function healthOf(phase: Phase): Health {
   return phase === "running" ? { healthy: true, reason: "running" } : { healthy: false, reason: phase };
 }
 
-function serve(config: Config, observer: Observer, health: () => Health, log: Log): Promise<Server | undefined> {
+function serve(config: Config, observer: Observer, health: () => Health, log: Log): Promise<Endpoint | undefined> {
   return startEndpoint({ host: config.metricsHost, port: config.metricsPort, render: observer.render, health, onError: log }).then(
-    ({ server, address }) => {
+    (endpoint) => {
+      const { address } = endpoint;
       const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
       log(`serving metrics on http://${host}:${address.port}/metrics`);
-      return server;
+      return endpoint;
     },
     (error: NodeJS.ErrnoException) => {
       const where = `${config.metricsHost || "all interfaces"} port ${config.metricsPort}`;
@@ -165,11 +159,8 @@ function serve(config: Config, observer: Observer, health: () => Health, log: Lo
   );
 }
 
-async function closeEndpoint(endpoint: Promise<Server | undefined>): Promise<void> {
-  const server = await endpoint;
-  if (!server) return;
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+async function closeEndpoint(endpoint: Promise<Endpoint | undefined>): Promise<void> {
+  await (await endpoint)?.close();
 }
 
 /** If the supervisor itself goes down, it takes the runner's process group with it rather than orphan it. */

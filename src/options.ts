@@ -18,6 +18,13 @@ export interface OptionSpec<T> {
   readonly defaultValue: () => T;
   /** Turns a raw value into T, or returns an error naming what is accepted. */
   readonly parse: (raw: string) => T | ParseError;
+  /**
+   * A value that must never be printed: "value" (a token: a rejected one is described, not
+   * shown) or "credentials" (a URL that may carry a password: shown without its user info).
+   */
+  readonly secret?: "value" | "credentials";
+  /** Kept out of the runner's environment: jobs run strangers' code. */
+  readonly private?: true;
 }
 
 /** What a parser returns for a value it does not accept. */
@@ -102,18 +109,19 @@ function parseInteger(accepts: string, min: number, max: number): (raw: string) 
   };
 }
 
-/** An http(s) URL without credentials, query or fragment; trailing slashes dropped. */
-function parseBaseUrl(accepts: string, allowEmpty: boolean): (raw: string) => string | ParseError {
+/** An http(s) URL without query or fragment (and without user info unless allowed); trailing slashes dropped. */
+function parseBaseUrl(accepts: string, o: { allowEmpty: boolean; allowCredentials: boolean }): (raw: string) => string | ParseError {
   return (raw) => {
     const v = raw.trim();
-    if (v === "" && allowEmpty) return "";
+    if (v === "" && o.allowEmpty) return "";
     let url: URL;
     try {
       url = new URL(v);
     } catch {
       return new ParseError(accepts);
     }
-    const ok = (url.protocol === "http:" || url.protocol === "https:") && !url.username && !url.password && !url.search && !url.hash && v.length <= 2048;
+    const credentials = url.username !== "" || url.password !== "";
+    const ok = (url.protocol === "http:" || url.protocol === "https:") && (o.allowCredentials || !credentials) && !url.search && !url.hash && v.length <= 2048;
     return ok ? url.href.replace(/\/+$/, "") : new ParseError(accepts);
   };
 }
@@ -284,7 +292,8 @@ export const OPTIONS = {
     description: "GitHub REST API base for queue-time look-ups (GitHub Enterprise Server: https://HOST/api/v3)",
     defaultText: "https://api.github.com",
     defaultValue: () => "https://api.github.com",
-    parse: parseBaseUrl("an http or https URL without credentials, query or fragment", false),
+    parse: parseBaseUrl("an http or https URL without credentials, query or fragment", { allowEmpty: false, allowCredentials: false }),
+    secret: "credentials",
   },
   githubApiToken: {
     flag: "github-api-token",
@@ -293,7 +302,13 @@ export const OPTIONS = {
     description: "token that may read Actions runs, for queue-time look-ups; never passed to the runner (the flag shows in /proc: prefer the variable or the file)",
     defaultText: "none (no queue time)",
     defaultValue: () => "",
-    parse: text(/^[\x21-\x7e]{0,1024}$/, "a token of printable characters without spaces"),
+    // Surrounding white space (a CR from a file written on Windows, say) is not part of a token.
+    parse: (raw: string) => {
+      const token = raw.trim();
+      return /^[\x21-\x7e]{0,1024}$/.test(token) ? token : new ParseError("a token of at most 1024 printable characters without spaces");
+    },
+    secret: "value",
+    private: true,
   },
   githubApiTokenFile: {
     flag: "github-api-token-file",
@@ -303,6 +318,7 @@ export const OPTIONS = {
     defaultText: "none",
     defaultValue: () => "",
     parse: text(/^.{0,4096}$/s, "the path of a readable file"),
+    private: true,
   },
   githubApiTimeout: {
     flag: "github-api-timeout",
@@ -401,10 +417,12 @@ export const OPTIONS = {
     flag: "pushgateway-url",
     arg: "<url>",
     env: "PUSHGATEWAY_URL",
-    description: "Prometheus Pushgateway to push the metrics to when the child starts (counters at 0) and when it exits",
+    description: "Prometheus Pushgateway to push the metrics to when the child starts (counters at 0) and when it exits; user:password@ in it is sent as basic auth",
     defaultText: "none",
     defaultValue: () => "",
-    parse: parseBaseUrl("an http or https URL without credentials, query or fragment (empty: none)", true),
+    parse: parseBaseUrl("an http or https URL without query or fragment (empty: none)", { allowEmpty: true, allowCredentials: true }),
+    secret: "credentials",
+    private: true,
   },
   pushgatewayJob: {
     flag: "pushgateway-job",

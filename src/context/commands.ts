@@ -1,6 +1,6 @@
 import { closeSync, fstatSync, openSync, readSync, writeSync } from "node:fs";
 import { sendMessage, SOCKET_ENV } from "./client.js";
-import { decodeContext, HOOK_KINDS, MAX_CACHE_COUNT, type ChannelMessage, type HookKind, type JobContext } from "./messages.js";
+import { decodeContext, HOOK_KINDS, MAX_CACHE_COUNT, type ChannelMessage, type JobContext } from "./messages.js";
 
 /** A hook's whole budget is a second (the script kills it after 0.9 s); the answer must come well before. */
 const HOOK_SEND_MS = 500;
@@ -21,15 +21,19 @@ export async function runHookCommand(args: readonly string[], env: NodeJS.Proces
     err(`runner-supervisor: hook: ${hook ? `${SOCKET_ENV} is not set` : "expected job-started or job-completed"}; nothing sent\n`);
     return 0;
   }
-  const context = contextFromEnvironment(env, hook);
+  const context = contextFromEnvironment(env);
   if (!context) return 0;
   await sendMessage(socketPath, { kind: "hook", hook, context }, HOOK_SEND_MS);
   return 0;
 }
 
-/** The job's context from the variables the runner gives a hook; the payload is read only when the job starts. */
-export function contextFromEnvironment(env: NodeJS.ProcessEnv, hook: HookKind): JobContext | undefined {
-  const event = hook === "job-started" && env.GITHUB_EVENT_PATH ? readEventFacts(env.GITHUB_EVENT_PATH) : {};
+/**
+ * The job's context from the variables the runner gives a hook. Both hooks read the payload:
+ * when the started hook could not reach the supervisor (killed at its time limit on a busy
+ * machine, say), the completed hook's context still carries the commit time.
+ */
+export function contextFromEnvironment(env: NodeJS.ProcessEnv): JobContext | undefined {
+  const event = env.GITHUB_EVENT_PATH ? readEventFacts(env.GITHUB_EVENT_PATH) : {};
   return decodeContext({
     runId: env.GITHUB_RUN_ID,
     runAttempt: Number(env.GITHUB_RUN_ATTEMPT ?? "1"),

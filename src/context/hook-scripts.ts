@@ -1,9 +1,9 @@
 import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { HookKind } from "./messages.js";
 import { SOCKET_ENV } from "./client.js";
+import { OWNER_FILE, ownerIsGone, writeOwnerRecord } from "./owner-record.js";
 
 /** The runner's hook variables, by hook. */
 export const HOOK_ENV: Readonly<Record<HookKind, string>> = {
@@ -21,53 +21,31 @@ const MAX_SWEPT = 100;
 
 /**
  * Removes the directories of supervisors that were killed (SIGKILL leaves no chance to clean
- * up): ours by name and owner, whose socket no longer accepts connections. In the background,
- * never in the way of start-up.
+ * up): ours by name and owner, older than minAgeMs, whose owner record says the process that
+ * made them is gone. A live supervisor's directory, or one whose owner cannot be told, stays;
+ * nothing here connects to another supervisor's socket.
  */
-export function sweepStaleHookDirs(baseDir: string = tmpdir(), minAgeMs = 60_000): Promise<number> {
+export function sweepStaleHookDirs(baseDir: string = tmpdir(), minAgeMs = 60_000): number {
   let names: string[];
   try {
     names = readdirSync(baseDir).filter((n) => n.startsWith(DIR_PREFIX)).slice(0, MAX_SWEPT);
   } catch {
-    return Promise.resolve(0);
+    return 0;
   }
   const uid = process.getuid?.();
-  const checks = names.map(async (name) => {
+  let removed = 0;
+  for (const name of names) {
     const dir = join(baseDir, name);
     try {
       const st = lstatSync(dir);
-      // A young directory may belong to a supervisor that is still starting.
-      if (!st.isDirectory() || st.uid !== uid || Date.now() - st.mtimeMs < minAgeMs) return 0;
+      if (!st.isDirectory() || st.uid !== uid || Date.now() - st.mtimeMs < minAgeMs || !ownerIsGone(dir)) continue;
+      rmSync(dir, { recursive: true, force: true });
+      removed++;
     } catch {
-      return 0;
+      // gone meanwhile, or not ours to remove
     }
-    // The socket sits in the directory, or in its channel/ subdirectory when the supervisor runs as root.
-    const socket = existsSync(join(dir, SOCKET_SUBDIR)) ? join(dir, SOCKET_SUBDIR, "channel.sock") : join(dir, "channel.sock");
-    if (!(await isDead(socket))) return 0;
-    rmSync(dir, { recursive: true, force: true });
-    return 1;
-  });
-  return Promise.all(checks).then((removed) => removed.reduce<number>((a, b) => a + b, 0));
-}
-
-/** A socket nobody listens on (or none at all); anything else counts as alive. */
-function isDead(socketPath: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(socketPath);
-    const timer = setTimeout(() => {
-      socket.destroy();
-      resolve(false);
-    }, 1000);
-    socket.once("connect", () => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once("error", (error: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      resolve(error.code === "ECONNREFUSED" || error.code === "ENOENT");
-    });
-  });
+  }
+  return removed;
 }
 
 /** Seconds our part of a hook may take before it is killed; the runner waits for the whole script. */
@@ -106,6 +84,7 @@ export function shellQuote(value: string): string {
  */
 export function createHookDir(options: HookFilesOptions): { dir: string; socketDir: string; write(socketPath: string): HookFiles } {
   const dir = mkdtempSync(join(options.baseDir ?? tmpdir(), DIR_PREFIX));
+  writeOwnerRecord(dir);
   const owner = ownerFor(options.runnerHome);
   chmodSync(dir, owner ? 0o755 : 0o700);
   const socketDir = owner ? join(dir, SOCKET_SUBDIR) : dir;
@@ -134,6 +113,7 @@ export function createHookDir(options: HookFilesOptions): { dir: string; socketD
           mkdirSync(dir, { recursive: true, mode });
           writeFileSync(path, text, { mode });
         }
+        if (onlyMissing && !existsSync(join(dir, OWNER_FILE))) writeOwnerRecord(dir);
       };
       writeAll(false);
       if (owner) chownQuietly(socketPath, owner);

@@ -26,7 +26,7 @@ export async function startJobContext(config: Config, observer: Observer, env: N
     if (value) userHooks[hook] = value;
   }
   warnAboutDotEnv(config.runnerHome, log);
-  void sweepStaleHookDirs().catch(() => undefined);
+  sweepStaleHookDirs();
   let dir: ReturnType<typeof createHookDir> | undefined;
   try {
     dir = createHookDir({ node: process.execPath, entry: entryScript(), userHooks, runnerHome: config.runnerHome });

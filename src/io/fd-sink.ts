@@ -1,7 +1,6 @@
 import { fstatSync, write, writev } from "node:fs";
 import { Socket } from "node:net";
 import { Writable } from "node:stream";
-import { noteOutputBroken } from "./broken-output.js";
 
 // A non-blocking descriptor (inherited O_NONBLOCK) answers EAGAIN when full: wait briefly and retry.
 const RETRY_MS = 2;
@@ -46,9 +45,8 @@ function writevAll(fd: number, chunks: Buffer[], done: (error?: Error | null) =>
  */
 export function fdSink(fd: number): Writable {
   const sink = isPipeOrSocket(fd) ? new Socket({ fd, readable: false, writable: true }) : fsWriter(fd);
-  sink.on("error", (error: NodeJS.ErrnoException) => {
-    if (error.code === "EPIPE") noteOutputBroken();
-  });
+  // A closed output is reported by whoever copies into it; it never becomes an uncaught error.
+  sink.on("error", () => undefined);
   return sink;
 }
 

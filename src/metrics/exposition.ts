@@ -3,10 +3,10 @@ import type { Registries } from "./definitions.js";
 /** The exposition formats: the Prometheus text format 0.0.4, or OpenMetrics 1.0.0. */
 export type Format = "text" | "openmetrics";
 
-/** A rendered scrape: the body and its exact Content-Type. */
+/** A rendered scrape: the body (one buffer, shared by every answer that sends it) and its exact Content-Type. */
 export interface Exposition {
   readonly contentType: string;
-  readonly body: string;
+  readonly body: Buffer;
 }
 
 interface NamedMetric {
@@ -47,12 +47,12 @@ export function createRenderer(registries: Registries, now: () => number = () =>
 }
 
 async function renderText(registries: Registries): Promise<Exposition> {
-  return { contentType: registries.text.contentType, body: await registries.text.metrics() };
+  return { contentType: registries.text.contentType, body: Buffer.from(await registries.text.metrics(), "utf8") };
 }
 
 async function renderOpenMetrics(registries: Registries): Promise<Exposition> {
   try {
-    return { contentType: registries.openMetrics.contentType, body: await registries.openMetrics.metrics() };
+    return { contentType: registries.openMetrics.contentType, body: Buffer.from(await registries.openMetrics.metrics(), "utf8") };
   } finally {
     for (const metric of registries.openMetrics.getMetricsAsArray() as unknown as NamedMetric[]) {
       if (metric.type === "counter" && !metric.name.endsWith("_total")) metric.name = `${metric.name}_total`;

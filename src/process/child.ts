@@ -1,6 +1,7 @@
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import { execa } from "execa";
 import { trackOwnChild } from "./own-children.js";
+import { resolveCommand } from "./resolve-command.js";
 
 /** How the child ended. */
 export type ChildExit =
@@ -13,6 +14,12 @@ export interface ChildSpec {
   readonly args: readonly string[];
   readonly cwd: string;
   readonly env: NodeJS.ProcessEnv;
+  /**
+   * setpriv(1), to start the child with a parent-death signal (SIGTERM): if the supervisor is
+   * killed, the kernel stops the runner instead of leaving it orphaned. Node cannot set it
+   * between fork and exec itself. Undefined: the child is started directly.
+   */
+  readonly setpriv?: string;
 }
 
 /** The running child: its pid, its two output pipes, and how it ends. */
@@ -39,7 +46,9 @@ export function childEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
  * pipes to close (a grandchild may hold them open).
  */
 export function spawnChild(spec: ChildSpec): Child {
-  const subprocess = execa(spec.command, [...spec.args], {
+  const [file, args] = spec.setpriv ? viaSetpriv(spec, spec.setpriv) : [spec.command, spec.args];
+  if (typeof args === "string") return notStarted(args);
+  const subprocess = execa(file, [...args], {
     cwd: spec.cwd,
     env: spec.env,
     extendEnv: false,
@@ -82,5 +91,24 @@ export function spawnChild(spec: ChildSpec): Child {
         return false;
       }
     },
+  };
+}
+
+/** setpriv's command line for the child, or why the child's command cannot run (setpriv would only say so in its own words). */
+function viaSetpriv(spec: ChildSpec, setpriv: string): [string, readonly string[] | "ENOENT" | "EACCES"] {
+  const resolved = resolveCommand(spec.command, spec.cwd, spec.env.PATH);
+  if ("errno" in resolved) return [spec.command, resolved.errno];
+  return [setpriv, ["--pdeathsig", "TERM", "--", resolved.path, ...spec.args]];
+}
+
+/** A child that was never started: its exit says why, as a failed spawn does. */
+function notStarted(errno: "ENOENT" | "EACCES"): Child {
+  const nothing = Readable.from([]);
+  return {
+    pid: undefined,
+    stdout: nothing,
+    stderr: nothing,
+    exit: Promise.resolve({ kind: "spawn-failed", errno, message: errno }),
+    signal: () => false,
   };
 }

@@ -3,14 +3,19 @@ import type { Log } from "../log.js";
 import { loadNativeCalls, type NativeCalls } from "./native.js";
 import { startReaper } from "./reaper.js";
 
+const TRIM_INTERVAL_MS = 1_000;
+
 export interface InitDutiesOptions {
   /** Signal to receive when our parent dies; "" for none. */
   readonly parentDeathSignal: NodeJS.Signals | "";
+  /** A secret (a token, a password) is in our environment or memory: keep the runner's user from reading them. */
+  readonly holdsSecrets: boolean;
   readonly log: Log;
 }
 
 /**
- * What PID 1 owes the container besides its child: reaping orphaned zombies. When not PID 1,
+ * What PID 1 owes the container besides its child: reaping orphaned zombies, and a small
+ * footprint (freed memory is given back to the kernel every second). When not PID 1,
  * the supervisor registers as a child subreaper so orphans still come to it (tini's -s).
  * Without the native calls it warns once and supervises on, as tini warns when it cannot reap.
  * Resolves with a function that stops the reaper.
@@ -27,20 +32,29 @@ export async function takeOnInitDuties(options: InitDutiesOptions): Promise<() =
         ? "orphaned zombie processes will not be reaped"
         : "not PID 1 and cannot register as a child subreaper: orphaned zombie processes will not be reaped";
     const pdeath = options.parentDeathSignal ? `; the parent-death signal ${options.parentDeathSignal} is not set` : "";
-    log(`warning: native calls unavailable (${why}): ${consequence}${pdeath}`);
+    const secrets = options.holdsSecrets ? "; processes of the runner's user can read this process's environment" : "";
+    log(`warning: native calls unavailable (${why}): ${consequence}${pdeath}${secrets}`);
     return () => undefined;
   }
 
   if (process.pid !== 1 && !native.becomeSubreaper()) {
     log("warning: not PID 1 and cannot register as a child subreaper: orphaned zombie processes will not be reaped");
   }
+  // Jobs run as the runner's user, often ours too: without this they could read the token from /proc/PID/environ.
+  if (options.holdsSecrets && !native.makeUndumpable()) log("warning: cannot hide this process's environment from the runner's user (PR_SET_DUMPABLE)");
   if (options.parentDeathSignal && !native.setParentDeathSignal(constants.signals[options.parentDeathSignal])) {
     log(`warning: cannot set the parent-death signal ${options.parentDeathSignal}`);
   }
+  // glibc keeps what V8's compilers and a burst of scrapes freed; 20 µs a second hands it back.
+  const trimmer = setInterval(() => native.trimMemory(), TRIM_INTERVAL_MS).unref();
   let reported = false;
-  return startReaper(native, (error) => {
+  const stopReaper = startReaper(native, (error) => {
     if (reported) return;
     reported = true;
     log(`warning: reaping failed (${error instanceof Error ? error.message : String(error)}); the runner is unaffected`);
   });
+  return () => {
+    clearInterval(trimmer);
+    stopReaper();
+  };
 }

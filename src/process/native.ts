@@ -12,6 +12,10 @@ export interface NativeCalls {
   becomeSubreaper(): boolean;
   /** PR_SET_PDEATHSIG: the kernel sends us this signal when our parent dies. */
   setParentDeathSignal(signal: number): boolean;
+  /** PR_SET_DUMPABLE 0: other processes of our user can no longer read our memory or /proc/PID/environ. */
+  makeUndumpable(): boolean;
+  /** malloc_trim(0): hands the memory glibc keeps after frees (V8's compilers free much) back to the kernel. */
+  trimMemory(): void;
 }
 
 const P_ALL = 0;
@@ -19,6 +23,7 @@ const WNOHANG = 1;
 const WEXITED = 4;
 const WNOWAIT = 0x0100_0000;
 const PR_SET_PDEATHSIG = 1;
+const PR_SET_DUMPABLE = 4;
 const PR_SET_CHILD_SUBREAPER = 36;
 const SIGINFO_SIZE = 128;
 // siginfo_t: three ints, then (on 64-bit, aligned to 8) the union whose first field is si_pid.
@@ -32,6 +37,8 @@ export async function loadNativeCalls(): Promise<NativeCalls> {
   const waitid = libc.func("int waitid(int idtype, int id, _Out_ uint8_t *info, int options)");
   const waitpid = libc.func("int waitpid(int pid, void *status, int options)");
   const prctl = libc.func("int prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5)");
+  // Only glibc has it; elsewhere trimming is a no-op.
+  const mallocTrim = optional(() => libc.func("int malloc_trim(size_t pad)"));
   const info = Buffer.alloc(SIGINFO_SIZE);
 
   return {
@@ -43,7 +50,17 @@ export async function loadNativeCalls(): Promise<NativeCalls> {
     reap: (pid) => waitpid(pid, null, WNOHANG) === pid,
     becomeSubreaper: () => prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) === 0,
     setParentDeathSignal: (signal) => prctl(PR_SET_PDEATHSIG, signal, 0, 0, 0) === 0,
+    makeUndumpable: () => prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) === 0,
+    trimMemory: () => void mallocTrim?.(0),
   };
+}
+
+function optional<T>(make: () => T): T | undefined {
+  try {
+    return make();
+  } catch {
+    return undefined;
+  }
 }
 
 type Loader = { load(path: string): ReturnType<typeof import("koffi").load> };

@@ -4,6 +4,9 @@ import { constants } from "node:os";
  * Signals forwarded to the child: every one Node can catch that tini forwards. Not SIGCHLD,
  * not the synchronous ones (SEGV, BUS, FPE, ILL, ABRT, TRAP, SYS), not TTIN/TTOU (ignored),
  * not KILL/STOP (uncatchable). Real-time signals cannot be caught by Node at all.
+ * Not SIGPIPE either, unlike tini: the kernel raises it for every write of ours that meets a
+ * closed socket or pipe (a scraper or a job step that hung up), and a listener cannot tell such
+ * a SIGPIPE from one sent with kill. Without a listener Node ignores it, so it never reaches the runner.
  */
 export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = [
   "SIGHUP",
@@ -11,7 +14,6 @@ export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = [
   "SIGQUIT",
   "SIGUSR1",
   "SIGUSR2",
-  "SIGPIPE",
   "SIGALRM",
   "SIGTERM",
   "SIGSTKFLT",
@@ -42,12 +44,6 @@ export class SignalRouter {
   private pending: NodeJS.Signals[] = [];
   private handler: SignalHandler | undefined;
 
-  /**
-   * @param selfInflicted tells, a moment after a SIGPIPE, whether it came from our own write to a
-   *   closed output rather than from someone who sent it; such a SIGPIPE is not forwarded.
-   */
-  constructor(private readonly selfInflicted: () => boolean = () => false) {}
-
   /** Installs the listeners. Call first thing. */
   install(): this {
     for (const signal of FORWARDED_SIGNALS) process.on(signal, this.receive);
@@ -64,18 +60,10 @@ export class SignalRouter {
   }
 
   private readonly receive = (signal: NodeJS.Signals): void => {
-    // The failed write's EPIPE error is reported around the same time as its SIGPIPE: wait for it.
-    if (signal === "SIGPIPE") setTimeout(() => this.selfInflicted() || this.deliver(signal), SIGPIPE_SETTLE_MS);
-    else this.deliver(signal);
-  };
-
-  private deliver(signal: NodeJS.Signals): void {
     if (this.handler) this.handler(signal);
     else if (this.pending.length < 64) this.pending.push(signal);
-  }
+  };
 }
-
-const SIGPIPE_SETTLE_MS = 50;
 
 function ignore(): void {}
 

@@ -1,6 +1,7 @@
 import type { Config } from "../config.js";
 import type { Log } from "../log.js";
 import type { Observer } from "../observer.js";
+import { withoutCredentials } from "../redact.js";
 import { pushMetrics } from "./pushgateway.js";
 
 const PUSH_TIMEOUT_MS = 5000;
@@ -23,7 +24,8 @@ export function createPusher(config: Config, observer: Observer, log: Log): (whi
       contentType,
       timeoutMs: PUSH_TIMEOUT_MS,
     });
-    log(error ? `pushing the ${which} metrics to ${config.pushgatewayUrl} failed: ${error}` : `pushed the ${which} metrics to ${config.pushgatewayUrl}`);
+    const where = withoutCredentials(config.pushgatewayUrl);
+    log(error ? `pushing the ${which} metrics to ${where} failed: ${error}` : `pushed the ${which} metrics to ${where}`);
   };
   return (which) => (last = last.then(() => pushNow(which)));
 }

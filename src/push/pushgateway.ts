@@ -7,7 +7,7 @@ export interface PushOptions {
   readonly job: string;
   /** Grouping key besides job: the runner's name, which every pushed series carries too. */
   readonly runnerName: string;
-  readonly body: string;
+  readonly body: Buffer;
   readonly contentType: string;
   readonly timeoutMs: number;
 }
@@ -20,8 +20,9 @@ export function groupUrl(url: string, job: string, runnerName: string): URL {
 
 /**
  * Pushes the final metrics with PUT, replacing the runner's group, so the last job of an
- * ephemeral runner reaches Prometheus after the runner is gone. Resolves with an error text, or
- * undefined on success; never throws, never waits longer than timeoutMs.
+ * ephemeral runner reaches Prometheus after the runner is gone. User info in the URL goes as
+ * basic auth (node:http does that for a URL). Resolves with an error text, or undefined on
+ * success; never throws, never waits longer than timeoutMs.
  */
 export function pushMetrics(o: PushOptions): Promise<string | undefined> {
   return new Promise((resolve) => {
@@ -34,7 +35,7 @@ export function pushMetrics(o: PushOptions): Promise<string | undefined> {
     };
     const target = groupUrl(o.url, o.job, o.runnerName);
     const send = target.protocol === "https:" ? httpsRequest : httpRequest;
-    const req = send(target, { method: "PUT", headers: { "content-type": o.contentType, "content-length": Buffer.byteLength(o.body) } });
+    const req = send(target, { method: "PUT", headers: { "content-type": o.contentType, "content-length": o.body.length } });
     const timer = setTimeout(() => {
       req.destroy();
       settle(`no answer within ${o.timeoutMs} ms`);

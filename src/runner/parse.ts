@@ -6,18 +6,19 @@ import type { ListenerExitReason, RunnerEvent, RunnerResult } from "./events.js"
 const TS = String.raw`\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d+)?Z: `;
 const RESULTS = "Succeeded|SucceededWithIssues|Failed|Canceled|Skipped|Abandoned";
 
-// Greedy name: the result is only ever the last " completed with result: X" on the line.
-const JOB_COMPLETED = new RegExp(`^${TS}Job (.+) completed with result: (${RESULTS})$`);
-const JOB_STARTED = new RegExp(`^${TS}Running job: (.+)$`);
+// Greedy name: the result is only ever the last " completed with result: X" on the line. A name is
+// printed verbatim, so it may hold any character, line separators and a CR among them ("s" flag).
+const JOB_COMPLETED = new RegExp(`^${TS}Job (.+) completed with result: (${RESULTS})$`, "s");
+const JOB_STARTED = new RegExp(`^${TS}Running job: (.+)$`, "s");
 const LISTENING = new RegExp(`^${TS}Listening for Jobs$`);
 const RECONNECTED = new RegExp(`^${TS}Runner reconnected\\.$`);
-const CONNECT_ERROR = new RegExp(`^${TS}Runner connect error: (.*?)\\.? Retrying until reconnected\\.$`);
+const CONNECT_ERROR = new RegExp(`^${TS}Runner connect error: (.*?)\\.? Retrying until reconnected\\.$`, "s");
 // "√ Connected to GitHub"; the tick may arrive mangled by a non-UTF-8 locale, so allow a few non-space bytes.
 const CONNECTED = /^(?:[^\s[]{1,8} )?Connected to GitHub$/;
 const VERSION = /^Current runner version: '([^'\s]{1,64})'$/;
-const UPDATE_FAILED = /^Runner update failed: (.*)$/;
-const SESSION_FAILED = /^Failed to create session\. ?(.*)$/;
-const ERROR = /^An error occurred: (.*)$/;
+const UPDATE_FAILED = /^Runner update failed: (.*)$/s;
+const SESSION_FAILED = /^Failed to create session\. ?(.*)$/s;
+const ERROR = /^An error occurred: (.*)$/s;
 const UNKNOWN_EXIT = /^Exiting with unknown error code: -?\d+$/;
 // Ctrl-C in a terminal shows "^C" right before the runner's own "Exiting...".
 const EXITING = /^(?:\^C)?Exiting\.\.\.$/;
@@ -42,10 +43,16 @@ function listenerExit(line: string, reason: ListenerExitReason, relaunch: boolea
 // Colour codes (CSI sequences) are dropped before matching; .NET writes none to a pipe, but a wrapper may.
 const CSI = /\x1b\[[0-9;?]*[ -/]*[@-~]/g;
 
-/** Normalises a raw console line: no colour codes, no trailing CR or spaces. */
+/** Normalises a raw console line: no colour codes, no trailing CR, spaces or tabs (any other character stays). */
 export function cleanLine(raw: string): string {
-  const text = raw.includes("\x1b") ? raw.replace(CSI, "") : raw;
-  return text.trimEnd();
+  return trimPadding(raw.includes("\x1b") ? raw.replace(CSI, "") : raw);
+}
+
+/** Drops trailing spaces, tabs and CRs only: String.trimEnd would also eat a name's own U+2028 or U+00A0. */
+function trimPadding(text: string): string {
+  let end = text.length;
+  for (let c = text.charCodeAt(end - 1); c === 0x20 || c === 0x09 || c === 0x0d; c = text.charCodeAt(end - 1)) end--;
+  return end === text.length ? text : text.slice(0, end);
 }
 
 // Every recognised line starts with a digit (timestamped lines) or one of these characters;
@@ -81,8 +88,8 @@ export function parseLine(raw: string): RunnerEvent | undefined {
 
   let m: RegExpExecArray | null;
   if (first >= 0x30 && first <= 0x39) {
-    if ((m = JOB_COMPLETED.exec(line))) return { type: "job-completed", name: m[1]!.trimEnd(), result: m[2] as RunnerResult };
-    if ((m = JOB_STARTED.exec(line))) return { type: "job-started", name: m[1]!.trimEnd() };
+    if ((m = JOB_COMPLETED.exec(line))) return { type: "job-completed", name: trimPadding(m[1]!), result: m[2] as RunnerResult };
+    if ((m = JOB_STARTED.exec(line))) return { type: "job-started", name: m[1]! };
     if (LISTENING.test(line)) return { type: "listening" };
     if (RECONNECTED.test(line)) return { type: "reconnected" };
     if ((m = CONNECT_ERROR.exec(line))) return { type: "connect-error", message: m[1]! };

@@ -1,10 +1,12 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { openChannel, type Channel } from "../../src/context/channel.js";
 import { sweepStaleHookDirs } from "../../src/context/hook-scripts.js";
+import { writeOwnerRecord } from "../../src/context/owner-record.js";
 import { sendMessage } from "../../src/context/client.js";
 import { contextFromEnvironment, parseReportArgs, readEventFacts } from "../../src/context/commands.js";
 import { isDeploy, leadTimeSeconds, RecoveryClock } from "../../src/context/deploys.js";
@@ -81,7 +83,6 @@ describe("the job's context from a hook's environment", () => {
         GITHUB_SHA: "0123",
         RUNNER_NAME: "reg",
       },
-      "job-started",
     );
     expect(c).toEqual({
       runId: "99",
@@ -190,18 +191,35 @@ function rawSend(path: string, text: string): Promise<string> {
 }
 
 describe("cleaning up after killed supervisors", () => {
-  it("removes our directories whose socket is dead, keeps live ones, young ones and others", async () => {
+  const record = (dir: string, owner: { pid: number; start: string; pidNamespace?: string; bootId?: string }) =>
+    writeFileSync(
+      join(dir, "owner"),
+      JSON.stringify({ pidNamespace: readlinkSync("/proc/self/ns/pid"), bootId: readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim(), ...owner }),
+    );
+
+  it("removes only directories whose owner is gone for sure, and never connects to a live supervisor's socket", async () => {
     const base = tempDir();
-    const dead = join(base, "runner-supervisor-dead01");
-    const live = join(base, "runner-supervisor-live01");
+    const dirs = Object.fromEntries(["dead", "reused", "live", "foreign", "unrecorded", "young"].map((n) => [n, join(base, `runner-supervisor-${n}`)]));
     const other = join(base, "something-else");
-    for (const d of [dead, live, other]) mkdirSync(d);
-    writeFileSync(join(dead, "job-started.sh"), "");
-    channel = await openChannel(live, () => undefined, () => undefined);
-    expect(await sweepStaleHookDirs(base, 60_000)).toBe(0);
-    expect(await sweepStaleHookDirs(base, 0)).toBe(1);
-    expect(existsSync(dead)).toBe(false);
-    expect(existsSync(live)).toBe(true);
+    for (const d of [...Object.values(dirs), other]) mkdirSync(d);
+    const exited = spawnSync("true");
+    record(dirs.dead!, { pid: exited.pid!, start: "1" });
+    record(dirs.reused!, { pid: process.pid, start: "1" });
+    writeOwnerRecord(dirs.live!);
+    writeOwnerRecord(dirs.young!);
+    record(dirs.foreign!, { pid: exited.pid!, start: "1", pidNamespace: "pid:[1]" });
+    // A live channel in the live directory: the sweep must not reach it (it would count a rejected message).
+    let rejected = 0;
+    channel = await openChannel(dirs.live!, () => undefined, () => rejected++);
+    const old = new Date(Date.now() - 120_000);
+    for (const [name, dir] of Object.entries(dirs)) if (name !== "young") utimesSync(dir, old, old);
+
+    expect(sweepStaleHookDirs(base, 60_000)).toBe(2);
+    expect(existsSync(dirs.dead!)).toBe(false);
+    expect(existsSync(dirs.reused!)).toBe(false);
+    for (const kept of ["live", "foreign", "unrecorded", "young"]) expect(existsSync(dirs[kept]!), kept).toBe(true);
     expect(existsSync(other)).toBe(true);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(rejected).toBe(0);
   });
 });

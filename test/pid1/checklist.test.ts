@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { bit, childrenOf, IMPLS, killAll, PID1_FIXTURES, procInfo, runAsPid1, sleep, zombiesOf, type Impl, type NsRun } from "./namespace.js";
 
 const RECORDER = ["node", `${PID1_FIXTURES}/signal-recorder.mjs`];
-const FORWARDED = ["SIGHUP", "SIGINT", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGALRM", "SIGWINCH", "SIGCONT", "SIGURG", "SIGPIPE", "SIGTERM"] as const;
+const FORWARDED = ["SIGHUP", "SIGINT", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGALRM", "SIGWINCH", "SIGCONT", "SIGURG", "SIGTERM"] as const;
 
 afterEach(() => killAll());
 
@@ -70,6 +70,18 @@ describe.each(IMPLS)("as PID 1: %s", (impl: Impl) => {
     expect(exit.code).toBe(0);
     expect(run.stderr()).not.toMatch(/Debugger listening/);
     expect(await portOpen(9229)).toBe(false);
+  });
+
+  it("5. SIGPIPE from outside: tini forwards it; the supervisor never does (docs/PID1.md), and the child runs on", async () => {
+    const run = runAsPid1(impl, ["sh", "-c", "echo up; sleep 1; echo still here; exit 4"]);
+    await run.waitForOutput("up");
+    process.kill(await run.pid1(), "SIGPIPE");
+    const exit = await run.exit;
+    if (impl === "tini") expect(exit.code).toBe(141);
+    else {
+      expect(exit.code).toBe(4);
+      expect(run.stdout()).toContain("still here");
+    }
   });
 
   it("8. the child ignores SIGTERM: PID 1 stays alive and never exits before its child", async () => {

@@ -37,6 +37,22 @@ describe("parseLine: every console format of the runner", () => {
     expect(parseLine(line)).toEqual(event);
   });
 
+  it.each([
+    ["a line separator", "a\u2028b"],
+    ["a paragraph separator", "a\u2029b"],
+    ["a CR inside", "a\rb"],
+    ["a trailing line separator", "deploy\u2028"],
+    ["a trailing no-break space", "deploy\u00a0"],
+    ["only separators", "\u2028\u2029"],
+  ])("a job name with %s is read exactly as printed", (_what, name) => {
+    expect(parseLine(`${TS}: Running job: ${name}`)).toEqual({ type: "job-started", name });
+    expect(parseLine(`${TS}: Job ${name} completed with result: Failed\r`)).toEqual({ type: "job-completed", name, result: "Failed" });
+  });
+
+  it("a connect error message with a line separator is still a connect error", () => {
+    expect(parseLine(`${TS}: Runner connect error: a\u2028b. Retrying until reconnected.`)).toEqual({ type: "connect-error", message: "a\u2028b" });
+  });
+
   it.each(["Succeeded", "SucceededWithIssues", "Failed", "Canceled", "Skipped", "Abandoned"])("result %s", (result) => {
     expect(parseLine(`${TS}: Job j completed with result: ${result}`)).toEqual({ type: "job-completed", name: "j", result });
   });
