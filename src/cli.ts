@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from "commander";
-import { EXIT_CONFIG, type FlagValues } from "./config.js";
-import { OPTIONS, type OptionKey, type OptionSpec } from "./options.js";
+import { EXIT_CONFIG, type FlagValues } from "./config/config.js";
+import { OPTIONS, type OptionKey, type OptionSpec } from "./config/options.js";
 import { VERSION } from "./version.js";
 
 /** What the command line asks for: run with these flags, or exit at once (help, version, usage error). */
@@ -9,8 +9,6 @@ export type CliResult =
   | { readonly kind: "exit"; readonly code: number }
   | { readonly kind: "hook"; readonly args: readonly string[] }
   | { readonly kind: "report"; readonly args: readonly string[] };
-
-
 
 /** How an option is written on the command line: with its argument, or as the switch that changes its default. */
 export function flagOf(spec: OptionSpec<unknown>): string {

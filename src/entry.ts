@@ -5,7 +5,7 @@ import { SignalRouter } from "./process/signals.js";
 const argv = process.argv.slice(2);
 if (argv[0] === "hook" || argv[0] === "report") {
   // Run by the runner's hooks and by workflow steps: load only what they need, they have a second.
-  const { runSubcommand } = await import("./context/commands.js");
+  const { runSubcommand } = await import("./in-job/commands.js");
   process.exit(await runSubcommand(argv, process.env));
 }
 const signals = new SignalRouter().install();

@@ -1,105 +1,97 @@
-import type { Writable } from "node:stream";
+import { afterExit } from "./after-exit.js";
 import { parseCli } from "./cli.js";
-import { ConfigError, EXIT_CONFIG, holdsSecrets, resolveConfig, withoutPrivateVariables, type Config } from "./config.js";
-import { startEndpoint, type Endpoint, type Health } from "./http/server.js";
-import { fdSink } from "./io/fd-sink.js";
+import { ConfigError, EXIT_CONFIG, resolveConfig, withoutPrivateVariables, type Config } from "./config/config.js";
+import type { Health } from "./http/routes.js";
+import { openOutput, type Output } from "./io/output.js";
 import { passThrough } from "./io/passthrough.js";
-import { createLog, type Log } from "./log.js";
-import { createObserver, type Observer } from "./observer.js";
-import { childEnvironment, spawnChild, type Child, type ChildExit } from "./process/child.js";
+import type { Log } from "./log.js";
+import { createPipeline, type Pipeline } from "./pipeline.js";
+import { childEnvironment, killGroupOnExit, spawnChild, type Child, type ChildExit } from "./process/child.js";
 import { exitCodeOf, finalExitCode, spawnFailureMessage } from "./process/exit-code.js";
-import { takeOnInitDuties } from "./process/init-duties.js";
 import { killSession } from "./process/kill-session.js";
 import { orphanGuard } from "./process/orphan-guard.js";
 import { settleOutput } from "./process/settle-output.js";
 import type { SignalRouter } from "./process/signals.js";
-import { StopController } from "./process/stop-controller.js";
-import { startJobContext } from "./context/service.js";
+import { StopController, type StopState } from "./process/stop-controller.js";
 import { createPusher } from "./push/pusher.js";
-import { lastWords } from "./after-exit.js";
+import { startServices } from "./services.js";
+import { VERSION } from "./version.js";
 
 /** Where the supervisor is in its life; /health is 200 only while "running". */
-type Phase = "starting" | "running" | "draining" | "stopping" | "exited";
+type Phase = "starting" | StopState | "exited";
 
-/**
- * The program: parse the configuration, start the endpoint, spawn the runner, forward its
- * signals and output while the observer reads it, then return the child's exit code.
- */
+/** The program: configure, then supervise the runner; returns the exit code. */
 export async function main(signals: SignalRouter, argv: readonly string[]): Promise<number> {
-  const stdout = fdSink(1);
-  const stderr = fdSink(2);
-  const log = createLog(stderr);
+  const out = openOutput();
   try {
-    return await supervise(signals, argv, { stdout, stderr, log });
+    const config = configure(argv, out);
+    return typeof config === "number" ? config : await supervise(config, signals, out);
   } finally {
-    await Promise.all([flush(stdout), flush(stderr)]);
+    await out.flush();
   }
 }
 
-interface Output {
-  readonly stdout: Writable;
-  readonly stderr: Writable;
-  readonly log: Log;
+/**
+ * The supervisor's life, as tini's main reads: start what runs beside the runner, spawn it,
+ * forward its signals and output until it exits, wind down, and return its exit code.
+ */
+async function supervise(config: Config, signals: SignalRouter, out: Output): Promise<number> {
+  reportInternalErrors(out.log);
+  let phase: Phase = "starting";
+  const pipeline = createPipeline({ ...config, supervisorVersion: VERSION, userAgent: `runner-supervisor/${VERSION}` }, out.log);
+  const services = await startServices(config, pipeline, () => healthOf(phase), out.log);
+  try {
+    const child = spawnRunner(config, services.runnerEnv, out.log);
+    if (child.pid === undefined) return await reportSpawnFailure(child, config, out.log);
+    phase = "running";
+    const push = createPusher({ ...config, render: pipeline.render, log: out.log });
+    void push("first");
+    const unguard = killGroupOnExit(child);
+    const stops = controlStops(config, child, pipeline, out.log, (state) => {
+      phase = state;
+      pipeline.draining(state === "draining");
+    });
+    signals.attach((signal) => stops.receive(signal));
+
+    const exit = await forwardUntilExit(child, pipeline, out, stops);
+    phase = "exited";
+    unguard();
+    await afterExit({ ...config, signals, serving: await services.serving, stopAsked: stops.asked, push, settled: pipeline.settled, log: out.log });
+    return finalExitCode(exit, config.exitCodesToZero);
+  } finally {
+    await services.close();
+  }
 }
 
-async function supervise(signals: SignalRouter, argv: readonly string[], out: Output): Promise<number> {
+/** The Config from the command line and the environment, or the exit code of help, version or a bad value. */
+function configure(argv: readonly string[], out: Output): Config | number {
   const cli = parseCli(argv, { out: (s) => out.stdout.write(s), err: (s) => out.stderr.write(s) });
   if (cli.kind === "exit") return cli.code;
-  if (cli.kind === "hook" || cli.kind === "report") return 0; // run before anything loads, in entry.ts
-
-  let config: Config;
+  if (cli.kind !== "run") return 0; // hook and report run before anything loads, in entry.ts
   try {
-    config = resolveConfig(cli.flags, process.env, cli.command);
+    return resolveConfig(cli.flags, process.env, cli.command);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     out.log(error.message);
     return EXIT_CONFIG;
   }
-
-  keepRunnerFirst(out.log);
-  let phase: Phase = "starting";
-  const observer = createObserver(config, out.log);
-  const endpoint = config.metrics ? serve(config, observer, () => healthOf(phase), out.log) : Promise.resolve(undefined);
-  const stopReaping = await takeOnInitDuties({ parentDeathSignal: config.parentDeathSignal, holdsSecrets: holdsSecrets(config), log: out.log });
-
-  const context = config.jobHooks ? await startJobContext(config, observer, process.env, out.log) : undefined;
-  const env = childEnvironment({ ...withoutPrivateVariables(process.env), ...context?.env });
-
-  const setpriv = orphanGuard(out.log);
-  const child = spawnChild({ command: config.command, args: config.args, cwd: config.runnerHome, env, ...(setpriv ? { setpriv } : {}) });
-  if (child.pid === undefined) {
-    const exit = await child.exit;
-    if (exit.kind === "spawn-failed") out.log(spawnFailureMessage(exit, config.command, config.runnerHome));
-    stopReaping();
-    await context?.close();
-    await closeEndpoint(endpoint);
-    return exitCodeOf(exit);
-  }
-  phase = "running";
-  const push = createPusher(config, observer, out.log);
-  void push("first");
-  // Not signal-exit: as the only listener of SIGABRT, SIGTRAP and SIGSYS it would kill the runner on them, where tini ignores them.
-  const killOnExit = () => killGroup(child);
-  process.once("exit", killOnExit);
-  let stopAsked = false;
-  const stops = stopControllerFor(config, child, observer, out.log, (state) => {
-    phase = state;
-    if (state !== "running") stopAsked = true;
-    observer.draining(state === "draining");
-  });
-  signals.attach((signal) => stops.receive(signal));
-
-  const exit = await forwardUntilExit(child, observer, out, stops);
-  phase = "exited";
-  process.off("exit", killOnExit);
-  stopReaping();
-  await lastWords(config, observer, signals, endpoint, context, out.log, stopAsked, push);
-  await closeEndpoint(endpoint);
-  return finalExitCode(exit, config.exitCodesToZero);
 }
 
-/** Signal forwarding with the two extras tini lacks: draining and escalation (both from the config). */
-function stopControllerFor(config: Config, child: Child, observer: Observer, log: Log, onState: (s: Phase) => void): StopController {
+/** Starts the runner with our environment (minus secrets) plus its job hooks, in its own session. */
+function spawnRunner(config: Config, runnerEnv: Readonly<Record<string, string>>, log: Log): Child {
+  const env = childEnvironment({ ...withoutPrivateVariables(process.env), ...runnerEnv });
+  const setpriv = orphanGuard(log);
+  return spawnChild({ command: config.command, args: config.args, cwd: config.runnerHome, env, ...(setpriv ? { setpriv } : {}) });
+}
+
+async function reportSpawnFailure(child: Child, config: Config, log: Log): Promise<number> {
+  const exit = await child.exit;
+  if (exit.kind === "spawn-failed") log(spawnFailureMessage(exit, config.command, config.runnerHome));
+  return exitCodeOf(exit);
+}
+
+/** Signal forwarding with the two extras tini lacks: draining and escalation. */
+function controlStops(config: Config, child: Child, pipeline: Pipeline, log: Log, onState: (state: StopState) => void): StopController {
   return new StopController({
     forward: (signal) => child.signal(signal, config.signalGroup),
     killAll: () => {
@@ -109,18 +101,21 @@ function stopControllerFor(config: Config, child: Child, observer: Observer, log
     drain: {
       enabled: config.drain,
       timeoutMs: config.drainTimeout * 1000,
-      jobInFlight: () => observer.tracker.currentJob,
-      onJobFinished: (listener) => observer.onJobFinished(listener),
+      jobInFlight: () => pipeline.jobInFlight(),
+      onJobFinished: (listener) =>
+        pipeline.subscribe((observation) => {
+          if (observation.type === "job-finished") listener();
+        }),
     },
     onState,
     log,
   });
 }
 
-/** Copies the child's output through the observer's taps until the child has exited and its output is read. */
-async function forwardUntilExit(child: Child, observer: Observer, out: Output, stops: StopController): Promise<ChildExit> {
-  const outTap = observer.tap();
-  const errTap = observer.tap();
+/** Copies the child's output through the pipeline's taps until the child has exited and its output is read. */
+async function forwardUntilExit(child: Child, pipeline: Pipeline, out: Output, stops: StopController): Promise<ChildExit> {
+  const outTap = pipeline.tap();
+  const errTap = pipeline.tap();
   let sinkFailed = false;
   const onSinkError = (error: Error) => {
     if (sinkFailed) return;
@@ -135,7 +130,7 @@ async function forwardUntilExit(child: Child, observer: Observer, out: Output, s
   stops.childExited();
   await settleOutput(copies);
   await Promise.all([outTap.end(), errTap.end()]);
-  observer.childExited();
+  pipeline.childExited();
   return exit;
 }
 
@@ -143,39 +138,9 @@ function healthOf(phase: Phase): Health {
   return phase === "running" ? { healthy: true, reason: "running" } : { healthy: false, reason: phase };
 }
 
-function serve(config: Config, observer: Observer, health: () => Health, log: Log): Promise<Endpoint | undefined> {
-  return startEndpoint({ host: config.metricsHost, port: config.metricsPort, render: observer.render, health, onError: log }).then(
-    (endpoint) => {
-      const { address } = endpoint;
-      const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-      log(`serving metrics on http://${host}:${address.port}/metrics`);
-      return endpoint;
-    },
-    (error: NodeJS.ErrnoException) => {
-      const where = `${config.metricsHost || "all interfaces"} port ${config.metricsPort}`;
-      log(`metrics endpoint disabled: cannot listen on ${where}: ${error.code ?? error.message}; the runner runs on`);
-      return undefined;
-    },
-  );
-}
-
-async function closeEndpoint(endpoint: Promise<Endpoint | undefined>): Promise<void> {
-  await (await endpoint)?.close();
-}
-
-/** If the supervisor itself goes down, it takes the runner's process group with it rather than orphan it. */
-function killGroup(child: Child): void {
-  if (child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, "SIGKILL");
-  } catch {
-    // already gone
-  }
-}
-
 let guarded = false;
 /** An unexpected error on the metrics side is reported, never allowed to end the process and the runner with it. */
-function keepRunnerFirst(log: Log): void {
+function reportInternalErrors(log: Log): void {
   if (guarded) return;
   guarded = true;
   let reported = 0;
@@ -184,17 +149,4 @@ function keepRunnerFirst(log: Log): void {
   };
   process.on("uncaughtException", report);
   process.on("unhandledRejection", report);
-}
-
-/**
- * Waits until everything written to the sink is with the kernel. It never ends the sink: ending a
- * socket shuts it down for every other process that writes to it too.
- */
-function flush(sink: Writable): Promise<void> {
-  return new Promise((resolve) => {
-    if (sink.destroyed || sink.writableLength === 0) return resolve();
-    sink.once("error", () => resolve());
-    // An empty write completes after every write queued before it.
-    sink.write(Buffer.alloc(0), () => resolve());
-  });
 }

@@ -1,4 +1,4 @@
-import type { Format } from "../metrics/exposition.js";
+import type { Format } from "../metrics/render.js";
 
 interface MediaRange {
   readonly type: string;

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Exposition, Format } from "../metrics/exposition.js";
+import type { Exposition, Format } from "../metrics/render.js";
 import { negotiateFormat } from "./negotiate.js";
 
 /** What /health reports: healthy while the runner child runs, otherwise why not. */

@@ -112,3 +112,18 @@ function notStarted(errno: "ENOENT" | "EACCES"): Child {
     signal: () => false,
   };
 }
+
+/** If the supervisor itself goes down, it takes the runner's process group with it rather than orphan it; returns the undo. */
+export function killGroupOnExit(child: Child): () => void {
+  const kill = () => {
+    if (child.pid === undefined) return;
+    try {
+      process.kill(-child.pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  };
+  // Not signal-exit: as the only listener of SIGABRT, SIGTRAP and SIGSYS it would kill the runner on them, where tini ignores them.
+  process.once("exit", kill);
+  return () => process.off("exit", kill);
+}

@@ -35,6 +35,11 @@ export class StopController {
 
   constructor(private readonly o: StopControllerOptions) {}
 
+  /** Whether a stop was asked for (a SIGTERM or SIGINT came, held or forwarded). */
+  get asked(): boolean {
+    return this.state !== "running";
+  }
+
   /** Handles one signal received by the supervisor. */
   receive(signal: NodeJS.Signals): void {
     const stop = STOP_SIGNALS.has(signal);

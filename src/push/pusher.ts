@@ -1,31 +1,32 @@
-import type { Config } from "../config.js";
+import type { OptionValues } from "../config/config.js";
 import type { Log } from "../log.js";
-import type { Observer } from "../observer.js";
+import type { Exposition } from "../metrics/render.js";
 import { withoutCredentials } from "../redact.js";
 import { pushMetrics } from "./pushgateway.js";
 
 const PUSH_TIMEOUT_MS = 5000;
 
+export type PusherOptions = Pick<OptionValues, "pushgatewayUrl" | "pushgatewayJob" | "runnerName"> & {
+  readonly render: (format: "text") => Promise<Exposition>;
+  readonly log: Log;
+};
+
+/** Which push: at start (every counter at 0), or the final values after the child exited. */
+export type Push = (which: "first" | "final") => Promise<void>;
+
 /**
- * Pushes the metrics to the Pushgateway, one push after the other. The first push, at start,
- * puts every counter there at 0, so that increase() over the gateway's series sees the final
- * push's job as an increase.
+ * Pushes the metrics to the Pushgateway, one push after the other (nothing without a URL). The
+ * first push, at start, puts every counter there at 0, so that increase() over the gateway's
+ * series sees the final push's job as an increase.
  */
-export function createPusher(config: Config, observer: Observer, log: Log): (which: "first" | "final") => Promise<void> {
+export function createPusher(o: PusherOptions): Push {
   let last: Promise<void> = Promise.resolve();
+  const where = withoutCredentials(o.pushgatewayUrl);
   const pushNow = async (which: string): Promise<void> => {
-    if (!config.pushgatewayUrl) return;
-    const { body, contentType } = await observer.render("text");
-    const error = await pushMetrics({
-      url: config.pushgatewayUrl,
-      job: config.pushgatewayJob,
-      runnerName: config.runnerName,
-      body,
-      contentType,
-      timeoutMs: PUSH_TIMEOUT_MS,
-    });
-    const where = withoutCredentials(config.pushgatewayUrl);
-    log(error ? `pushing the ${which} metrics to ${where} failed: ${error}` : `pushed the ${which} metrics to ${where}`);
+    if (!o.pushgatewayUrl) return;
+    const { body, contentType } = await o.render("text");
+    const error = await pushMetrics({ url: o.pushgatewayUrl, job: o.pushgatewayJob, runnerName: o.runnerName, body, contentType, timeoutMs: PUSH_TIMEOUT_MS });
+    o.log(error ? `pushing the ${which} metrics to ${where} failed: ${error}` : `pushed the ${which} metrics to ${where}`);
   };
   return (which) => (last = last.then(() => pushNow(which)));
 }

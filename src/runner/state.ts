@@ -1,4 +1,5 @@
-import type { HookKind, JobContext } from "../context/messages.js";
+import type { JobContext } from "../messages/job-context.js";
+import type { HookKind } from "../messages/message.js";
 import type { RunnerEvent } from "./events.js";
 import { statusOf, type JobStatus } from "./jobs.js";
 

@@ -3,8 +3,8 @@
 // runs on, memory and series stay bounded, and every accepted report counts exactly once.
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sendMessage } from "../../src/context/client.js";
-import { stopSupervisor, type Running } from "../helpers/supervisor.js";
+import { sendMessage } from "../../src/in-job/client.js";
+import { stopSupervisor, type Running } from "../helpers/index.js";
 import { memoryOf, socketOf, startProduction, steadyRunner } from "./harness.js";
 
 const RUNNER_SECONDS = 60;

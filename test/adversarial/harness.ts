@@ -3,7 +3,9 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { join } from "node:path";
-import { startSupervisor, type Running, type StartOptions } from "../helpers/supervisor.js";
+import { sleep, startSupervisor, type Running, type StartOptions } from "../helpers/index.js";
+
+export { sleep };
 import { buildBundle, NODE24, requireNode24 } from "../image/helpers.js";
 
 let launcher: string | undefined;
@@ -45,7 +47,6 @@ export async function socketOf(running: Running): Promise<string> {
   throw new Error("the runner never printed the channel's socket");
 }
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Resident memory now, its anonymous part (the process's own, not the node binary's pages) and the peak since resetPeak, in MiB. */
 export function memoryOf(pid: number): { rss: number; anon: number; peak: number } {

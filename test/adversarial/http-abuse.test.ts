@@ -4,7 +4,7 @@ import { spawn } from "node:child_process";
 import { request, Agent } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FIXTURES, stopSupervisor, type Running } from "../helpers/supervisor.js";
+import { FIXTURES, stopSupervisor, type Running } from "../helpers/index.js";
 import { connectFrom, memoryOf, resetPeak, sleep, startProduction, steadyRunner } from "./harness.js";
 
 // Documented in the README: how far above its idle figure the supervisor's memory may go under abuse,

@@ -2,27 +2,18 @@
 // 3 and 9). The runner is a shell that prints a tick every 50 ms and exits 7: a forwarded SIGPIPE
 // would kill it (exit 141) and cut its ticks short.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync } from "node:fs";
+import { readdirSync, utimesSync } from "node:fs";
 import { connect } from "node:net";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { BIN, stopSupervisor, type Running, type StartOptions } from "../helpers/supervisor.js";
+import { dirname } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { BIN, removeTempDirs, stateOf, stopAll, tempDir, type Running, type StartOptions } from "../helpers/index.js";
 import { connectFrom, sleep, socketOf, startProduction, steadyRunner, ticksIntact } from "./harness.js";
 
-const running: Running[] = [];
-const temps: string[] = [];
 afterEach(async () => {
-  for (const s of running.splice(0)) await stopSupervisor(s);
+  await stopAll();
+  removeTempDirs();
 });
-afterAll(() => {
-  for (const d of temps.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-function start(command: string[], options: StartOptions = {}): Running {
-  const s = startProduction({ ...options, command });
-  running.push(s);
-  return s;
-}
+const start = (command: string[], options: StartOptions = {}): Running => startProduction({ ...options, command });
 
 /** Connects to the channel and hangs up at once, before the supervisor answers. */
 function hangUp(socketPath: string): Promise<void> {
@@ -78,8 +69,7 @@ describe("the supervisor's own failed writes never reach the runner", () => {
 
 describe("a second supervisor on the same host", () => {
   it("row 3: its clean-up of stale hook directories never touches a live supervisor's directory or socket", async () => {
-    const shared = mkdtempSync(join(tmpdir(), "rs-shared-tmp-"));
-    temps.push(shared);
+    const shared = tempDir("rs-shared-tmp-");
     const first = start(steadyRunner(4), { env: { TMPDIR: shared } });
     const socketPath = await socketOf(first);
     await first.port;
@@ -110,19 +100,10 @@ describe("when the supervisor is not PID 1 and is killed", () => {
     await s.exit;
     let gone = false;
     for (let i = 0; i < 40 && !gone; i++) {
-      gone = !aliveNotZombie(runner);
+      // Gone, or a zombie waiting for its new parent to reap it.
+      gone = [undefined, "Z"].includes(stateOf(runner));
       if (!gone) await sleep(25);
     }
     expect(gone).toBe(true);
   }, 10_000);
 });
-
-/** Whether a process runs (exists and is not a zombie waiting for its new parent to reap it). */
-function aliveNotZombie(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return !stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z");
-  } catch {
-    return false;
-  }
-}

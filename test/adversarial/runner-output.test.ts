@@ -1,21 +1,15 @@
 // Whatever the runner prints passes through byte for byte, and exactly its real job lines count
 // (issue row 7, and a million fuzzed lines on both streams).
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { FIXTURES, stopSupervisor, type Running } from "../helpers/supervisor.js";
-import { scripted, type Step } from "../integration/helpers.js";
+import { afterEach, describe, expect, it } from "vitest";
+import { FIXTURES, removeTempDirs, scripted, stopAll, tempDir, type Step } from "../helpers/index.js";
 import { sleep, startProduction } from "./harness.js";
 
-const running: Running[] = [];
-const temps: string[] = [];
 afterEach(async () => {
-  for (const s of running.splice(0)) await stopSupervisor(s);
-});
-afterAll(() => {
-  for (const d of temps.splice(0)) rmSync(d, { recursive: true, force: true });
+  await stopAll();
+  removeTempDirs();
 });
 
 const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
@@ -27,7 +21,6 @@ describe("job names exactly as printed", () => {
     const steps: Step[] = names.flatMap((n) => [{ out: `{ts}: Running job: ${n}` }, { out: `{ts}: Job ${n} completed with result: Succeeded` }]);
     const { command, env } = scripted([...steps, { sleep: 30 }]);
     const s = startProduction({ command, env });
-    running.push(s);
     const m = await s.waitFor((m) => m.value("github_runner_jobs_total", { status: "success" }) === 3);
     expect(m.value("github_runner_jobs_total", { status: "unknown" })).toBe(0);
   });
@@ -35,15 +28,13 @@ describe("job names exactly as printed", () => {
 
 describe("a million lines of fuzzed runner output", () => {
   it("both streams pass byte for byte and every job counts once, no more", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "rs-fuzz-"));
-    temps.push(dir);
+    const dir = tempDir("rs-fuzz-");
     const summaryFile = join(dir, "summary.json");
     const go = join(dir, "go");
     const s = startProduction({
       command: [process.execPath, join(FIXTURES, "adversarial", "fuzz-runner.mjs")],
       env: { FUZZ_SUMMARY: summaryFile, FUZZ_GO: go, METRICS_LINGER: "60" },
     });
-    running.push(s);
     const stderr: Buffer[] = [];
     s.proc.stderr!.on("data", (c: Buffer) => stderr.push(c));
     await s.port;

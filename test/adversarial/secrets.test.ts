@@ -2,32 +2,21 @@
 // log line, not in /metrics, the landing page, the hook files or the runner's environment, and
 // not readable by the runner's user from /proc.
 import { spawn } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { BIN, startSupervisor, stopSupervisor, type Running } from "../helpers/supervisor.js";
-import { sleep } from "./harness.js";
+import { afterEach, describe, expect, it } from "vitest";
+import { BIN, removeTempDirs, sleep, startSupervisor, stopAll, tempDir } from "../helpers/index.js";
 
 const TOKEN = "ghp_SECRETVALUE123";
 const PASSWORD = "hunter2hunter2";
 
-const running: Running[] = [];
 const servers: Server[] = [];
-const temps: string[] = [];
 afterEach(async () => {
-  for (const s of running.splice(0)) await stopSupervisor(s);
+  await stopAll();
   for (const s of servers.splice(0)) s.close();
+  removeTempDirs();
 });
-afterAll(() => {
-  for (const d of temps.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-function start(...args: Parameters<typeof startSupervisor>): Running {
-  const s = startSupervisor(...args);
-  running.push(s);
-  return s;
-}
+const start = startSupervisor;
 
 describe("a rejected secret is described, never printed", () => {
   it.each([
@@ -81,8 +70,7 @@ describe("an accepted secret stays out of sight", () => {
   });
 
   it.runIf(process.getuid?.() === 0)("the runner's user cannot read the supervisor's environment from /proc while it holds a token (and can without one)", async () => {
-    const home = mkdtempSync(join(tmpdir(), "rs-secrets-home-"));
-    temps.push(home);
+    const home = tempDir("rs-secrets-home-");
     chmodSync(home, 0o755);
     const read = async (env: Record<string, string>) => {
       // Both run as nobody: the supervisor and the job, the way a runner image runs both as its runner user.

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { ROOT } from "../helpers/supervisor.js";
+import { ROOT } from "../helpers/index.js";
 import { allPanels, DASHBOARD_PATH, interpolate, loadDashboard, type Panel } from "./dashboard.js";
 import { lintQuery, selectors } from "./promql-lint.js";
 import { promtool } from "./promtool.js";

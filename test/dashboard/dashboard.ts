@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT } from "../helpers/supervisor.js";
+import { ROOT } from "../helpers/index.js";
 
 export const DASHBOARD_PATH = join(ROOT, "grafana", "dashboards", "github-runner-dashboard.json");
 

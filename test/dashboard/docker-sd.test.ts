@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { FIXTURES, ROOT, type Running, startSupervisor, stopSupervisor } from "../helpers/supervisor.js";
+import { FIXTURES, ROOT, type Running, startSupervisor, stopSupervisor } from "../helpers/index.js";
 import { startFakeDockerApi, type FakeDockerApi } from "../fixtures/dashboard/docker-engine-api.js";
 import { PrometheusServer } from "./prometheus-server.js";
 

@@ -6,10 +6,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FIXTURES, ROOT, startSupervisor, type Running } from "../helpers/supervisor.js";
+import { FIXTURES, ROOT, startSupervisor, type Running } from "../helpers/index.js";
 import { allPanels, interpolate, loadDashboard, rateIntervalSeconds, type Interpolation, type Selection } from "./dashboard.js";
 import { PrometheusServer, type InstantSample, type RangeSeries } from "./prometheus-server.js";
-import { apiJob, FakeGitHub, jobsPage } from "../context/fake-github.js";
+import { apiJob, FakeGitHub, jobsPage } from "../fixtures/fake-github.js";
 import { COMMIT_AGE_SECONDS, DEPLOY_PATTERN, QUEUE_SECONDS, RUNNERS, truthFor, type ScriptedRunner } from "./scripted-truth.js";
 
 const SCRAPE_SECONDS = 1;

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FIXTURES, type Running, startSupervisor, stopSupervisor } from "../helpers/supervisor.js";
+import { FIXTURES, type Running, startSupervisor, stopSupervisor } from "../helpers/index.js";
 import { PrometheusServer } from "./prometheus-server.js";
 
 let prometheus: PrometheusServer | undefined;

@@ -1,5 +1,5 @@
 import { flagOf } from "../../src/cli.js";
-import { OPTIONS, type OptionKey, type OptionSpec } from "../../src/options.js";
+import { OPTIONS, type OptionKey, type OptionSpec } from "../../src/config/options.js";
 
 /** The README's configuration table rows, generated from the one table of options. */
 export function optionRows(): string[] {

@@ -1,7 +1,11 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ROOT } from "../helpers/supervisor.js";
+import { ROOT } from "../helpers/index.js";
+import { createCollectors } from "../../src/collectors/index.js";
+import { resolveConfig } from "../../src/config/config.js";
+import { createRegistries } from "../../src/metrics/registries.js";
+import { systemClock } from "../../src/runner/state.js";
 import { optionRows } from "./options-table.js";
 
 const readme = readFileSync(join(ROOT, "README.md"), "utf8");
@@ -19,19 +23,11 @@ describe("README", () => {
     expect(ci).toMatch(/^npm test\b/m);
   });
 
-  it("documents every metric the supervisor exposes", async () => {
-    const { createMetrics } = await import("../../src/metrics/definitions.js");
-    const { registries } = createMetrics({
-      runnerName: "r",
-      runnerType: "standard",
-      initialRunnerVersion: "unknown",
-      supervisorVersion: "0",
-      jobDurationBuckets: [1],
-      startEpochMs: 0,
-      monotonicMs: () => 0,
-    });
-    const names = registries.text.getMetricsAsArray().map((m) => (m as unknown as { name: string }).name);
-    names.push("github_runner_job_start_time_seconds"); // registered only while a job runs
+  it("documents every metric the supervisor can expose, with every option that adds metrics turned on", () => {
+    const config = resolveConfig({}, { RUNNER_HOME: "/", DEPLOY_PATTERN: "deploy", JOB_LABELS: "repository,workflow" }, []);
+    const collectors = createCollectors({ ...config, supervisorVersion: "0" }, createRegistries({}).both, systemClock);
+    const names = collectors.flatMap((c) => c.names);
+    expect(names.length).toBeGreaterThanOrEqual(24);
     for (const name of names) expect(readme, name).toContain(`\`${name}\``);
   });
 });

@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, parse } from "node:path";
-import { followSupervisor, parseSamples, ROOT, type Samples } from "../helpers/supervisor.js";
+import { childrenOf, followSupervisor, parseSamples, ROOT, type Samples } from "../helpers/index.js";
 
 export { ROOT };
 export const BUILD_SCRIPT = join(ROOT, "bin", "build-bundle.mjs");
@@ -126,7 +126,7 @@ export function runSupervisor(options: RunOptions): Supervised {
       if (!options.pid1) return proc.pid!;
       // unshare --fork waits for its one child, the namespace's PID 1.
       for (let i = 0; i < 100; i++) {
-        const children = readChildren(proc.pid!);
+        const children = childrenOf(proc.pid!);
         if (children.length > 0) return children[0]!;
         await new Promise((r) => setTimeout(r, 20));
       }
@@ -135,17 +135,10 @@ export function runSupervisor(options: RunOptions): Supervised {
   };
 }
 
-function readChildren(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
 
 /** Children of pid that are zombies (exited, not yet reaped). */
 export function zombieChildren(pid: number): number[] {
-  return readChildren(pid).filter((child) => {
+  return childrenOf(pid).filter((child) => {
     try {
       // The state follows the command name, which is in parentheses and may contain spaces.
       const stat = readFileSync(`/proc/${child}/stat`, "utf8");
@@ -161,7 +154,7 @@ function descendants(pid: number): number[] {
   const found: number[] = [];
   const queue = [pid];
   while (queue.length > 0 && found.length < 200) {
-    for (const child of readChildren(queue.shift()!)) {
+    for (const child of childrenOf(queue.shift()!)) {
       found.push(child);
       queue.push(child);
     }

@@ -1,7 +1,7 @@
 // Draining and escalation, the two things tini cannot do, run with the built supervisor as PID 1
 // and a fake runner caught mid-job (test/fixtures/pid1/job-runner.sh).
 import { afterEach, describe, expect, it } from "vitest";
-import { parseSamples } from "../helpers/supervisor.js";
+import { parseSamples } from "../helpers/index.js";
 import { childrenOf, killAll, PID1_FIXTURES, procInfo, runAsPid1, sleep, type NsRun } from "./namespace.js";
 
 const RUNNER = [`${PID1_FIXTURES}/job-runner.sh`];

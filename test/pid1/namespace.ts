@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
-import { BIN, FIXTURES } from "../helpers/supervisor.js";
+import { BIN, childrenOf, FIXTURES, sleep } from "../helpers/index.js";
 
 /** The two PID 1s compared: the built supervisor and Debian's tini. */
 export type Impl = "supervisor" | "tini";
@@ -104,18 +104,7 @@ export function killAll(): void {
   }
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** The child pids of a host process, from /proc. */
-export function childrenOf(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
+export { childrenOf, sleep };
 
 async function findChild(pid: number): Promise<number> {
   for (let i = 0; i < 400; i++) {

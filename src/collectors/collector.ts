@@ -1,0 +1,22 @@
+import type { Registry, RegistryContentType } from "prom-client";
+import type { Observation } from "../observation.js";
+
+/**
+ * One concern's metrics, as a node_exporter collector: its definitions, their pre-seeded zeros
+ * and the rule that updates them, in one file. Collectors only ever learn of the world through
+ * observe(); the renderer knows a value may have changed because an observation was delivered.
+ */
+export interface Collector {
+  /** Every metric it can expose (some only once they have a value), for the docs and their test. */
+  readonly names: readonly string[];
+  /** Updates its metrics for what happened; anything not its concern is ignored. */
+  observe(observation: Observation): void;
+}
+
+/** Where a collector's metrics register: both exposition registries. */
+export type Registers = Registry<RegistryContentType>[];
+
+/** A metric's name (prom-client keeps it on the object; the helper gauges too). */
+export function nameOf(metric: object): string {
+  return (metric as { name: string }).name;
+}

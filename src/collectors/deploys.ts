@@ -1,0 +1,51 @@
+import { Counter, Histogram } from "prom-client";
+import type { JobLabels } from "../observation.js";
+import { JOB_STATUSES } from "../runner/jobs.js";
+import { nameOf, type Collector, type Registers } from "./collector.js";
+import type { JobsOptions } from "./jobs.js";
+
+/** Deploy lead and recovery times: a minute to a week. */
+const DEPLOY_BUCKETS = [60, 300, 600, 1800, 3600, 7200, 14400, 28800, 86400, 172800, 604800];
+
+/** Deploy jobs (those DEPLOY_PATTERN matches): how many by result, lead time for changes, recovery time. Only with a pattern. */
+export function deploysCollector(o: Omit<JobsOptions, "jobDurationBuckets">, registers: Registers): Collector {
+  const deployments = new Counter<string>({
+    name: "github_runner_deployments_total",
+    help: "Deploy jobs (workflow, job key or environment matching DEPLOY_PATTERN) finished, by result.",
+    labelNames: ["result", ...o.jobLabelNames],
+    registers,
+  });
+  const leadTime = new Histogram<string>({
+    name: "github_runner_deploy_lead_time_seconds",
+    help: "Lead time for changes of successful deploy jobs: from the pushed commit's timestamp in the event payload to the deploy job's completion.",
+    labelNames: [...o.jobLabelNames],
+    buckets: DEPLOY_BUCKETS,
+    registers,
+  });
+  const recoveryTime = new Histogram<string>({
+    name: "github_runner_deploy_recovery_time_seconds",
+    help: "Pipeline recovery time seen by this runner: from a failed deploy job to the next successful deploy of the same repository and workflow.",
+    labelNames: [...o.jobLabelNames],
+    buckets: DEPLOY_BUCKETS,
+    registers,
+  });
+  const seed = (labels: JobLabels) => {
+    for (const status of JOB_STATUSES) deployments.inc({ result: status, ...labels }, 0);
+    leadTime.zero({ ...labels });
+    recoveryTime.zero({ ...labels });
+  };
+  // A job without context is never a deploy: with job labels, series start per repository and workflow as jobs arrive.
+  if (o.jobLabelNames.length === 0) seed({});
+
+  return {
+    names: [deployments, leadTime, recoveryTime].map(nameOf),
+    observe: (change) => {
+      if (change.type === "job-labelled" && Object.keys(change.labels).length > 0) seed(change.labels);
+      else if (change.type === "deploy-finished") {
+        deployments.inc({ result: change.status, ...change.labels });
+        if (change.leadTimeSeconds !== undefined) leadTime.observe({ ...change.labels }, change.leadTimeSeconds);
+        if (change.recoverySeconds !== undefined) recoveryTime.observe({ ...change.labels }, change.recoverySeconds);
+      }
+    },
+  };
+}

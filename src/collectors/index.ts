@@ -1,0 +1,31 @@
+import type { OptionValues } from "../config/config.js";
+import { labelsOfUnknownJob } from "../enrich/labels.js";
+import type { Clock } from "../runner/state.js";
+import { cacheCollector } from "./cache.js";
+import { channelCollector } from "./channel.js";
+import type { Collector, Registers } from "./collector.js";
+import { deploysCollector } from "./deploys.js";
+import { jobsCollector } from "./jobs.js";
+import { listenerCollector } from "./listener.js";
+import { queueTimeCollector } from "./queue-time.js";
+import { runnerStatusCollector } from "./runner-status.js";
+import { supervisorCollector } from "./supervisor.js";
+
+export type CollectorsOptions = Pick<OptionValues, "runnerVersion" | "jobDurationBuckets" | "queueTimeBuckets" | "cacheTypes" | "jobLabels" | "deployPattern"> & {
+  readonly supervisorVersion: string;
+};
+
+/** Every collector the configuration turns on, in the order their metrics are exposed. */
+export function createCollectors(o: CollectorsOptions, registers: Registers, clock: Clock): Collector[] {
+  const jobLabels = { jobLabelNames: o.jobLabels, unknownJobLabels: labelsOfUnknownJob(o.jobLabels) };
+  return [
+    runnerStatusCollector(o, registers, clock),
+    jobsCollector({ ...jobLabels, jobDurationBuckets: o.jobDurationBuckets }, registers),
+    listenerCollector(registers),
+    queueTimeCollector({ ...jobLabels, queueTimeBuckets: o.queueTimeBuckets }, registers),
+    cacheCollector(o, registers),
+    ...(o.deployPattern ? [deploysCollector(jobLabels, registers)] : []),
+    channelCollector(registers),
+    supervisorCollector(o, registers),
+  ];
+}

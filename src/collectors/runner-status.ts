@@ -1,0 +1,47 @@
+import { Gauge } from "prom-client";
+import type { OptionValues } from "../config/config.js";
+import { OptionalGauge } from "../metrics/absent-gauges.js";
+import type { Clock } from "../runner/state.js";
+import { nameOf, type Collector, type Registers } from "./collector.js";
+
+/** The runner as a whole: connected or not, busy or not, since when, and which version. */
+export function runnerStatusCollector(o: Pick<OptionValues, "runnerVersion">, registers: Registers, clock: Clock): Collector {
+  const startMono = clock.monotonicMs();
+  const status = new Gauge({ name: "github_runner_status", help: "1 while the runner's listener is connected to GitHub (listening or running a job), 0 otherwise.", registers });
+  const busy = new Gauge({ name: "github_runner_busy", help: "1 while the runner is running a job, 0 otherwise.", registers });
+  const jobStartTime = new OptionalGauge("github_runner_job_start_time_seconds", "Unix time the job in flight started; absent while idle.", registers);
+  const uptime = new Gauge({
+    name: "github_runner_uptime_seconds",
+    help: "Seconds since the supervisor started the runner.",
+    registers,
+    collect() {
+      this.set(Math.round((clock.monotonicMs() - startMono) / 10) / 100);
+    },
+  });
+  const startTime = new Gauge({ name: "github_runner_start_time_seconds", help: "Unix time the supervisor started the runner.", registers });
+  const info = new Gauge({
+    name: "github_runner_info",
+    help: "Always 1; the version label is the runner's version as it printed it (the configured RUNNER_VERSION until then).",
+    labelNames: ["version"] as const,
+    registers,
+  });
+  status.set(0);
+  busy.set(0);
+  startTime.set(clock.epochMs() / 1000);
+  info.set({ version: o.runnerVersion }, 1);
+
+  return {
+    names: [status, busy, jobStartTime, uptime, startTime, info].map(nameOf),
+    observe: (change) => {
+      if (change.type === "online") status.set(change.online ? 1 : 0);
+      else if (change.type === "busy") {
+        busy.set(change.busy ? 1 : 0);
+        if (change.busy) jobStartTime.set(change.sinceEpochSeconds);
+        else jobStartTime.clear();
+      } else if (change.type === "version") {
+        info.reset();
+        info.set({ version: change.version }, 1);
+      }
+    },
+  };
+}

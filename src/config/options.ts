@@ -1,0 +1,329 @@
+import { hostname } from "node:os";
+import { SHORT_NAME, SHORT_NAME_RULE } from "../names.js";
+import {
+  parseBaseUrl,
+  parseBoolean,
+  parseBuckets,
+  parseCacheTypes,
+  parseExitCodes,
+  parseInteger,
+  parseJobLabels,
+  parsePattern,
+  parsePort,
+  parseSeconds,
+  parseSignalName,
+  parseToken,
+  text,
+  type JobLabelName,
+  type Parser,
+} from "./parsers.js";
+
+/**
+ * Every setting in one table: its flag, its environment variable, its default and how a raw
+ * string becomes a value. The CLI builds its help from this table, config.ts resolves it and
+ * derives the Config type from it, so a flag, its variable, its type and the docs never drift apart.
+ */
+export interface OptionSpec<T> {
+  /** Long flag without dashes, e.g. "metrics-port". */
+  readonly flag: string;
+  /** Placeholder in help, e.g. "<port>"; absent for on/off switches. */
+  readonly arg?: string;
+  readonly env: string;
+  readonly description: string;
+  /** The default as written in help and docs. */
+  readonly defaultText: string;
+  /** The default value itself (computed when needed, e.g. the host name). */
+  readonly defaultValue: () => T;
+  /** Turns a raw value into T, or returns an error naming what is accepted. */
+  readonly parse: Parser<T>;
+  /**
+   * A value that must never be printed: "value" (a token: a rejected one is described, not
+   * shown) or "credentials" (a URL that may carry a password: shown without its user info).
+   */
+  readonly secret?: "value" | "credentials";
+  /** Kept out of the runner's environment: jobs run strangers' code. */
+  readonly private?: true;
+}
+
+// Printable, no control characters, bounded: it becomes a label value on every series.
+const NAME_PATTERN = /^[^\p{Cc}]{1,128}$/u;
+const DEFAULT_JOB_DURATION_BUCKETS = [1, 5, 10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 21600];
+const DEFAULT_QUEUE_TIME_BUCKETS = [1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21600];
+const DEFAULT_CACHE_TYPES = ["actions", "apt", "buildkit", "cargo", "docker", "go", "gradle", "maven", "npm", "pip", "pnpm", "yarn"];
+
+export const OPTIONS = {
+  runnerHome: {
+    flag: "runner-home",
+    arg: "<dir>",
+    env: "RUNNER_HOME",
+    description: "runner directory: the child runs there, and the default command is ./run.sh in it",
+    defaultText: "/actions-runner",
+    defaultValue: () => "/actions-runner",
+    parse: text(/^.{1,4096}$/s, "the path of an existing directory"),
+  },
+  runnerName: {
+    flag: "runner-name",
+    arg: "<name>",
+    env: "RUNNER_NAME",
+    description: "value of the runner_name label on every series",
+    defaultText: "the host name",
+    defaultValue: () => hostname(),
+    parse: text(NAME_PATTERN, "1 to 128 printable characters"),
+  },
+  runnerType: {
+    flag: "runner-type",
+    arg: "<type>",
+    env: "RUNNER_TYPE",
+    description: "value of the runner_type label (the images use standard, chrome, chrome-go)",
+    defaultText: "standard",
+    defaultValue: () => "standard",
+    parse: text(SHORT_NAME, SHORT_NAME_RULE),
+  },
+  runnerVersion: {
+    flag: "runner-version",
+    arg: "<version>",
+    env: "RUNNER_VERSION",
+    description: "version label of github_runner_info until the runner prints its own",
+    defaultText: "unknown",
+    defaultValue: () => "unknown",
+    parse: text(/^[\w.+-]{1,64}$/, "up to 64 of letters, digits and . _ + -"),
+  },
+  metrics: {
+    flag: "metrics",
+    env: "METRICS_ENABLED",
+    description: "turn off the /metrics and /health endpoint (METRICS_ENABLED=false)",
+    defaultText: "true",
+    defaultValue: () => true,
+    parse: parseBoolean,
+  },
+  metricsPort: {
+    flag: "metrics-port",
+    arg: "<port>",
+    env: "METRICS_PORT",
+    description: "port of the metrics and health endpoint",
+    defaultText: "9091",
+    defaultValue: () => 9091,
+    parse: parsePort,
+  },
+  metricsHost: {
+    flag: "metrics-host",
+    arg: "<address>",
+    env: "METRICS_HOST",
+    description: "listen address of the endpoint (empty: all interfaces)",
+    defaultText: "all interfaces",
+    defaultValue: () => "",
+    parse: text(/^[0-9A-Za-z.:%_-]{0,255}$/, "an IP address or host name, or empty for all interfaces"),
+  },
+  jobDurationBuckets: {
+    flag: "job-duration-buckets",
+    arg: "<seconds,...>",
+    env: "JOB_DURATION_BUCKETS",
+    description: "upper bounds of the github_runner_job_duration_seconds buckets",
+    defaultText: DEFAULT_JOB_DURATION_BUCKETS.join(","),
+    defaultValue: () => DEFAULT_JOB_DURATION_BUCKETS,
+    parse: parseBuckets,
+  },
+  signalGroup: {
+    flag: "signal-group",
+    env: "SIGNAL_PROCESS_GROUP",
+    description: "forward signals to the child's whole process group instead of the child alone (as tini -g)",
+    defaultText: "false",
+    defaultValue: () => false,
+    parse: parseBoolean,
+  },
+  stopGracePeriod: {
+    flag: "stop-grace-period",
+    arg: "<seconds>",
+    env: "STOP_GRACE_PERIOD",
+    description: "after a forwarded SIGTERM or SIGINT, SIGKILL the child's process group if it still runs this long after (0: never, as tini)",
+    defaultText: "35",
+    defaultValue: () => 35,
+    parse: parseSeconds(0, 86_400, " (0: never escalate)"),
+  },
+  drain: {
+    flag: "drain",
+    env: "DRAIN_ENABLED",
+    description: "on SIGTERM with a job in flight, let the job finish before forwarding SIGTERM",
+    defaultText: "false",
+    defaultValue: () => false,
+    parse: parseBoolean,
+  },
+  drainTimeout: {
+    flag: "drain-timeout",
+    arg: "<seconds>",
+    env: "DRAIN_TIMEOUT",
+    description: "longest wait for the job in flight when draining, then SIGTERM is forwarded anyway",
+    defaultText: "21600 (6 h, GitHub's default job timeout)",
+    defaultValue: () => 21_600,
+    parse: parseSeconds(0, 604_800),
+  },
+  exitCodesToZero: {
+    flag: "exit-codes-to-zero",
+    arg: "<codes>",
+    env: "EXIT_CODES_TO_ZERO",
+    description: "exit codes of the child reported as 0 (as tini -e), e.g. 143 after a requested stop",
+    defaultText: "none",
+    defaultValue: (): number[] => [],
+    parse: parseExitCodes,
+  },
+  parentDeathSignal: {
+    flag: "parent-death-signal",
+    arg: "<signal>",
+    env: "PARENT_DEATH_SIGNAL",
+    description: "signal the supervisor asks to receive (and forwards) when its parent dies (as tini -p)",
+    defaultText: "none",
+    defaultValue: (): NodeJS.Signals | "" => "",
+    parse: parseSignalName,
+  },
+  jobHooks: {
+    flag: "job-hooks",
+    env: "JOB_HOOKS_ENABLED",
+    description: "turn off the job hooks (JOB_HOOKS_ENABLED=false): no job context, queue time, labels or deploy metrics",
+    defaultText: "true",
+    defaultValue: () => true,
+    parse: parseBoolean,
+  },
+  githubApiUrl: {
+    flag: "github-api-url",
+    arg: "<url>",
+    env: "GITHUB_API_URL",
+    description: "GitHub REST API base for queue-time look-ups (GitHub Enterprise Server: https://HOST/api/v3)",
+    defaultText: "https://api.github.com",
+    defaultValue: () => "https://api.github.com",
+    parse: parseBaseUrl({ allowEmpty: false, allowCredentials: false }),
+    secret: "credentials",
+  },
+  githubApiToken: {
+    flag: "github-api-token",
+    arg: "<token>",
+    env: "GITHUB_API_TOKEN",
+    description: "token that may read Actions runs, for queue-time look-ups; never passed to the runner (the flag shows in /proc: prefer the variable or the file)",
+    defaultText: "none (no queue time)",
+    defaultValue: () => "",
+    parse: parseToken,
+    secret: "value",
+    private: true,
+  },
+  githubApiTokenFile: {
+    flag: "github-api-token-file",
+    arg: "<path>",
+    env: "GITHUB_API_TOKEN_FILE",
+    description: "file holding that token, unreadable by the runner's user (read once at start; wins over GITHUB_API_TOKEN)",
+    defaultText: "none",
+    defaultValue: () => "",
+    parse: text(/^.{0,4096}$/s, "the path of a readable file"),
+    private: true,
+  },
+  githubApiTimeout: {
+    flag: "github-api-timeout",
+    arg: "<seconds>",
+    env: "GITHUB_API_TIMEOUT",
+    description: "longest wait for one API answer",
+    defaultText: "10",
+    defaultValue: () => 10,
+    parse: parseSeconds(0.1, 120),
+  },
+  githubApiRetries: {
+    flag: "github-api-retries",
+    arg: "<count>",
+    env: "GITHUB_API_RETRIES",
+    description: "retries of a failed look-up, with exponential backoff from 1 s",
+    defaultText: "3",
+    defaultValue: () => 3,
+    parse: parseInteger(0, 10),
+  },
+  queueTimeBuckets: {
+    flag: "queue-time-buckets",
+    arg: "<seconds,...>",
+    env: "QUEUE_TIME_BUCKETS",
+    description: "upper bounds of the github_runner_job_queue_time_seconds buckets",
+    defaultText: DEFAULT_QUEUE_TIME_BUCKETS.join(","),
+    defaultValue: () => DEFAULT_QUEUE_TIME_BUCKETS,
+    parse: parseBuckets,
+  },
+  jobLabels: {
+    flag: "job-labels",
+    arg: "<names>",
+    env: "JOB_LABELS",
+    description: "extra labels on the job metrics, from repository and workflow (opt-in; never run id, SHA or branch)",
+    defaultText: "none",
+    defaultValue: (): JobLabelName[] => [],
+    parse: parseJobLabels,
+  },
+  repositoryLabelPattern: {
+    flag: "repository-label-pattern",
+    arg: "<regex>",
+    env: "REPOSITORY_LABEL_PATTERN",
+    description: "repositories (owner/name) kept as repository label values; others become other",
+    defaultText: "any",
+    defaultValue: (): RegExp | undefined => undefined,
+    parse: parsePattern,
+  },
+  workflowLabelPattern: {
+    flag: "workflow-label-pattern",
+    arg: "<regex>",
+    env: "WORKFLOW_LABEL_PATTERN",
+    description: "workflow names kept as workflow label values; others become other",
+    defaultText: "any",
+    defaultValue: (): RegExp | undefined => undefined,
+    parse: parsePattern,
+  },
+  labelValuesMax: {
+    flag: "label-values-max",
+    arg: "<count>",
+    env: "LABEL_VALUES_MAX",
+    description: "distinct values kept per job label; later new values become other",
+    defaultText: "20",
+    defaultValue: () => 20,
+    parse: parseInteger(1, 1000),
+  },
+  cacheTypes: {
+    flag: "cache-types",
+    arg: "<types>",
+    env: "CACHE_TYPES",
+    description: "values of the cache_type label accepted from report cache; other types count as other",
+    defaultText: DEFAULT_CACHE_TYPES.join(","),
+    defaultValue: () => DEFAULT_CACHE_TYPES,
+    parse: parseCacheTypes,
+  },
+  deployPattern: {
+    flag: "deploy-pattern",
+    arg: "<regex>",
+    env: "DEPLOY_PATTERN",
+    description: "jobs whose workflow name, job key or environment matches this are deployments (turns on the deploy metrics)",
+    defaultText: "none",
+    defaultValue: (): RegExp | undefined => undefined,
+    parse: parsePattern,
+  },
+  metricsLinger: {
+    flag: "metrics-linger",
+    arg: "<seconds>",
+    env: "METRICS_LINGER",
+    description: "after the child exits, keep serving /metrics this long (ephemeral runners: at least one scrape interval; SIGTERM ends it)",
+    defaultText: "0",
+    defaultValue: () => 0,
+    parse: parseSeconds(0, 3600),
+  },
+  pushgatewayUrl: {
+    flag: "pushgateway-url",
+    arg: "<url>",
+    env: "PUSHGATEWAY_URL",
+    description: "Prometheus Pushgateway to push the metrics to when the child starts (counters at 0) and when it exits; user:password@ in it is sent as basic auth",
+    defaultText: "none",
+    defaultValue: () => "",
+    parse: parseBaseUrl({ allowEmpty: true, allowCredentials: true }),
+    secret: "credentials",
+    private: true,
+  },
+  pushgatewayJob: {
+    flag: "pushgateway-job",
+    arg: "<name>",
+    env: "PUSHGATEWAY_JOB",
+    description: "job label of the pushed group (grouped by runner_name too)",
+    defaultText: "github-runner",
+    defaultValue: () => "github-runner",
+    parse: text(/^[A-Za-z0-9_.-]{1,64}$/, "up to 64 of letters, digits and _ . -"),
+  },
+} satisfies Record<string, OptionSpec<unknown>>;
+
+export type OptionKey = keyof typeof OPTIONS;

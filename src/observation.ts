@@ -1,0 +1,37 @@
+import type { LookupResult } from "./enrich/queue-time.js";
+import type { JobStatus } from "./runner/jobs.js";
+import type { Change, FinishedJob } from "./runner/state.js";
+
+/** The opt-in job labels of one job (repository, workflow); {} when none are turned on. */
+export type JobLabels = Readonly<Record<string, string>>;
+
+/** What arrived over the job channel, as github_runner_context_messages_total counts it. */
+export const CHANNEL_MESSAGE_KINDS = ["job_started", "job_completed", "cache_report", "rejected"] as const;
+export type ChannelMessageKind = (typeof CHANNEL_MESSAGE_KINDS)[number];
+
+/**
+ * What the collectors are told, one at a time and in order: the runner's changes as the tracker
+ * derived them from its console, enriched with what the job's context adds (labels, queue time,
+ * deploys), and what the job channel and the supervisor itself report. Nothing else writes metrics.
+ */
+export type Observation =
+  | Exclude<Change, FinishedJob | { readonly type: "job-context" }>
+  /** A job ended, with its opt-in labels. */
+  | (FinishedJob & { readonly labels: JobLabels })
+  /** A job in flight learned its labels from a hook: their series start at 0 now. */
+  | { readonly type: "job-labelled"; readonly labels: JobLabels }
+  /** A queue-time look-up finished (or could not be made). */
+  | { readonly type: "queue-time"; readonly labels: JobLabels; readonly result: LookupResult }
+  /** A deploy job ended. */
+  | {
+      readonly type: "deploy-finished";
+      readonly labels: JobLabels;
+      readonly status: JobStatus;
+      readonly leadTimeSeconds: number | undefined;
+      readonly recoverySeconds: number | undefined;
+    }
+  | { readonly type: "channel-message"; readonly kind: ChannelMessageKind }
+  /** A step reported cache look-ups (the type as reported; the collector bounds it). */
+  | { readonly type: "cache-report"; readonly cacheType: string; readonly hits: number; readonly misses: number }
+  /** The supervisor holds back a SIGTERM until the job in flight finishes, or no longer does. */
+  | { readonly type: "draining"; readonly draining: boolean };

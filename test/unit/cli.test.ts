@@ -1,0 +1,40 @@
+import { describe, expect, it } from "vitest";
+import { flagOf, parseCli } from "../../src/cli.js";
+import { EXIT_CONFIG } from "../../src/config/config.js";
+import { OPTIONS } from "../../src/config/options.js";
+
+function parse(...argv: string[]) {
+  let out = "";
+  let err = "";
+  const result = parseCli(argv, { out: (s) => (out += s), err: (s) => (err += s) });
+  return { result, out, err };
+}
+
+describe("the command line", () => {
+  it("keeps only the flags typed, typed, and the command after --", () => {
+    const { result } = parse("--metrics-port", "9100", "--drain", "--no-metrics", "--", "./entrypoint.sh", "--flag-of-the-child");
+    expect(result).toEqual({ kind: "run", flags: { metricsPort: "9100", drain: true, metrics: false }, command: ["./entrypoint.sh", "--flag-of-the-child"] });
+    expect(parse().result).toEqual({ kind: "run", flags: {}, command: [] });
+  });
+
+  it("prints help and the version on stdout and exits 0; a wrong flag exits 78 with one line on stderr", () => {
+    const help = parse("--help");
+    expect(help.result).toEqual({ kind: "exit", code: 0 });
+    for (const spec of Object.values(OPTIONS)) expect(help.out).toContain(spec.env);
+    expect(parse("--version").out).toMatch(/^\d+\.\d+\.\d+/);
+    const wrong = parse("--frobnicate");
+    expect(wrong.result).toEqual({ kind: "exit", code: EXIT_CONFIG });
+    expect(wrong.err).toBe("runner-supervisor: unknown option '--frobnicate'\n");
+  });
+
+  it("hands the job-side subcommands on untouched, before any option parsing", () => {
+    expect(parse("hook", "job-started").result).toEqual({ kind: "hook", args: ["job-started"] });
+    expect(parse("report", "cache", "--type", "npm", "--hit").result).toEqual({ kind: "report", args: ["cache", "--type", "npm", "--hit"] });
+  });
+
+  it("writes a switch as the flag that changes its default", () => {
+    expect(flagOf(OPTIONS.metrics)).toBe("--no-metrics");
+    expect(flagOf(OPTIONS.drain)).toBe("--drain");
+    expect(flagOf(OPTIONS.metricsPort)).toBe("--metrics-port <port>");
+  });
+});

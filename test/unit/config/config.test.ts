@@ -1,0 +1,85 @@
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { ConfigError, resolveConfig } from "../../../src/config/config.js";
+import { FIXTURES, startSupervisor } from "../../helpers/index.js";
+
+const dir = mkdtempSync(join(tmpdir(), "ctx-options-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const base = { RUNNER_HOME: FIXTURES };
+const resolve = (env: Record<string, string>, flags = {}) => resolveConfig(flags, { ...base, ...env }, []);
+
+describe("job-context options", () => {
+  it("has safe defaults: hooks on, no token, no labels, no deploy metrics, no linger, no push", () => {
+    const c = resolve({});
+    expect(c.jobHooks).toBe(true);
+    expect(c.githubApiToken).toBe("");
+    expect(c.githubApiUrl).toBe("https://api.github.com");
+    expect(c.jobLabels).toEqual([]);
+    expect(c.deployPattern).toBeUndefined();
+    expect(c.metricsLinger).toBe(0);
+    expect(c.pushgatewayUrl).toBe("");
+    expect(c.cacheTypes).toContain("buildkit");
+  });
+
+  it("parses each option, anchoring patterns to the whole value", () => {
+    const c = resolve({
+      JOB_HOOKS_ENABLED: "false",
+      GITHUB_API_URL: "https://ghe.example.com/api/v3/",
+      JOB_LABELS: "workflow,repository",
+      DEPLOY_PATTERN: "deploy|Release",
+      CACHE_TYPES: "npm, apt",
+      METRICS_LINGER: "30",
+      PUSHGATEWAY_URL: "http://pushgateway:9091",
+      LABEL_VALUES_MAX: "5",
+    });
+    expect(c.jobHooks).toBe(false);
+    expect(c.githubApiUrl).toBe("https://ghe.example.com/api/v3");
+    expect(c.jobLabels).toEqual(["repository", "workflow"]);
+    expect(c.deployPattern!.test("deploy")).toBe(true);
+    expect(c.deployPattern!.test("Release")).toBe(true);
+    expect(c.deployPattern!.test("predeploy")).toBe(false);
+    expect(c.cacheTypes).toEqual(["npm", "apt"]);
+    expect(c.metricsLinger).toBe(30);
+    expect(c.pushgatewayUrl).toBe("http://pushgateway:9091");
+    expect(c.labelValuesMax).toBe(5);
+  });
+
+  it("reads the token from a file, which wins over the variable", () => {
+    const file = join(dir, "token");
+    writeFileSync(file, "ghp_fromfile\n");
+    expect(resolve({ GITHUB_API_TOKEN: "ghp_fromenv", GITHUB_API_TOKEN_FILE: file }).githubApiToken).toBe("ghp_fromfile");
+    expect(resolve({ GITHUB_API_TOKEN: "ghp_fromenv" }).githubApiToken).toBe("ghp_fromenv");
+  });
+
+  it.each([
+    [{ JOB_LABELS: "repository,sha" }, /JOB_LABELS="repository,sha": expected a comma-separated list of repository and workflow/],
+    [{ DEPLOY_PATTERN: "deploy(" }, /DEPLOY_PATTERN="deploy\(": expected a regular expression/],
+    [{ GITHUB_API_URL: "ftp://x" }, /GITHUB_API_URL/],
+    [{ GITHUB_API_URL: "https://user:pw@x" }, /GITHUB_API_URL/],
+    [{ GITHUB_API_TIMEOUT: "0" }, /GITHUB_API_TIMEOUT/],
+    [{ CACHE_TYPES: "npm,Other Thing" }, /CACHE_TYPES/],
+    [{ CACHE_TYPES: "npm,other" }, /CACHE_TYPES/],
+    [{ METRICS_LINGER: "99999" }, /METRICS_LINGER/],
+    [{ LABEL_VALUES_MAX: "0" }, /LABEL_VALUES_MAX/],
+    [{ GITHUB_API_TOKEN_FILE: "/nonexistent/token" }, /GITHUB_API_TOKEN_FILE="\/nonexistent\/token": cannot read it \(ENOENT\)/],
+  ])("rejects %o with a message that names it", (env, message) => {
+    expect(() => resolve(env as Record<string, string>)).toThrow(ConfigError);
+    expect(() => resolve(env as Record<string, string>)).toThrow(message);
+  });
+
+  it("rejects an empty token file", () => {
+    const file = join(dir, "empty");
+    writeFileSync(file, "\n");
+    chmodSync(file, 0o600);
+    expect(() => resolve({ GITHUB_API_TOKEN_FILE: file })).toThrow(/one token/);
+  });
+
+  it("stops the built supervisor with 78 before anything runs", async () => {
+    const r = startSupervisor({ env: { DEPLOY_PATTERN: "(" } });
+    expect((await r.exit).code).toBe(78);
+    expect(r.stderr()).toMatch(/^runner-supervisor: invalid DEPLOY_PATTERN="\(": expected a regular expression/m);
+    expect(r.stdout().length).toBe(0);
+  });
+});

@@ -1,0 +1,97 @@
+import { EventEmitter } from "node:events";
+import { describe, expect, it } from "vitest";
+import { ConnectionPool } from "../../../src/http/connection-pool.js";
+import type { RequestGate } from "../../../src/http/request-gate.js";
+
+/** A connection as the pool sees it: what its client has done, and whether it was closed. */
+class FakeGate extends EventEmitter {
+  requests = 0;
+  answerSinceMs: number | undefined;
+  headSinceMs: number | undefined;
+  lastAnswerMs: number;
+  destroyed = false;
+  timedOut = false;
+  constructor(
+    readonly name: string,
+    readonly remoteAddress: string,
+    readonly openedAtMs: number,
+  ) {
+    super();
+    this.lastAnswerMs = openedAtMs;
+  }
+  get fresh(): boolean {
+    return this.requests === 0;
+  }
+  waitingForHeadSinceMs(): number | undefined {
+    if (this.answerSinceMs !== undefined) return undefined;
+    return this.fresh ? (this.headSinceMs ?? this.openedAtMs) : this.headSinceMs;
+  }
+  destroy(): void {
+    this.destroyed = true;
+    this.emit("close");
+  }
+  timeOut(): void {
+    this.timedOut = true;
+    this.destroy();
+  }
+}
+
+const LIMITS = { maxConnections: 3, headTimeoutMs: 5_000, answerDeadlineMs: 10_000, stalledAnswerMs: 1_000 };
+
+function pool(now: { t: number }) {
+  const p = new ConnectionPool(LIMITS, () => now.t);
+  const admit = (g: FakeGate) => p.admit(g as unknown as RequestGate);
+  return { p, admit };
+}
+
+describe("the connection pool", () => {
+  it("when full, evicts a connection that has not completed a request, from the address with most connections, oldest first", () => {
+    const now = { t: 0 };
+    const { admit } = pool(now);
+    const a1 = new FakeGate("a1", "10.0.0.1", 1);
+    const b1 = new FakeGate("b1", "10.0.0.2", 0);
+    const a2 = new FakeGate("a2", "10.0.0.1", 2);
+    for (const g of [a1, b1, a2]) expect(admit(g)).toBe(true);
+    expect(admit(new FakeGate("c", "10.0.0.3", 3))).toBe(true);
+    expect([a1.destroyed, b1.destroyed, a2.destroyed]).toEqual([true, false, false]);
+  });
+
+  it("prefers fresh connections, then the longest idle keep-alive one, then one whose answer stalled; never one being answered", () => {
+    const now = { t: 10_000 };
+    const { admit } = pool(now);
+    const answering = Object.assign(new FakeGate("answering", "x", 0), { requests: 1, answerSinceMs: 9_900 });
+    const stalled = Object.assign(new FakeGate("stalled", "x", 0), { requests: 1, answerSinceMs: 5_000 });
+    const idle = Object.assign(new FakeGate("idle", "x", 0), { requests: 1, lastAnswerMs: 9_000 });
+    for (const g of [answering, stalled, idle]) admit(g);
+    admit(new FakeGate("new1", "y", 10_000));
+    expect(idle.destroyed).toBe(true);
+    admit(new FakeGate("new2", "y", 10_001));
+    // new1 has not completed a request: it goes before the stalled one.
+    expect(stalled.destroyed).toBe(false);
+  });
+
+  it("refuses the newcomer only when every connection is being answered", () => {
+    const now = { t: 0 };
+    const { admit } = pool(now);
+    for (let i = 0; i < 3; i++) admit(Object.assign(new FakeGate(`busy${i}`, "x", 0), { requests: 1, answerSinceMs: 0 }));
+    const late = new FakeGate("late", "y", 0);
+    expect(admit(late)).toBe(false);
+    expect(late.destroyed).toBe(true);
+  });
+
+  it("times out slow heads (408) and abandons answers nobody reads", () => {
+    const now = { t: 0 };
+    const { p, admit } = pool(now);
+    const silent = new FakeGate("silent", "x", 0);
+    const slowHead = Object.assign(new FakeGate("slow", "x", 0), { requests: 1, headSinceMs: 2_000 });
+    const unread = Object.assign(new FakeGate("unread", "x", 0), { requests: 1, answerSinceMs: 0 });
+    for (const g of [silent, slowHead, unread]) admit(g);
+    now.t = 5_500;
+    p.sweep();
+    expect([silent.timedOut, slowHead.timedOut, unread.destroyed]).toEqual([true, false, false]);
+    now.t = 10_500;
+    p.sweep();
+    expect([slowHead.timedOut, unread.destroyed]).toEqual([true, true]);
+    expect(p.size).toBe(0);
+  });
+});
