@@ -76,6 +76,12 @@ describe("Dockerfile.fragment", () => {
     expect(only("STOPSIGNAL").getArgumentsContent()).toBe("SIGTERM");
   });
 
+  it("asks no registry for anything but its base image: no parser directive such as # syntax= (BuildKit would fetch that frontend)", () => {
+    expect(FRAGMENT).not.toMatch(/^#\s*[a-z]+\s*=/im);
+    expect(dockerfile.getDirectives()).toEqual([]);
+    expect(dockerfile.getFROMs().map((f) => f.getImageName())).toEqual(["node"]);
+  });
+
   it("says where each part goes in each of the three Dockerfiles", () => {
     for (const name of ["Dockerfile,", "Dockerfile.chrome,", "Dockerfile.chrome-go)", "RUNNER_TYPE=chrome,", "RUNNER_TYPE=chrome-go"]) {
       expect(FRAGMENT).toContain(name);
