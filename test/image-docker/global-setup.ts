@@ -33,18 +33,17 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
   try {
     await runnerContext(userRepository);
-    const timings = await buildImages(engine, {
+    await buildImages(engine, {
       log,
       // The guide's build command, as written, in the user's repository; BuildKit (the legacy
       // builder has a test of its own).
       buildRunner: async () => {
         const build = await runGuideBlock("build", { cwd: userRepository, env: { ...engine.env, DOCKER_BUILDKIT: "1" }, timeoutMs: 300_000 });
-        log(`slowest build steps: ${slowestSteps(`${build.stdout}${build.stderr}`)}`);
+        return { log: `${build.stdout}${build.stderr}` };
       },
     });
-    timings["preparation in all"] = (Date.now() - started) / 1000;
-    log(`ready after ${timings["preparation in all"].toFixed(1)} s`);
-    project.provide("imageSuite", { engine: engine.name, userRepository, timings });
+    log(`ready after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    project.provide("imageSuite", { engine: engine.name, userRepository });
   } catch (error) {
     await teardown();
     throw error;
@@ -52,19 +51,3 @@ export default async function setup(project: TestProject): Promise<() => Promise
   return teardown;
 }
 
-/** The three slowest steps of a BuildKit build's plain progress output, for the log. */
-function slowestSteps(output: string): string {
-  const names = new Map<string, string>();
-  const steps: { name: string; seconds: number }[] = [];
-  for (const line of output.split("\n")) {
-    const named = /^#(\d+) \[([^\]]+)\] (.*)$/.exec(line);
-    if (named) names.set(named[1]!, `${named[3]!.slice(0, 60)}`);
-    const done = /^#(\d+) DONE ([\d.]+)s$/.exec(line);
-    if (done && names.has(done[1]!)) steps.push({ name: names.get(done[1]!)!, seconds: Number(done[2]) });
-  }
-  return steps
-    .sort((a, b) => b.seconds - a.seconds)
-    .slice(0, 3)
-    .map((s) => `${s.name} ${s.seconds.toFixed(1)} s`)
-    .join("; ");
-}

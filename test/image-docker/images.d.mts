@@ -24,6 +24,7 @@ export declare function dockerBuild(
 ): Promise<{ ms: number; log: string }>;
 export declare function buildImages(
   engine: Engine,
-  options?: { log?: (line: string) => void; buildRunner?: () => Promise<unknown> },
+  options?: { log?: (line: string) => void; buildRunner?: () => Promise<{ log: string }> },
 ): Promise<Record<string, number>>;
+export declare function slowestSteps(output: string): string;
 export declare function imageSize(engine: Engine, image: string): Promise<number>;

@@ -32,6 +32,15 @@ export const IMAGES = {
 /** Node.js builds the runner tarball ships as externals/node20 and node24, and npm for the build stage. */
 export const VERSIONS = { node20: "20.20.2", node24: "24.21.0", npm: "10.9.9" };
 const BASE_PACKAGES = ["procps", "ca-certificates", "tini"];
+/** As Debian's slim images: no manuals, documentation or translations (a smaller tar, a faster import). */
+const BASE_DPKG_OPTIONS = [
+  "force-unsafe-io",
+  "path-exclude=/usr/share/doc/*",
+  "path-include=/usr/share/doc/*/copyright",
+  "path-exclude=/usr/share/man/*",
+  "path-exclude=/usr/share/info/*",
+  "path-exclude=/usr/share/locale/*",
+];
 const SUITE = "bookworm";
 
 /** The machine's CA bundle: npm in a build reaches the registry through this machine's proxy with it. */
@@ -117,13 +126,14 @@ function listDir(dir) {
 /** Debian's minimal root file system with BASE_PACKAGES, as a tar file (kept in CACHE_DIR). */
 async function debianRootfs(log) {
   const mirror = debianMirror();
-  const key = createHash("sha256").update(JSON.stringify([SUITE, mirror, BASE_PACKAGES])).digest("hex").slice(0, 12);
+  const key = createHash("sha256").update(JSON.stringify([SUITE, mirror, BASE_PACKAGES, BASE_DPKG_OPTIONS])).digest("hex").slice(0, 12);
   const file = join(CACHE_DIR, `rootfs-${SUITE}-${key}.tar`);
   if (existsSync(file)) return file;
   mkdirSync(CACHE_DIR, { recursive: true });
   const partial = `${file}.partial-${process.pid}`;
   const started = Date.now();
-  await run(["mmdebstrap", "--quiet", "--variant=minbase", "--format=tar", `--include=${BASE_PACKAGES.join(",")}`, "--dpkgopt=force-unsafe-io", SUITE, partial, mirror], {
+  const dpkg = BASE_DPKG_OPTIONS.map((o) => `--dpkgopt=${o}`);
+  await run(["mmdebstrap", "--quiet", "--variant=minbase", "--format=tar", `--include=${BASE_PACKAGES.join(",")}`, ...dpkg, SUITE, partial, mirror], {
     timeoutMs: 240_000,
   });
   renameSync(partial, file);
@@ -212,16 +222,31 @@ export async function buildImages(engine, { log = () => {}, buildRunner } = {}) 
         await dockerBuild(engine, { context: runnerContextDir, file: join(runnerContextDir, "Dockerfile.tini"), tag: IMAGES.tini });
       }),
     ]);
-    if (buildRunner) await time("runner image from Dockerfile.fragment (BuildKit)", buildRunner);
-    else {
-      const context = await runnerContext(join(work, "user-repository"));
-      await time("runner image from Dockerfile.fragment (BuildKit)", () => dockerBuild(engine, { context, tag: IMAGES.runner }));
-    }
+    const build = buildRunner ?? (async () => dockerBuild(engine, { context: await runnerContext(join(work, "user-repository")), tag: IMAGES.runner }));
+    const built = await time("runner image from Dockerfile.fragment (BuildKit)", build);
+    log(`slowest steps of that build: ${slowestSteps(built.log)}`);
     await prometheus;
     return timings;
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** The three slowest steps of a BuildKit build's plain progress output, for the log. */
+export function slowestSteps(output) {
+  const names = new Map();
+  const steps = [];
+  for (const line of output.split("\n")) {
+    const named = /^#(\d+) \[[^\]]+\] (.*)$/.exec(line);
+    if (named) names.set(named[1], named[2].slice(0, 60));
+    const done = /^#(\d+) DONE ([\d.]+)s$/.exec(line);
+    if (done && names.has(done[1])) steps.push({ name: names.get(done[1]), seconds: Number(done[2]) });
+  }
+  return steps
+    .sort((a, b) => b.seconds - a.seconds)
+    .slice(0, 3)
+    .map((step) => `${step.name} ${step.seconds.toFixed(1)} s`)
+    .join("; ");
 }
 
 /** Size in bytes of an image (all its layers). */

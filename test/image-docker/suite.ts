@@ -10,8 +10,6 @@ export interface ImageSuite {
    * stage), .dockerignore, and the supervisor's files in runner-supervisor/. Guide commands run here.
    */
   userRepository: string;
-  /** Seconds each preparation step took. */
-  timings: Record<string, number>;
 }
 
 declare module "vitest" {
