@@ -29,8 +29,10 @@ describe("the guide's docker run walk-through", () => {
     expect(r.stdout).toMatch(/^OK$/m);
     expect(r.stdout).toMatch(/^\s*1 runner\s+\/actions-runner\/externals\/node24\/bin\/node --max-semi-space-size=1 \/opt\/runner-supervisor\/runner-supervisor\.mjs -- \/entrypoint\.sh$/m);
     expect(r.stdout).toMatch(/^(starting|healthy)$/m);
-    const state = await new Container(engine, "runner").inspect();
+    const runner = new Container(engine, "runner");
+    const state = await runner.inspect();
     expect(state.State.ExitCode).toBe(0);
     expect(state.Config.StopTimeout).toBe(60);
+    expect(await runner.logs()).toMatch(/\nExiting runner\.\.\.\n/);
   });
 });
