@@ -225,11 +225,15 @@ function waitForPing(socket, daemon, logFile) {
   });
 }
 
-/** Start time of a process (clock ticks since boot), to tell it from a later process of the same pid. */
+/**
+ * Start time of a running process (clock ticks since boot), to tell it from a later process of the
+ * same pid; undefined once it has exited (a zombie not yet reaped counts as exited).
+ */
 function processStart(pid) {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return fields[0] === "Z" ? undefined : fields[19];
   } catch {
     return undefined;
   }

@@ -14,6 +14,7 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 bash test/setup/ensure-docker.sh || exit 1
-# Whatever happens to the run (a crash, a kill), nothing of its engine outlives it.
+# Whatever happens to the run (a crash, a kill), nothing of its engine outlives it: vitest is this
+# script's own child, so once it has ended, its engine counts as left behind and is removed.
 trap 'node test/image-docker/engine.mjs sweep' EXIT
-npx vitest run --config test/image-docker/vitest.config.ts "$@"
+node_modules/.bin/vitest run --config test/image-docker/vitest.config.ts "$@"
