@@ -16,10 +16,9 @@ import { imageSuite, suiteEngine } from "./suite.js";
 const engine = suiteEngine();
 const repository = join(imageSuite().userRepository, "runner-supervisor");
 /** The shell's environment wins over compose/.env: none of the file's variables may come from the test's own. */
-const env = Object.fromEntries(
-  Object.entries(engine.env).filter(([name]) => !new RegExp(`^${name}=`, "m").test(readFileSync(join(repository, "compose", ".env.example"), "utf8"))),
-);
-const guide = (name: string, allowFailure = false) => runGuideBlock(name, { cwd: repository, env, allowFailure, timeoutMs: 180_000 });
+const envFileVariables = new Set([...readFileSync(join(repository, "compose", ".env.example"), "utf8").matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]!));
+const env = Object.fromEntries(Object.entries(engine.env).filter(([name]) => !envFileVariables.has(name)));
+const guide = (name: string) => runGuideBlock(name, { cwd: repository, env, timeoutMs: 180_000 });
 const ALERTS = (parse(readFileSync(join(repository, "compose", "prometheus", "alerts.yml"), "utf8")) as { groups: { rules: { alert?: string }[] }[] }).groups
   .flatMap((g) => g.rules)
   .map((r) => r.alert)
@@ -42,7 +41,7 @@ async function freePorts(): Promise<[number, number, number]> {
   throw new Error("no free ports");
 }
 
-/** The runner containers of the project, by the names compose 1.29 gives them. */
+/** The running containers of the runners' compose project (by compose's project label). */
 async function runners(): Promise<Container[]> {
   const ids = (await docker(engine, ["ps", "-q", "--no-trunc", "--filter", "label=com.docker.compose.project=github-runners"])).stdout.split(/\s+/).filter(Boolean);
   return ids.map((id) => new Container(engine, id));

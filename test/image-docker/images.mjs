@@ -169,7 +169,7 @@ async function extractNode(tarball, dest) {
   }
 }
 
-/** docker build of a context; BuildKit unless buildkit is false. Resolves with the build's duration. */
+/** docker build of a context; BuildKit unless buildkit is false. Resolves with its duration and output. */
 export async function dockerBuild(engine, { context, tag, file, buildkit = true, timeoutMs = 300_000 }) {
   const args = [DOCKER, "build", ...(buildkit ? ["--progress=plain"] : []), "-t", tag, ...(file ? ["-f", file] : []), context];
   const result = await run(args, { env: { ...engine.env, DOCKER_BUILDKIT: buildkit ? "1" : "0" }, timeoutMs });
@@ -215,6 +215,8 @@ export async function buildImages(engine, { log = () => {}, buildRunner } = {}) 
     copyFileSync(join(nodeContext, "node"), join(runnerContextDir, "node20"));
 
     const prometheus = time("Prometheus stand-in (apt-get in a build)", () => dockerBuild(engine, { context: join(FIXTURES, "prometheus"), tag: IMAGES.prometheus }));
+    // Awaited last; a failure of the builds before it must not leave its rejection unhandled.
+    prometheus.catch(() => undefined);
     await Promise.all([
       time("node:20-bookworm-slim stand-in", () => dockerBuild(engine, { context: nodeContext, tag: IMAGES.node })),
       time("runner stand-in and its tini variant", async () => {
