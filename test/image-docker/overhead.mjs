@@ -9,6 +9,7 @@
 //
 // Alone (as root) it starts an engine of its own, builds the images and removes it all at the end.
 // With RS_IMAGE_TEST_ENGINE=<name> it measures on that running engine of the image tests instead.
+// `overhead()` does the same for a caller (the bench); `formatRows()` prints its rows.
 import { request } from "node:http";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -182,16 +183,22 @@ export function formatRows(rows) {
   return rows.map((r) => `${r.figure.padEnd(width[0])}  ${r.measured.padEnd(width[1])}  ${r.baseline}`).join("\n");
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const json = process.argv.includes("--json");
-  const log = (line) => process.stderr.write(`overhead: ${line}\n`);
-  const name = process.env.RS_IMAGE_TEST_ENGINE;
-  const engine = name ? attachEngine(name) : await startEngine({ log });
+/**
+ * The whole measurement in one call (what `npm run bench` needs): on the running engine of that
+ * name, whose images the image tests built, or else on an engine of its own, which it starts, builds
+ * the images on and removes again (root only).
+ */
+export async function overhead({ engineName, log = () => {} } = {}) {
+  const engine = engineName ? attachEngine(engineName) : await startEngine({ log });
   try {
-    if (!name) await buildImages(engine, { log });
-    const result = await measureOverhead(engine, { log });
-    process.stdout.write(json ? `${JSON.stringify(result)}\n` : `${formatRows(result.rows)}\n`);
+    if (!engineName) await buildImages(engine, { log });
+    return await measureOverhead(engine, { log });
   } finally {
-    if (!name) await engine.stop();
+    if (!engineName) await engine.stop();
   }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const result = await overhead({ engineName: process.env.RS_IMAGE_TEST_ENGINE, log: (line) => process.stderr.write(`overhead: ${line}\n`) });
+  process.stdout.write(process.argv.includes("--json") ? `${JSON.stringify(result)}\n` : `${formatRows(result.rows)}\n`);
 }
