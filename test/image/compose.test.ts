@@ -27,6 +27,7 @@ interface Service {
   volumes?: string[];
 }
 interface ComposeFile {
+  name?: string;
   services: Record<string, Service>;
   networks?: Record<string, { name?: string; external?: boolean }>;
 }
@@ -63,10 +64,10 @@ const ENV_EXAMPLE = Object.fromEntries(
   [...readFileSync(join(COMPOSE, ".env.example"), "utf8").matchAll(/^([A-Z][A-Z0-9_]*)=(.*)$/gm)].map((m) => [m[1]!, m[2]!]),
 );
 
-/** Bind mounts of a service as [host source, container target], relative to the compose directory. */
+/** Bind mounts of a service as [host source, container target], relative to the compose directory (variables at their defaults). */
 function binds(service: Service): [string, string][] {
   return (service.volumes ?? [])
-    .map((v) => v.split(":"))
+    .map((v) => interpolate(v, {}).split(":"))
     .filter(([source]) => source!.startsWith(".") || source!.startsWith("/"))
     .map(([source, target]) => [source!, target!]);
 }
@@ -84,6 +85,13 @@ describe("compose files against the Compose Specification schema", () => {
     const valid = validate(load(file));
     expect(validate.errors ?? []).toEqual([]);
     expect(valid).toBe(true);
+  });
+
+  it.each(ALL_FILES)("%s has no top-level name (docker-compose 1.29 rejects it; the project comes from -p) and joins the runners network made once per host", (file) => {
+    const compose = load(file);
+    expect(compose.name).toBeUndefined();
+    expect(text(file)).toMatch(/^#\s+docker compose -p [\w-]+ -f compose\//m);
+    expect(compose.networks).toEqual({ runners: { name: "runners", external: true } });
   });
 
   it("the schema does reject a broken file", () => {
@@ -145,7 +153,7 @@ describe("docker-compose.monitoring.yml", () => {
       expect.arrayContaining([
         "./prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro",
         "./prometheus/alerts.yml:/etc/prometheus/alerts.yml:ro",
-        "/var/run/docker.sock:/var/run/docker.sock:ro",
+        "${DOCKER_SOCKET:-/var/run/docker.sock}:/var/run/docker.sock:ro",
       ]),
     );
     expect(grafana?.volumes).toEqual(

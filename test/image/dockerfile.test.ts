@@ -3,6 +3,7 @@ import { join, posix } from "node:path";
 import { DockerfileParser, type Healthcheck, type Instruction } from "dockerfile-ast";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { BUNDLE_FILE, DEFAULT_OUTDIR, LAUNCHER_FILE } from "../../bin/build-bundle.mjs";
+import { fragmentParts } from "../image-docker/images.mjs";
 import { buildBundle, isolatedCopy, killAll, NODE20, removeTemps, ROOT, runHealthcheck, runSupervisor } from "./helpers.js";
 
 // Static checks of Dockerfile.fragment (no Docker engine runs here), and its HEALTHCHECK run for
@@ -74,6 +75,20 @@ describe("Dockerfile.fragment", () => {
     expect(only("ENV").getArgumentsContent()).toMatch(/\bMETRICS_PORT=9091\b/);
     expect(only("ENV").getArgumentsContent()).toMatch(/\bRUNNER_TYPE=standard\b/);
     expect(only("STOPSIGNAL").getArgumentsContent()).toBe("SIGTERM");
+  });
+
+  it("asks no registry for anything but its base image: no parser directive such as # syntax= (BuildKit would fetch that frontend)", () => {
+    expect(FRAGMENT).not.toMatch(/^#\s*[a-z]+\s*=/im);
+    expect(dockerfile.getDirectives()).toEqual([]);
+    expect(dockerfile.getFROMs().map((f) => f.getImageName())).toEqual(["node"]);
+  });
+
+  it("splits at its Part 2 heading into the two parts the image tests paste around a runner's stage", () => {
+    const { part1, part2 } = fragmentParts(FRAGMENT);
+    expect(part1 + part2).toBe(FRAGMENT);
+    expect(part1).toMatch(/^FROM node:20-bookworm-slim AS runner-supervisor-build$/m);
+    expect(part2).not.toMatch(/^FROM /m);
+    expect(part2).toMatch(/^ENTRYPOINT /m);
   });
 
   it("says where each part goes in each of the three Dockerfiles", () => {
