@@ -1,5 +1,7 @@
 // Types of bin/build-bundle.mjs, for the tests that build and inspect the single-file build.
 export const BUNDLE_FILE: string;
+export const PROGRAM_FILE: string;
+export const IN_JOB_FILE: string;
 export const LAUNCHER_FILE: string;
 export const KOFFI_NATIVE_FILE: string;
 export const LICENSES_FILE: string;

@@ -1,12 +1,17 @@
 #!/usr/bin/env node
-// Builds the single-file runner-supervisor that goes into the runner images:
+// Builds the self-contained runner-supervisor that goes into the runner images:
 //
-//   dist/bundle/runner-supervisor.mjs   everything (our code and every dependency) in one ES module
-//   dist/bundle/runner-supervisor       POSIX sh launcher: runs the .mjs on the runner's own Node
+//   dist/bundle/runner-supervisor.cjs   the first file Node runs: the signal listeners, then it loads one of
+//   dist/bundle/supervisor.cjs            the program (our code and every dependency it needs), or
+//   dist/bundle/in-job.cjs                the hook and report commands that run inside jobs
+//   dist/bundle/runner-supervisor       POSIX sh launcher: runs the first file on the runner's own Node
 //   dist/bundle/koffi.node              only when the code imports koffi: its native part
 //   dist/bundle/THIRD_PARTY_LICENSES.txt  the licences of what was bundled
 //
-// The directory runs with no node_modules. Usage:
+// CommonJS, not ES modules: an ES-module import of node:http makes Node 24 load undici, http2
+// and more through http's lazy getters (13 MiB); require() does not. The first file is kept tiny
+// so that Node runs its signal listeners a few milliseconds after it starts: a signal that comes
+// before them is lost. The directory runs with no node_modules. Usage:
 //   node bin/build-bundle.mjs [--entry src/entry.ts] [--outdir dist/bundle]
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -17,7 +22,9 @@ import { build } from "esbuild";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 /** Names shared with Dockerfile.fragment and the image tests: change them together. */
-export const BUNDLE_FILE = "runner-supervisor.mjs";
+export const BUNDLE_FILE = "runner-supervisor.cjs";
+export const PROGRAM_FILE = "supervisor.cjs";
+export const IN_JOB_FILE = "in-job.cjs";
 export const LAUNCHER_FILE = "runner-supervisor";
 export const KOFFI_NATIVE_FILE = "koffi.node";
 export const LICENSES_FILE = "THIRD_PARTY_LICENSES.txt";
@@ -26,34 +33,33 @@ export const DEFAULT_OUTDIR = "dist/bundle";
 /** The oldest Node the supervisor supports; older nodeNN directories under externals/ are skipped. */
 const MIN_NODE_MAJOR = 20;
 
+/** What the first file loads later, by the source module it imports: each becomes a file of its own. */
+const PARTS = [
+  { source: join(ROOT, "src", "main.ts"), file: PROGRAM_FILE },
+  { source: join(ROOT, "src", "in-job", "commands.ts"), file: IN_JOB_FILE },
+];
+// With the single ES module earlier builds wrote, so that a build replaces an older one.
+const ALL_FILES = [BUNDLE_FILE, PROGRAM_FILE, IN_JOB_FILE, LAUNCHER_FILE, KOFFI_NATIVE_FILE, LICENSES_FILE, "runner-supervisor.mjs"];
+
 /** Builds the bundle directory; returns what it wrote. */
 export async function buildBundle({ entry = join(ROOT, "src", "entry.ts"), outdir = join(ROOT, DEFAULT_OUTDIR) } = {}) {
   const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
   // Only ever remove the bundle's own directory, never a parent someone passed by mistake.
-  if (existsSync(outdir) && readdirSync(outdir).some((f) => ![BUNDLE_FILE, LAUNCHER_FILE, KOFFI_NATIVE_FILE, LICENSES_FILE].includes(f))) {
+  if (existsSync(outdir) && readdirSync(outdir).some((f) => !ALL_FILES.includes(f))) {
     throw new Error(`${outdir} holds files this build did not write; refusing to clear it`);
   }
   rmSync(outdir, { recursive: true, force: true });
   mkdirSync(outdir, { recursive: true });
 
   const koffi = koffiShim();
-  const result = await build({
-    entryPoints: [entry],
-    outfile: join(outdir, BUNDLE_FILE),
+  const parts = partsPlugin();
+  const options = {
     bundle: true,
     platform: "node",
-    format: "esm",
-    // The runner tarball's node20 is the oldest Node this file must run on.
+    format: "cjs",
+    // The runner tarball's node20 is the oldest Node these files must run on.
     target: `node${MIN_NODE_MAJOR}`,
     define: { __SUPERVISOR_VERSION__: JSON.stringify(pkg.version) },
-    // CommonJS dependencies call require() for Node's built-ins; an ES module has none of its own.
-    banner: {
-      js: [
-        "#!/usr/bin/env node",
-        'import { createRequire as __supervisorCreateRequire } from "node:module";',
-        "const require = __supervisorCreateRequire(import.meta.url);",
-      ].join("\n"),
-    },
     minifyWhitespace: true,
     minifySyntax: true,
     // Function and class names stay readable in the stack traces users paste into issues.
@@ -61,10 +67,14 @@ export async function buildBundle({ entry = join(ROOT, "src", "entry.ts"), outdi
     legalComments: "none",
     metafile: true,
     logLevel: "warning",
-    plugins: [koffi.plugin],
-  });
+  };
+  const first = await build({ ...options, entryPoints: [entry], outfile: join(outdir, BUNDLE_FILE), banner: { js: "#!/usr/bin/env node" }, plugins: [koffi.plugin, parts.plugin] });
+  const results = [first];
+  for (const part of PARTS.filter((p) => parts.used().has(p.file))) {
+    results.push(await build({ ...options, entryPoints: [part.source], outfile: join(outdir, part.file), plugins: [koffi.plugin] }));
+  }
 
-  const written = [BUNDLE_FILE];
+  const written = [BUNDLE_FILE, ...PARTS.filter((p) => parts.used().has(p.file)).map((p) => p.file)];
   if (koffi.used()) {
     copyFileSync(koffi.nativePath(), join(outdir, KOFFI_NATIVE_FILE));
     written.push(KOFFI_NATIVE_FILE);
@@ -72,10 +82,28 @@ export async function buildBundle({ entry = join(ROOT, "src", "entry.ts"), outdi
   writeFileSync(join(outdir, LAUNCHER_FILE), launcherScript(), { mode: 0o755 });
   chmodSync(join(outdir, LAUNCHER_FILE), 0o755);
   written.push(LAUNCHER_FILE);
-  writeFileSync(join(outdir, LICENSES_FILE), licenses(result.metafile, koffi.used()));
+  writeFileSync(join(outdir, LICENSES_FILE), licenses(results.map((r) => r.metafile), koffi.used()));
   written.push(LICENSES_FILE);
 
   return { outdir, files: written.map((f) => ({ name: f, bytes: statSync(join(outdir, f)).size })), koffi: koffi.used() };
+}
+
+/** Maps the first file's imports of the program and of the in-job commands to the files they are built into. */
+function partsPlugin() {
+  const used = new Set();
+  const plugin = {
+    name: "parts-beside-bundle",
+    setup(b) {
+      b.onResolve({ filter: /^\.\.?\/.*\.js$/ }, (args) => {
+        const source = resolve(args.resolveDir, args.path).replace(/\.js$/, ".ts");
+        const part = PARTS.find((p) => p.source === source);
+        if (!part || args.kind !== "dynamic-import") return undefined;
+        used.add(part.file);
+        return { path: `./${part.file}`, external: true };
+      });
+    },
+  };
+  return { plugin, used: () => used };
 }
 
 /**
@@ -108,8 +136,8 @@ function koffiShim() {
       b.onLoad({ filter: /.*/, namespace: "koffi-beside-bundle" }, async () => ({
         loader: "js",
         contents: [
-          'import { createRequire } from "node:module";',
-          `const native = createRequire(import.meta.url)(${JSON.stringify(`./${KOFFI_NATIVE_FILE}`)});`,
+          // A computed path: the bundler leaves it to Node, which loads the file beside the bundle.
+          `const native = require(require("node:path").join(__dirname, ${JSON.stringify(KOFFI_NATIVE_FILE)}));`,
           "export default native;",
           ...namedExports(await koffiExportNames()),
         ].join("\n"),
@@ -166,9 +194,9 @@ exec "$node" --max-semi-space-size=1 "$here/${BUNDLE_FILE}" "$@"
 }
 
 /** One section per bundled package: name, version, licence and its licence text. */
-function licenses(metafile, koffiUsed) {
+function licenses(metafiles, koffiUsed) {
   const dirs = new Set();
-  for (const input of Object.keys(metafile.inputs)) {
+  for (const input of metafiles.flatMap((m) => Object.keys(m.inputs))) {
     const m = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
     if (m) dirs.add(resolve(ROOT, m[1]));
   }

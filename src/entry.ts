@@ -1,14 +1,15 @@
-// Signal listeners go in before anything else is loaded: a signal that arrives during start-up
-// is held and delivered to the child once it exists, never lost to Node's defaults.
+// The first file that runs. Signal listeners go in before anything else is loaded: a signal that
+// arrives during start-up is held and delivered to the child once it exists, never lost to
+// Node's defaults. The rest is loaded after, so the window in which a signal is lost is only
+// Node's own start-up.
 import { SignalRouter } from "./process/signals.js";
 
 const argv = process.argv.slice(2);
+const exit = (code: number) => process.exit(code);
 if (argv[0] === "hook" || argv[0] === "report") {
   // Run by the runner's hooks and by workflow steps: load only what they need, they have a second.
-  const { runSubcommand } = await import("./in-job/commands.js");
-  process.exit(await runSubcommand(argv, process.env));
+  void import("./in-job/commands.js").then(({ runSubcommand }) => runSubcommand(argv, process.env)).then(exit);
+} else {
+  const signals = new SignalRouter().install();
+  void import("./main.js").then(({ main }) => main(signals, argv)).then(exit);
 }
-const signals = new SignalRouter().install();
-const { main } = await import("./main.js");
-const code = await main(signals, argv);
-process.exit(code);

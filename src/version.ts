@@ -1,10 +1,13 @@
 import { readFileSync } from "node:fs";
 
-// A single-file build defines this at build time; from the source tree it is read from package.json.
+// A bundle defines this at build time (and drops the reading below); from the source tree the
+// version is read from package.json.
 declare const __SUPERVISOR_VERSION__: string | undefined;
 
-function readVersion(): string {
-  if (typeof __SUPERVISOR_VERSION__ === "string") return __SUPERVISOR_VERSION__;
+/** The supervisor's own version. */
+export const VERSION = typeof __SUPERVISOR_VERSION__ === "string" ? __SUPERVISOR_VERSION__ : readPackageVersion();
+
+function readPackageVersion(): string {
   try {
     const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version?: unknown };
     return typeof pkg.version === "string" ? pkg.version : "unknown";
@@ -12,6 +15,3 @@ function readVersion(): string {
     return "unknown";
   }
 }
-
-/** The supervisor's own version. */
-export const VERSION = readVersion();

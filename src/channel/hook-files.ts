@@ -11,6 +11,8 @@ export const HOOK_ENV: Readonly<Record<HookKind, string>> = {
 };
 /** Path of a launcher of the supervisor's own commands, for workflow steps (`"$RUNNER_SUPERVISOR" report cache ...`). */
 export const LAUNCHER_ENV = "RUNNER_SUPERVISOR";
+/** The bundle's launcher runs the supervisor's commands on this Node (bin/build-bundle.mjs reads it). */
+const LAUNCHER_NODE_ENV = "RUNNER_SUPERVISOR_NODE";
 
 /** The name every hook directory starts with (stale-dirs.ts looks for it). */
 export const DIR_PREFIX = "runner-supervisor-";
@@ -37,6 +39,11 @@ export interface HookFilesOptions {
   readonly userHooks: Partial<Record<HookKind, string>>;
   /** When running as root: the runner directory, whose owner gets the directory. */
   readonly runnerHome: string;
+  /**
+   * The installed launcher (the bundle's own, beside its first file), for workflow steps. Without
+   * one a launcher is written into the hook directory, which a noexec /tmp cannot run.
+   */
+  readonly launcher?: string;
   readonly baseDir?: string;
 }
 
@@ -73,9 +80,15 @@ export function createHookDir(options: HookFilesOptions): { dir: string; socketD
         files.set(path, hookScript(hook, options, socketPath));
         env[HOOK_ENV[hook]] = path;
       }
-      const launcher = join(dir, "runner-supervisor");
-      files.set(launcher, `#!/bin/sh\nexec ${shellQuote(options.node)} ${shellQuote(options.entry)} "$@"\n`);
-      env[LAUNCHER_ENV] = launcher;
+      if (options.launcher) {
+        env[LAUNCHER_ENV] = options.launcher;
+        // The same Node as the supervisor's, whatever the job's RUNNER_HOME says.
+        env[LAUNCHER_NODE_ENV] = options.node;
+      } else {
+        const launcher = join(dir, "runner-supervisor");
+        files.set(launcher, `#!/bin/sh\nexec ${shellQuote(options.node)} ${shellQuote(options.entry)} "$@"\n`);
+        env[LAUNCHER_ENV] = launcher;
+      }
       const writeAll = (onlyMissing: boolean) => {
         for (const [path, text] of files) {
           if (onlyMissing && existsSync(path)) continue;

@@ -1,5 +1,5 @@
-import { readFileSync, realpathSync } from "node:fs";
-import { join } from "node:path";
+import { accessSync, constants, readFileSync, realpathSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
 import type { Log } from "../log.js";
 import type { ChannelMessage, HookKind } from "../messages/message.js";
 import { createHookDir, HOOK_ENV } from "./hook-files.js";
@@ -38,7 +38,9 @@ export async function openJobChannel(o: JobChannelOptions): Promise<JobChannel |
   warnAboutDotEnv(o.runnerHome, o.log);
   sweepStaleHookDirs();
   try {
-    const dir = createHookDir({ node: process.execPath, entry: entryScript(), userHooks, runnerHome: o.runnerHome });
+    const entry = entryScript();
+    const launcher = installedLauncher(entry);
+    const dir = createHookDir({ node: process.execPath, entry, userHooks, runnerHome: o.runnerHome, ...(launcher ? { launcher } : {}) });
     const channel = await openChannel(dir.socketDir, o.onMessage, o.onRejected);
     const files = dir.write(channel.socketPath);
     return {
@@ -62,6 +64,17 @@ function entryScript(): string {
     return realpathSync(script);
   } catch {
     return script;
+  }
+}
+
+/** The bundle's launcher beside its first file (bin/build-bundle.mjs writes it), when this is the bundle. */
+function installedLauncher(entry: string): string | undefined {
+  const launcher = join(dirname(entry), "runner-supervisor");
+  try {
+    accessSync(launcher, constants.X_OK);
+    return statSync(launcher).isFile() ? launcher : undefined;
+  } catch {
+    return undefined;
   }
 }
 

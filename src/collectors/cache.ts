@@ -1,4 +1,4 @@
-import { Counter } from "prom-client";
+import { Counter } from "../metrics/prom-client.js";
 import type { OptionValues } from "../config/config.js";
 import { LazyGauge } from "../metrics/absent-gauges.js";
 import { OTHER } from "../names.js";

@@ -1,4 +1,4 @@
-import { Counter } from "prom-client";
+import { Counter } from "../metrics/prom-client.js";
 import { CHANNEL_MESSAGE_KINDS } from "../observation.js";
 import { nameOf, type Collector, type Registers } from "./collector.js";
 

@@ -1,4 +1,4 @@
-import type { Registry, RegistryContentType } from "prom-client";
+import type { Registry, RegistryContentType } from "../metrics/prom-client.js";
 import type { Observation } from "../observation.js";
 
 /**

@@ -1,4 +1,4 @@
-import { Counter, Histogram } from "prom-client";
+import { Counter, Histogram } from "../metrics/prom-client.js";
 import type { JobLabels } from "../observation.js";
 import { JOB_STATUSES } from "../runner/jobs.js";
 import { nameOf, type Collector, type Registers } from "./collector.js";

@@ -7,6 +7,7 @@ import type { Collector, Registers } from "./collector.js";
 import { deploysCollector } from "./deploys.js";
 import { jobsCollector } from "./jobs.js";
 import { listenerCollector } from "./listener.js";
+import { processCollector } from "./process.js";
 import { queueTimeCollector } from "./queue-time.js";
 import { runnerStatusCollector } from "./runner-status.js";
 import { supervisorCollector } from "./supervisor.js";
@@ -27,5 +28,6 @@ export function createCollectors(o: CollectorsOptions, registers: Registers, clo
     ...(o.deployPattern ? [deploysCollector(jobLabels, registers)] : []),
     channelCollector(registers),
     supervisorCollector(o, registers),
+    processCollector(registers),
   ];
 }

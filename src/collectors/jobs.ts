@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram } from "prom-client";
+import { Counter, Gauge, Histogram } from "../metrics/prom-client.js";
 import type { OptionValues } from "../config/config.js";
 import type { JobLabels } from "../observation.js";
 import { JOB_STATUSES } from "../runner/jobs.js";

@@ -1,4 +1,4 @@
-import { Counter } from "prom-client";
+import { Counter } from "../metrics/prom-client.js";
 import { nameOf, type Collector, type Registers } from "./collector.js";
 
 /** Reasons for the relaunch counter: the two "Runner listener exit ... re-launch" lines. */

@@ -1,4 +1,4 @@
-import { Counter, Histogram } from "prom-client";
+import { Counter, Histogram } from "../metrics/prom-client.js";
 import type { OptionValues } from "../config/config.js";
 import { LOOKUP_FAILURE_REASONS } from "../enrich/queue-time.js";
 import { OptionalGauge } from "../metrics/absent-gauges.js";

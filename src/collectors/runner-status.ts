@@ -1,4 +1,4 @@
-import { Gauge } from "prom-client";
+import { Gauge } from "../metrics/prom-client.js";
 import type { OptionValues } from "../config/config.js";
 import { OptionalGauge } from "../metrics/absent-gauges.js";
 import type { Clock } from "../runner/state.js";

@@ -1,4 +1,4 @@
-import { Gauge } from "prom-client";
+import { Gauge } from "../metrics/prom-client.js";
 import { nameOf, type Collector, type Registers } from "./collector.js";
 
 /** The supervisor itself: its version, and whether it holds back a SIGTERM (draining). */

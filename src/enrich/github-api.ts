@@ -1,5 +1,5 @@
-import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
-import { request as httpsRequest } from "node:https";
+import type { IncomingHttpHeaders } from "node:http";
+import { requestFunction } from "../outbound.js";
 
 /** Largest API answer read; a page of 100 jobs with their steps stays far below. */
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
@@ -20,7 +20,8 @@ export interface ApiRequest {
  * One GET of the GitHub REST API with node's own http(s) (no extra client in memory): a hard
  * timeout over the whole exchange, a bounded body, JSON or nothing. Never throws.
  */
-export function apiGet(req: ApiRequest): Promise<ApiAnswer> {
+export async function apiGet(req: ApiRequest): Promise<ApiAnswer> {
+  const send = await requestFunction(req.url);
   return new Promise((resolve) => {
     let settled = false;
     const settle = (answer: ApiAnswer) => {
@@ -29,7 +30,6 @@ export function apiGet(req: ApiRequest): Promise<ApiAnswer> {
       clearTimeout(timer);
       resolve(answer);
     };
-    const send = req.url.protocol === "https:" ? httpsRequest : httpRequest;
     const outgoing = send(req.url, {
       method: "GET",
       headers: {

@@ -19,14 +19,16 @@ export interface LabelPolicyOptions {
  */
 export class LabelPolicy {
   private readonly seen = new Map<JobLabelName, Set<string>>();
+  private readonly unknown: Readonly<Record<string, string>>;
 
   constructor(private readonly o: LabelPolicyOptions) {
     for (const name of o.names) this.seen.set(name, new Set());
+    this.unknown = Object.freeze(labelsOfUnknownJob(o.names));
   }
 
   /** The labels of a job; {} when no label is turned on. */
-  labelsFor(context: JobContext | undefined): Record<string, string> {
-    if (!context) return labelsOfUnknownJob(this.o.names);
+  labelsFor(context: JobContext | undefined): Readonly<Record<string, string>> {
+    if (!context) return this.unknown;
     const labels: Record<string, string> = {};
     for (const name of this.o.names) labels[name] = this.valueOf(name, context[name]);
     return labels;

@@ -67,6 +67,7 @@ export class RequestGate extends Duplex {
     socket.on("error", (error) => this.destroy(error));
     socket.on("close", () => this.destroy());
     socket.on("timeout", () => this.emit("timeout"));
+    socket.on("drain", () => this.emit("drain"));
   }
 
   /** Whether the client has not had a request started yet. */
@@ -120,15 +121,15 @@ export class RequestGate extends Duplex {
       else {
         this.headSinceMs = undefined;
         this.phase = "parsing";
-        // The parser has seen the head by the next turn of the event loop. If it made no request
-        // of it (it waits for more, as for HTTP/2's preface, or it failed), read on.
-        setImmediate(() => {
-          if (this.phase !== "parsing") return;
-          this.phase = "reading";
-          this.release();
-        });
       }
       this.push(part);
+      // The parser has seen the head once it is taken from the buffer: at once when the stream
+      // flows, else by the next turn of the event loop. If it made no request of it (it waits
+      // for more, as for HTTP/2's preface, or it failed), read on.
+      if (this.phase === "parsing") {
+        if (this.readableLength === 0) this.readOn();
+        else setImmediate(() => this.readOn());
+      }
     }
     // Read on only while nothing waits: what is held is what the client sent too early.
     if (this.held.length > 0) this.socket.pause();
@@ -141,7 +142,27 @@ export class RequestGate extends Duplex {
     this.socket.setTimeout(1000, () => this.socket.destroy());
   }
 
+  private readOn(): void {
+    if (this.phase !== "parsing") return;
+    this.phase = "reading";
+    this.release();
+  }
+
   override _read(): void {}
+
+  // Answers go straight to the socket (its own buffering and backpressure), not through a second
+  // Writable: the gate only ever holds back what the client sends, never what it is sent.
+  override write(chunk: unknown, encoding?: BufferEncoding | ((error?: Error | null) => void), callback?: (error?: Error | null) => void): boolean {
+    return typeof encoding === "function" ? this.socket.write(chunk as Buffer, encoding) : this.socket.write(chunk as Buffer, encoding as BufferEncoding, callback);
+  }
+
+  override cork(): void {
+    this.socket.cork();
+  }
+
+  override uncork(): void {
+    this.socket.uncork();
+  }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     this.socket.write(chunk, callback);

@@ -1,3 +1,4 @@
+import { monotonicMs } from "../clock.js";
 import { createServer as createHttpParser } from "node:http";
 import { createServer as createListener, type AddressInfo } from "node:net";
 import { ConnectionPool } from "./connection-pool.js";
@@ -43,7 +44,7 @@ const CLIENT_ERRORS: Readonly<Record<string, string>> = {
  * least useful connection, and handed to node:http's parser one request at a time.
  */
 export function startEndpoint(o: EndpointOptions): Promise<Endpoint> {
-  const now = () => performance.now();
+  const now = monotonicMs;
   const parser = createHttpParser({ keepAliveTimeout: LIMITS.keepAliveTimeoutMs, maxHeaderSize: LIMITS.maxHeaderSize }, (req, res) => {
     const gate = req.socket as unknown as RequestGate;
     gate.requestStarted();

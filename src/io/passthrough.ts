@@ -1,3 +1,4 @@
+import { monotonicMs } from "../clock.js";
 import type { Readable, Writable } from "node:stream";
 
 export interface PassThroughOptions {
@@ -27,7 +28,7 @@ export interface PassThrough {
 export function passThrough(source: Readable, sink: Writable, options: PassThroughOptions): PassThrough {
   let sinkBroken = false;
   let waiting = false;
-  let lastData = performance.now();
+  let lastData = monotonicMs();
   sink.on("error", (error) => {
     if (sinkBroken) return;
     sinkBroken = true;
@@ -45,7 +46,7 @@ export function passThrough(source: Readable, sink: Writable, options: PassThrou
   });
 
   source.on("data", (chunk: Buffer) => {
-    lastData = performance.now();
+    lastData = monotonicMs();
     if (!sinkBroken && !sink.write(chunk) && !waiting) {
       waiting = true;
       source.pause();

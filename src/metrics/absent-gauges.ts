@@ -1,4 +1,4 @@
-import { Gauge, type Registry, type RegistryContentType } from "prom-client";
+import { Gauge, type Registry, type RegistryContentType } from "./prom-client.js";
 
 type Registers = readonly Registry<RegistryContentType>[];
 

@@ -1,4 +1,4 @@
-import { Registry, type RegistryContentType } from "prom-client";
+import { Registry, type RegistryContentType } from "./prom-client.js";
 
 /** Both exposition formats, served from two registries that hold the same metric objects. */
 export interface Registries {

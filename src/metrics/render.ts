@@ -1,3 +1,4 @@
+import { monotonicMs } from "../clock.js";
 import type { Registries } from "./registries.js";
 
 /** The exposition formats: the Prometheus text format 0.0.4, or OpenMetrics 1.0.0. */
@@ -27,7 +28,7 @@ export const REUSE_MS = 1000;
  * rendering renames every counter in place (strips "_total") and the two registries share their
  * metric objects, so renders run one at a time and the names are put back after each.
  */
-export function createRenderer(registries: Registries, version: () => number, now: () => number = () => performance.now()): (format: Format) => Promise<Exposition> {
+export function createRenderer(registries: Registries, version: () => number, now: () => number = monotonicMs): (format: Format) => Promise<Exposition> {
   let queue: Promise<unknown> = Promise.resolve();
   const cache = new Map<Format, { exposition: Exposition; version: number; at: number }>();
 

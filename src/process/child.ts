@@ -1,5 +1,5 @@
 import { Readable } from "node:stream";
-import { execa } from "execa";
+import { spawn } from "node:child_process";
 import { trackOwnChild } from "./own-children.js";
 import { resolveCommand } from "./resolve-command.js";
 
@@ -41,29 +41,14 @@ export function childEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 }
 
 /**
- * Starts the child in its own process group with stdin inherited and stdout/stderr piped to us.
- * The exit status comes from the 'exit' event, not from execa's promise, which waits for the
- * pipes to close (a grandchild may hold them open).
+ * Starts the child in a session of its own (so in its own process group) with stdin inherited
+ * and stdout/stderr piped to us. The exit status comes from the 'exit' event, not 'close',
+ * which waits for the pipes to close (a grandchild may hold them open).
  */
 export function spawnChild(spec: ChildSpec): Child {
   const [file, args] = spec.setpriv ? viaSetpriv(spec, spec.setpriv) : [spec.command, spec.args];
   if (typeof args === "string") return notStarted(args);
-  const subprocess = execa(file, [...args], {
-    cwd: spec.cwd,
-    env: spec.env,
-    extendEnv: false,
-    stdin: "inherit",
-    stdout: "pipe",
-    stderr: "pipe",
-    buffer: false,
-    reject: false,
-    detached: true,
-    cleanup: false,
-    forceKillAfterDelay: false,
-    windowsHide: true,
-  });
-  // Settled with the result object (reject: false); the exit status is taken below.
-  subprocess.catch(() => undefined);
+  const subprocess = spawn(file, [...args], { cwd: spec.cwd, env: spec.env, stdio: ["inherit", "pipe", "pipe"], detached: true });
   // Before any SIGCHLD can be handled: the reaper must leave this pid to libuv.
   trackOwnChild(subprocess);
 
@@ -78,8 +63,8 @@ export function spawnChild(spec: ChildSpec): Child {
 
   return {
     pid: subprocess.pid,
-    stdout: subprocess.stdout,
-    stderr: subprocess.stderr,
+    stdout: subprocess.stdout!,
+    stderr: subprocess.stderr!,
     exit,
     signal: (signal, group = false) => {
       if (subprocess.pid === undefined || subprocess.exitCode !== null || subprocess.signalCode !== null) return false;

@@ -1,9 +1,8 @@
 import { constants } from "node:os";
 import type { Log } from "../log.js";
+import { keepMemoryDown } from "./memory.js";
 import { loadNativeCalls, type NativeCalls } from "./native.js";
 import { startReaper } from "./reaper.js";
-
-const TRIM_INTERVAL_MS = 1_000;
 
 export interface InitDutiesOptions {
   /** Signal to receive when our parent dies; "" for none. */
@@ -15,7 +14,7 @@ export interface InitDutiesOptions {
 
 /**
  * What PID 1 owes the container besides its child: reaping orphaned zombies, and a small
- * footprint (freed memory is given back to the kernel every second). When not PID 1,
+ * footprint (memory.ts gives what it no longer needs back). When not PID 1,
  * the supervisor registers as a child subreaper so orphans still come to it (tini's -s).
  * Without the native calls it warns once and supervises on, as tini warns when it cannot reap.
  * Resolves with a function that stops the reaper.
@@ -34,7 +33,7 @@ export async function takeOnInitDuties(options: InitDutiesOptions): Promise<() =
     const pdeath = options.parentDeathSignal ? `; the parent-death signal ${options.parentDeathSignal} is not set` : "";
     const secrets = options.holdsSecrets ? "; processes of the runner's user can read this process's environment" : "";
     log(`warning: native calls unavailable (${why}): ${consequence}${pdeath}${secrets}`);
-    return () => undefined;
+    return keepMemoryDown();
   }
 
   if (process.pid !== 1 && !native.becomeSubreaper()) {
@@ -45,8 +44,7 @@ export async function takeOnInitDuties(options: InitDutiesOptions): Promise<() =
   if (options.parentDeathSignal && !native.setParentDeathSignal(constants.signals[options.parentDeathSignal])) {
     log(`warning: cannot set the parent-death signal ${options.parentDeathSignal}`);
   }
-  // glibc keeps what V8's compilers and a burst of scrapes freed; 20 µs a second hands it back.
-  const trimmer = setInterval(() => native.trimMemory(), TRIM_INTERVAL_MS).unref();
+  const stopKeeping = keepMemoryDown({ trim: () => native.trimMemory() });
   let reported = false;
   const stopReaper = startReaper(native, (error) => {
     if (reported) return;
@@ -54,7 +52,7 @@ export async function takeOnInitDuties(options: InitDutiesOptions): Promise<() =
     log(`warning: reaping failed (${error instanceof Error ? error.message : String(error)}); the runner is unaffected`);
   });
   return () => {
-    clearInterval(trimmer);
+    stopKeeping();
     stopReaper();
   };
 }

@@ -1,3 +1,4 @@
+import { monotonicMs } from "../clock.js";
 import type { PassThrough } from "../io/passthrough.js";
 
 /** How long the child's pipes may stay silent after it exited before we stop reading them. */
@@ -15,7 +16,7 @@ export async function settleOutput(copies: readonly PassThrough[]): Promise<void
   let timer: NodeJS.Timeout | undefined;
   const quiet = new Promise<void>((resolve) => {
     timer = setInterval(() => {
-      const now = performance.now();
+      const now = monotonicMs();
       if (copies.every((c) => !c.waiting() && now - c.lastDataMs() >= OUTPUT_IDLE_MS)) resolve();
     }, 10);
   });

@@ -1,5 +1,4 @@
-import { request as httpRequest } from "node:http";
-import { request as httpsRequest } from "node:https";
+import { requestFunction } from "../outbound.js";
 
 export interface PushOptions {
   /** Base URL of the Pushgateway, e.g. http://pushgateway:9091. */
@@ -24,7 +23,9 @@ export function groupUrl(url: string, job: string, runnerName: string): URL {
  * basic auth (node:http does that for a URL). Resolves with an error text, or undefined on
  * success; never throws, never waits longer than timeoutMs.
  */
-export function pushMetrics(o: PushOptions): Promise<string | undefined> {
+export async function pushMetrics(o: PushOptions): Promise<string | undefined> {
+  const target = groupUrl(o.url, o.job, o.runnerName);
+  const send = await requestFunction(target);
   return new Promise((resolve) => {
     let settled = false;
     const settle = (error: string | undefined) => {
@@ -33,8 +34,6 @@ export function pushMetrics(o: PushOptions): Promise<string | undefined> {
       clearTimeout(timer);
       resolve(error);
     };
-    const target = groupUrl(o.url, o.job, o.runnerName);
-    const send = target.protocol === "https:" ? httpsRequest : httpRequest;
     const req = send(target, { method: "PUT", headers: { "content-type": o.contentType, "content-length": o.body.length } });
     const timer = setTimeout(() => {
       req.destroy();

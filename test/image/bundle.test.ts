@@ -1,9 +1,9 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readlinkSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { BUNDLE_FILE, KOFFI_NATIVE_FILE, LAUNCHER_FILE, LICENSES_FILE } from "../../bin/build-bundle.mjs";
+import { BUNDLE_FILE, IN_JOB_FILE, KOFFI_NATIVE_FILE, LAUNCHER_FILE, LICENSES_FILE, PROGRAM_FILE } from "../../bin/build-bundle.mjs";
 import {
   buildBundle,
   IMAGE_FIXTURES,
@@ -36,21 +36,26 @@ afterEach(killAll);
 afterAll(removeTemps);
 
 describe("the build output", () => {
-  it("is the bundle, its launcher and the licences, plus koffi.node exactly when the code imports koffi", () => {
-    const bundle = readFileSync(join(built.dir, BUNDLE_FILE), "utf8");
-    const importsKoffi = bundle.includes("koffi-beside-bundle:koffi");
-    const expected = [BUNDLE_FILE, LAUNCHER_FILE, LICENSES_FILE, ...(importsKoffi ? [KOFFI_NATIVE_FILE] : [])].sort();
+  it("is the first file, the program, the in-job commands, the launcher and the licences, plus koffi.node exactly when the program uses koffi", () => {
+    const importsKoffi = readFileSync(join(built.dir, PROGRAM_FILE), "utf8").includes(KOFFI_NATIVE_FILE);
+    const expected = [BUNDLE_FILE, PROGRAM_FILE, IN_JOB_FILE, LAUNCHER_FILE, LICENSES_FILE, ...(importsKoffi ? [KOFFI_NATIVE_FILE] : [])].sort();
     expect(built.files).toEqual(expected);
     expect(readFileSync(join(built.dir, LICENSES_FILE), "utf8")).toMatch(/^prom-client@\S+ \(Apache-2\.0\)$/m);
   });
 
-  it("loads nothing from outside itself but Node's built-ins (and, if present, its koffi.node)", () => {
-    const bundle = readFileSync(join(built.dir, BUNDLE_FILE), "utf8");
-    const specifiers = [...bundle.matchAll(/(?:[}\s]from\s*|\bimport\s*\(\s*|\bimport\s*|require\s*\(\s*)"([^"]+)"/g)].map((m) => m[1]!);
-    expect(specifiers.length).toBeGreaterThan(0);
+  it("keeps the first file tiny: Node runs its signal listeners before it loads anything else", () => {
+    expect(statSync(join(built.dir, BUNDLE_FILE)).size).toBeLessThan(4 * 1024);
+  });
+
+  it("loads nothing from outside itself but Node's built-ins, its other files and (if present) its koffi.node", () => {
     const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
-    const foreign = [...new Set(specifiers)].filter((s) => !builtins.has(s) && s !== `./${KOFFI_NATIVE_FILE}`);
-    expect(foreign).toEqual([]);
+    const own = new Set([`./${PROGRAM_FILE}`, `./${IN_JOB_FILE}`]);
+    for (const file of [BUNDLE_FILE, PROGRAM_FILE, IN_JOB_FILE]) {
+      const text = readFileSync(join(built.dir, file), "utf8");
+      const specifiers = [...text.matchAll(/(?:[}\s]from\s*|\bimport\s*\(\s*|\bimport\s*|require\s*\(\s*)"([^"]+)"/g)].map((m) => m[1]!);
+      expect(specifiers.length, file).toBeGreaterThan(0);
+      expect([...new Set(specifiers)].filter((s) => !builtins.has(s) && !own.has(s)), file).toEqual([]);
+    }
   });
 
   it("carries the version of package.json", () => {

@@ -192,7 +192,7 @@ describe("the single-file build", () => {
     const out = join(tempDir(), "bundle");
     const { buildBundle } = (await import("../../bin/build-bundle.mjs")) as { buildBundle: (o: { outdir: string }) => Promise<unknown> };
     await buildBundle({ outdir: out });
-    const r = startSupervisor({ runnerHome: HOOK_RUNNER, bin: join(out, "runner-supervisor.mjs"), env: { FAKE_CACHE: "buildkit", METRICS_LINGER: "20" } });
+    const r = startSupervisor({ runnerHome: HOOK_RUNNER, bin: join(out, "runner-supervisor.cjs"), env: { FAKE_CACHE: "buildkit", METRICS_LINGER: "20" } });
     running.push(r);
     const s = await r.waitFor((m) => m.value("github_runner_context_messages_total", { kind: "job_completed" }) === 1);
     expect(s.value("github_runner_context_messages_total", { kind: "job_started" })).toBe(1);

@@ -29,9 +29,9 @@ const subjects = {
     argv: [process.execPath, `${root}/bin/runner-supervisor.js`, "--no-metrics", "--runner-home", "/tmp", "--", "sleep", "5"],
     ready: (pid) => (mask(pid, "SigCgt") & bit(constants.signals.SIGPWR)) !== 0n,
   },
-  ...(existsSync(`${root}/dist/bundle/runner-supervisor.mjs`) && {
+  ...(existsSync(`${root}/dist/bundle/runner-supervisor.cjs`) && {
     "runner-supervisor (bundle)": {
-      argv: [process.execPath, `${root}/dist/bundle/runner-supervisor.mjs`, "--no-metrics", "--runner-home", "/tmp", "--", "sleep", "5"],
+      argv: [process.execPath, `${root}/dist/bundle/runner-supervisor.cjs`, "--no-metrics", "--runner-home", "/tmp", "--", "sleep", "5"],
       ready: (pid) => (mask(pid, "SigCgt") & bit(constants.signals.SIGPWR)) !== 0n,
     },
   }),

@@ -9,7 +9,7 @@ import { ROOT } from "../helpers/index.js";
 const SRC = join(ROOT, "src");
 /** Upstream first. A path is matched by its longest listed prefix. */
 const LAYERS: readonly (readonly string[])[] = [
-  ["names.ts", "redact.ts", "log.ts", "version.ts", "messages/"],
+  ["names.ts", "redact.ts", "log.ts", "version.ts", "clock.ts", "outbound.ts", "messages/"],
   ["config/", "runner/"],
   ["io/", "process/", "in-job/"],
   ["enrich/", "observation.ts"],
