@@ -109,3 +109,29 @@ describe("example alert rules", () => {
     expect(run.output).toContain("RunnerJobFailureRateHigh");
   });
 });
+
+describe("fleet recording rules", () => {
+  it("pass promtool check rules", () => {
+    const run = promtool("check", "rules", join(PROM_DIR, "fleet-rules.yml"));
+    expect(run.code, run.output).toBe(0);
+    expect(run.output).toMatch(/SUCCESS: \d+ rules found/);
+  });
+
+  it("pass their unit tests (promtool test rules): exact whole jobs through resets", () => {
+    const run = promtool("test", "rules", join(PROM_DIR, "fleet-rules.test.yml"));
+    expect(run.code, run.output).toBe(0);
+    expect(run.output).toContain("SUCCESS");
+  });
+
+  it("unit tests that catch a reset counted wrong", () => {
+    // The same tests against rules that count nothing after a restart must fail.
+    copyFileSync(join(PROM_DIR, "fleet-rules.test.yml"), join(scratch, "fleet-rules.test.yml"));
+    const rules = readFileSync(join(PROM_DIR, "fleet-rules.yml"), "utf8");
+    const broken = rules.replace("or (github_runner_jobs_total offset 1m + 0)", "or (github_runner_jobs_total offset 1m * 0)");
+    expect(broken).not.toBe(rules);
+    writeFileSync(join(scratch, "fleet-rules.yml"), broken);
+    const run = promtool("test", "rules", join(scratch, "fleet-rules.test.yml"));
+    expect(run.code).not.toBe(0);
+    expect(run.output).toContain("runner_type:github_runner_jobs:increments1m");
+  });
+});
