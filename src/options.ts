@@ -28,7 +28,7 @@ export class ParseError {
 const TYPE_PATTERN = /^[a-z][a-z0-9_-]{0,31}$/;
 // Printable, no control characters, bounded: it becomes a label value on every series.
 const NAME_PATTERN = /^[^\p{Cc}]{1,128}$/u;
-const DEFAULT_BUCKETS = [1, 5, 10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 21600];
+const DEFAULT_BUCKETS = [1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21600];
 
 function parseBoolean(raw: string): boolean | ParseError {
   const v = raw.trim().toLowerCase();

@@ -113,7 +113,7 @@ export function runnersDashboard(): dashboard.Dashboard {
         id: 7,
         title: "Job Duration Trends",
         description:
-          "Median (p50) and 95th percentile (p95) of the duration of jobs that finished within each $__rate_interval window, from the github_runner_job_duration_seconds histogram. Values are interpolated inside histogram buckets (default bounds 5, 10, 30, 60, 120 s ...), so they are estimates, exact only to the bucket. Gaps mean no job finished in that window.",
+          "Median (p50) and 95th percentile (p95) of the duration of jobs that finished within each $__rate_interval window, from the github_runner_job_duration_seconds histogram. Values are interpolated inside histogram buckets (default bounds 1, 5, 10, 30, 60, 120 s ...), so they are estimates, exact only to the bucket. Gaps mean no job finished in that window.",
         place: { x: 12, y: 5, w: 12, h: 8 },
         queries: [
           { expr: `histogram_quantile(0.5, sum by (le) (rate(github_runner_job_duration_seconds_bucket{${F}}[$__rate_interval])))`, legend: "p50" },

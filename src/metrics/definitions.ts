@@ -16,8 +16,8 @@ export const CHANNEL_MESSAGE_KINDS = ["job_started", "job_completed", "cache_rep
 export type ChannelMessageKind = (typeof CHANNEL_MESSAGE_KINDS)[number];
 
 const DEFAULT_QUEUE_TIME_BUCKETS = [1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21600];
-/** Deploy lead and recovery times: a minute to a week. */
-const DEPLOY_BUCKETS = [60, 300, 600, 1800, 3600, 7200, 14400, 28800, 86400, 172800, 604800];
+/** Deploy lead and recovery times in DORA's bands: an hour, a day, a week, a month (no panel reads finer buckets). */
+const DEPLOY_BUCKETS = [3600, 86400, 604800, 2592000];
 
 
 /** Counts metric updates, so a rendered scrape can be reused until something changes. */
