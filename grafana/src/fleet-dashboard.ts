@@ -307,11 +307,11 @@ export function fleetDashboard(): dashboard.Dashboard {
         id: 19,
         title: "Supervisor Overhead",
         description:
-          "The largest runner-supervisor of each type: its resident memory (process_resident_memory_bytes, left axis) and CPU time per second (rate of process_cpu_seconds_total over 5 minutes, right axis), the highest in each interval.",
+          "The largest runner-supervisor of each type: its resident memory (process_resident_memory_bytes, left axis) and its CPU time per second over a minute (process_cpu_seconds_total, right axis), the highest in each interval.",
         place: { x: 12, y: 44, w: 12, h: 8 },
         queries: [
           { expr: `max by (runner_type) (max_over_time(runner_type:process_resident_memory_bytes:max{${T}}[$__interval]))`, legend: "{{runner_type}} memory" },
-          { expr: `max by (runner_type) (max_over_time(runner_type:process_cpu_seconds:max_rate5m{${T}}[$__interval]))`, legend: "{{runner_type}} CPU" },
+          { expr: `max by (runner_type) (max_over_time(runner_type:process_cpu_seconds:max_increments1m{${T}}[$__interval])) / 60`, legend: "{{runner_type}} CPU" },
         ],
         unit: "bytes",
         min: 0,
