@@ -20,10 +20,16 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 const NO_KUBERNETES = "field kubernetes_sd_configs not found";
 
 describe("example Prometheus configurations", () => {
-  it("ships the compose configuration and static, file_sd and Kubernetes examples", () => {
+  it("ships the compose configuration and static, file_sd, Kubernetes, agent and central examples", () => {
     expect(configs.map((c) => c.slice(PROM_DIR.length + 1)).sort()).toEqual(
-      ["examples/file-sd.yml", "examples/kubernetes.yml", "examples/static.yml", "prometheus.yml"].sort(),
+      ["examples/agent.yml", "examples/central.yml", "examples/file-sd.yml", "examples/kubernetes.yml", "examples/static.yml", "prometheus.yml"].sort(),
     );
+  });
+
+  it("has an agent example that Prometheus accepts in agent mode (promtool check config --agent)", () => {
+    const run = promtool("check", "config", "--agent", join(EXAMPLES, "agent.yml"));
+    expect(run.code, run.output).toBe(0);
+    expect(run.output).toContain("SUCCESS");
   });
 
   it.each(configs.map((c) => [c.slice(ROOT.length + 1), c]))("%s passes promtool check config", (_name, file) => {
