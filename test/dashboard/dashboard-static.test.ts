@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { ROOT } from "../helpers/supervisor.js";
-import { allPanels, DASHBOARD_PATH, interpolate, loadDashboard, type Panel } from "./dashboard.js";
+import { allPanels, DASHBOARD_PATH, interpolate, loadDashboard, loadFleetDashboard, type Panel } from "./dashboard.js";
 import { lintQuery, selectors } from "./promql-lint.js";
 import { promtool } from "./promtool.js";
 
@@ -244,7 +244,7 @@ describe("Grafana provisioning files", () => {
 describe("the guides", () => {
   it("describe every panel of the dashboard and every example alert", () => {
     const grafanaGuide = readFileSync(join(ROOT, "docs", "GRAFANA_DASHBOARD_SETUP.md"), "utf8");
-    for (const p of panels) expect(grafanaGuide, p.title).toContain(`**${p.title}**`);
+    for (const p of [...panels, ...allPanels(loadFleetDashboard())]) expect(grafanaGuide, p.title).toContain(`**${p.title}**`);
     const prometheusGuide = readFileSync(join(ROOT, "docs", "PROMETHEUS_INTEGRATION.md"), "utf8");
     const alerts = (parse(readFileSync(join(ROOT, "compose", "prometheus", "alerts.yml"), "utf8")) as { groups: { rules: { alert: string }[] }[] }).groups.flatMap((g) => g.rules);
     for (const a of alerts) expect(prometheusGuide, a.alert).toContain(`\`${a.alert}\``);
