@@ -4,8 +4,8 @@ import { JOB_STATUSES } from "../runner/jobs.js";
 import { nameOf, type Collector, type Registers } from "./collector.js";
 import type { JobsOptions } from "./jobs.js";
 
-/** Deploy lead and recovery times: a minute to a week. */
-const DEPLOY_BUCKETS = [60, 300, 600, 1800, 3600, 7200, 14400, 28800, 86400, 172800, 604800];
+/** Deploy lead and recovery times in DORA's bands: an hour, a day, a week, a month (no panel reads finer buckets). */
+const DEPLOY_BUCKETS = [3600, 86400, 604800, 2592000];
 
 /** Deploy jobs (those DEPLOY_PATTERN matches): how many by result, lead time for changes, recovery time. Only with a pattern. */
 export function deploysCollector(o: Omit<JobsOptions, "jobDurationBuckets">, registers: Registers): Collector {

@@ -47,8 +47,9 @@ export interface OptionSpec<T> {
 
 // Printable, no control characters, bounded: it becomes a label value on every series.
 const NAME_PATTERN = /^[^\p{Cc}]{1,128}$/u;
-const DEFAULT_JOB_DURATION_BUCKETS = [1, 5, 10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 21600];
-const DEFAULT_QUEUE_TIME_BUCKETS = [1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21600];
+// Job durations and queue times: a second to six hours (GitHub's default job timeout), no finer
+// than the dashboard's quantiles and alerts can use.
+const DEFAULT_TIME_BUCKETS = [1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21600];
 const DEFAULT_CACHE_TYPES = ["actions", "apt", "buildkit", "cargo", "docker", "go", "gradle", "maven", "npm", "pip", "pnpm", "yarn"];
 
 export const OPTIONS = {
@@ -119,8 +120,8 @@ export const OPTIONS = {
     arg: "<seconds,...>",
     env: "JOB_DURATION_BUCKETS",
     description: "upper bounds of the github_runner_job_duration_seconds buckets",
-    defaultText: DEFAULT_JOB_DURATION_BUCKETS.join(","),
-    defaultValue: () => DEFAULT_JOB_DURATION_BUCKETS,
+    defaultText: DEFAULT_TIME_BUCKETS.join(","),
+    defaultValue: () => DEFAULT_TIME_BUCKETS,
     parse: parseBuckets,
   },
   signalGroup: {
@@ -237,8 +238,8 @@ export const OPTIONS = {
     arg: "<seconds,...>",
     env: "QUEUE_TIME_BUCKETS",
     description: "upper bounds of the github_runner_job_queue_time_seconds buckets",
-    defaultText: DEFAULT_QUEUE_TIME_BUCKETS.join(","),
-    defaultValue: () => DEFAULT_QUEUE_TIME_BUCKETS,
+    defaultText: DEFAULT_TIME_BUCKETS.join(","),
+    defaultValue: () => DEFAULT_TIME_BUCKETS,
     parse: parseBuckets,
   },
   jobLabels: {

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { ROOT } from "../helpers/index.js";
-import { allPanels, DASHBOARD_PATH, interpolate, loadDashboard, type Panel } from "./dashboard.js";
+import { allPanels, DASHBOARD_PATH, interpolate, loadDashboard, loadFleetDashboard, type Panel } from "./dashboard.js";
 import { lintQuery, selectors } from "./promql-lint.js";
 import { promtool } from "./promtool.js";
 
@@ -32,7 +32,7 @@ describe("dashboard file", () => {
     expect(dashboard.uid).toBe("runner-supervisor-runners");
     expect(dashboard.id).toBeNull();
     expect(dashboard.title).toBe("GitHub Actions Runners");
-    // 36: Grafana 9.0's schema, with datasource references as {type, uid} objects.
+    // 36: the schema Grafana 8.5 writes (and 9.0), with datasource references as {type, uid} objects.
     expect(dashboard.schemaVersion).toBe(36);
     // ${DS_...} placeholders only work through the import dialog; provisioning fails on them.
     expect(raw).not.toMatch(/\$\{DS_/);
@@ -56,6 +56,10 @@ describe("dashboard file", () => {
       ["Active Runners", "stat"],
       ["Time to Restore", "stat"],
       ["Queue Time", "timeseries"],
+      ["Supervisor Overhead", "timeseries"],
+      ["Where Job Time Goes", "timeseries"],
+      ["Utilization", "timeseries"],
+      ["Idle Capacity", "timeseries"],
     ];
     for (const [title, type] of wanted) expect(panelByTitle(title).type, title).toBe(type);
     expect(panels.length).toBeGreaterThanOrEqual(12);
@@ -91,6 +95,25 @@ describe("dashboard file", () => {
     const exprs = (panelByTitle("Queue Time").targets ?? []).map((t) => t.expr);
     expect(exprs.some((e) => e.startsWith("histogram_quantile(0.5,") && e.includes("github_runner_job_queue_time_seconds_bucket"))).toBe(true);
     expect(exprs.some((e) => e.startsWith("histogram_quantile(0.95,") && e.includes("github_runner_job_queue_time_seconds_bucket"))).toBe(true);
+  });
+
+  it("counts whole jobs in its stat panels", () => {
+    for (const title of ["Total Jobs Executed", "Deployment Frequency", "Job Status Distribution"]) {
+      for (const t of panelByTitle(title).targets ?? []) expect(t.expr, title).toMatch(/^round\(/);
+    }
+  });
+
+  it("shows the supervisor's own memory and CPU per runner, never another program's process_* series", () => {
+    const exprs = (panelByTitle("Supervisor Overhead").targets ?? []).map((t) => t.expr);
+    expect(exprs[0]).toMatch(/^sum by \(runner_name\) \(process_resident_memory_bytes\{.*runner_name!=""\}\)$/);
+    expect(exprs[1]).toMatch(/^sum by \(runner_name\) \(rate\(process_cpu_seconds_total\{.*runner_name!=""\}\[\$__rate_interval\]\)\)$/);
+  });
+
+  it("stacks job time by phase, and shows utilization and idle capacity per runner type", () => {
+    expect((panelByTitle("Where Job Time Goes").targets ?? [])[0]!.expr).toMatch(/^sum by \(phase\) \(rate\(github_runner_job_phase_duration_seconds_sum\{/);
+    const utilization = (panelByTitle("Utilization").targets ?? []).map((t) => t.expr);
+    expect(utilization.some((e) => e.startsWith("avg by (runner_type) (rate(github_runner_busy_seconds_total{"))).toBe(true);
+    expect((panelByTitle("Idle Capacity").targets ?? [])[0]!.expr).toMatch(/^sum by \(runner_type\) \(clamp_min\(github_runner_status\{.*\} - github_runner_busy\{.*\}, 0\)\)$/);
   });
 
   it("shows p50 and p95 from the job duration histogram", () => {
@@ -182,6 +205,11 @@ describe("the linter helpers themselves", () => {
     expect(s.map((x) => [x.metric, x.enclosingFunction, x.matchers.length])).toEqual([["github_runner_start_time_seconds", "max", 3]]);
   });
 
+  it("read Grafana variables standing for numbers as literals, not metrics", () => {
+    const s = selectors('sum by (status) (sum_over_time(x:y:z{runner_type=~"$runner_type"}[$__interval])) * 3600000 / $__interval_ms');
+    expect(s.map((x) => [x.metric, x.range, x.enclosingFunction])).toEqual([["x:y:z", "$__interval", "sum_over_time"]]);
+  });
+
   it("Prometheus rejects a broken query (the parse check can fail)", () => {
     const file = join(scratch, "broken.yml");
     writeFileSync(file, JSON.stringify({ groups: [{ name: "g", rules: [{ record: "x:y", expr: "sum(rate(x[$__rate_interval]))" }] }] }));
@@ -216,7 +244,7 @@ describe("Grafana provisioning files", () => {
 describe("the guides", () => {
   it("describe every panel of the dashboard and every example alert", () => {
     const grafanaGuide = readFileSync(join(ROOT, "docs", "GRAFANA_DASHBOARD_SETUP.md"), "utf8");
-    for (const p of panels) expect(grafanaGuide, p.title).toContain(`**${p.title}**`);
+    for (const p of [...panels, ...allPanels(loadFleetDashboard())]) expect(grafanaGuide, p.title).toContain(`**${p.title}**`);
     const prometheusGuide = readFileSync(join(ROOT, "docs", "PROMETHEUS_INTEGRATION.md"), "utf8");
     const alerts = (parse(readFileSync(join(ROOT, "compose", "prometheus", "alerts.yml"), "utf8")) as { groups: { rules: { alert: string }[] }[] }).groups.flatMap((g) => g.rules);
     for (const a of alerts) expect(prometheusGuide, a.alert).toContain(`\`${a.alert}\``);

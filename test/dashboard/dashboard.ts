@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { ROOT } from "../helpers/index.js";
 
 export const DASHBOARD_PATH = join(ROOT, "grafana", "dashboards", "github-runner-dashboard.json");
+export const FLEET_DASHBOARD_PATH = join(ROOT, "grafana", "dashboards", "github-runner-fleet-dashboard.json");
 
 export interface DatasourceRef {
   type?: string;
@@ -25,6 +26,8 @@ export interface Panel {
   title: string;
   description?: string;
   datasource?: DatasourceRef;
+  /** Grafana's smallest $__interval for the panel. */
+  interval?: string;
   fieldConfig?: { defaults?: { unit?: string; min?: number; max?: number; thresholds?: { steps: { value: number | null; color: string }[] } } };
   targets?: Target[];
   panels?: Panel[];
@@ -51,9 +54,14 @@ export interface Dashboard {
   [key: string]: unknown;
 }
 
-/** The dashboard as shipped, parsed. */
+/** The runners dashboard as shipped, parsed. */
 export function loadDashboard(): Dashboard {
   return JSON.parse(readFileSync(DASHBOARD_PATH, "utf8")) as Dashboard;
+}
+
+/** The fleet dashboard as shipped, parsed. */
+export function loadFleetDashboard(): Dashboard {
+  return JSON.parse(readFileSync(FLEET_DASHBOARD_PATH, "utf8")) as Dashboard;
 }
 
 /** Every panel, rows' children included. */
@@ -65,7 +73,8 @@ export function allPanels(dashboard: Dashboard): Panel[] {
 export type Selection = "All" | readonly string[];
 
 export interface Interpolation {
-  runner_name: Selection;
+  /** Absent for the fleet dashboard, which has no runner_name variable. */
+  runner_name?: Selection;
   runner_type: Selection;
   /** Seconds. */
   rangeSeconds: number;
@@ -103,9 +112,14 @@ export function interpolate(dashboard: Dashboard, expr: string, o: Interpolation
         return `${o.rangeSeconds}s`;
       case "__interval":
         return `${o.intervalSeconds}s`;
+      case "__interval_ms":
+        return String(o.intervalSeconds * 1000);
       case "runner_name":
-      case "runner_type":
-        return formatSelection(vars.get(name)!, o[name]);
+      case "runner_type": {
+        const selection = o[name];
+        if (!vars.has(name) || selection === undefined) throw new Error(`$${name} in ${expr} has no variable or no selection`);
+        return formatSelection(vars.get(name)!, selection);
+      }
       default:
         throw new Error(`unknown variable $${name} in ${expr}`);
     }

@@ -20,10 +20,16 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 const NO_KUBERNETES = "field kubernetes_sd_configs not found";
 
 describe("example Prometheus configurations", () => {
-  it("ships the compose configuration and static, file_sd and Kubernetes examples", () => {
+  it("ships the compose configuration and static, file_sd, Kubernetes, agent and central examples", () => {
     expect(configs.map((c) => c.slice(PROM_DIR.length + 1)).sort()).toEqual(
-      ["examples/file-sd.yml", "examples/kubernetes.yml", "examples/static.yml", "prometheus.yml"].sort(),
+      ["examples/agent.yml", "examples/central.yml", "examples/file-sd.yml", "examples/kubernetes.yml", "examples/static.yml", "prometheus.yml"].sort(),
     );
+  });
+
+  it("has an agent example that Prometheus accepts in agent mode (promtool check config --agent)", () => {
+    const run = promtool("check", "config", "--agent", join(EXAMPLES, "agent.yml"));
+    expect(run.code, run.output).toBe(0);
+    expect(run.output).toContain("SUCCESS");
   });
 
   it.each(configs.map((c) => [c.slice(ROOT.length + 1), c]))("%s passes promtool check config", (_name, file) => {
@@ -107,5 +113,31 @@ describe("example alert rules", () => {
     const run = promtool("test", "rules", join(scratch, "alerts.test.yml"));
     expect(run.code).not.toBe(0);
     expect(run.output).toContain("RunnerJobFailureRateHigh");
+  });
+});
+
+describe("fleet recording rules", () => {
+  it("pass promtool check rules", () => {
+    const run = promtool("check", "rules", join(PROM_DIR, "fleet-rules.yml"));
+    expect(run.code, run.output).toBe(0);
+    expect(run.output).toMatch(/SUCCESS: \d+ rules found/);
+  });
+
+  it("pass their unit tests (promtool test rules): exact whole jobs through resets", () => {
+    const run = promtool("test", "rules", join(PROM_DIR, "fleet-rules.test.yml"));
+    expect(run.code, run.output).toBe(0);
+    expect(run.output).toContain("SUCCESS");
+  });
+
+  it("unit tests that catch a reset counted wrong", () => {
+    // The same tests against rules that forget the jobs counted before a reset in the same minute must fail.
+    copyFileSync(join(PROM_DIR, "fleet-rules.test.yml"), join(scratch, "fleet-rules.test.yml"));
+    const rules = readFileSync(join(PROM_DIR, "fleet-rules.yml"), "utf8");
+    const broken = rules.replace("clamp_min(max_over_time(github_runner_jobs_total[1m] offset 1m) - github_runner_jobs_total offset 2m, 0)", "0");
+    expect(broken).not.toBe(rules);
+    writeFileSync(join(scratch, "fleet-rules.yml"), broken);
+    const run = promtool("test", "rules", join(scratch, "fleet-rules.test.yml"));
+    expect(run.code).not.toBe(0);
+    expect(run.output).toContain("runner_type:github_runner_jobs:increments1m");
   });
 });

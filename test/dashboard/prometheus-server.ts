@@ -45,19 +45,19 @@ export class PrometheusServer {
   ) {}
 
   /** Starts prometheus with the given configuration file and TSDB directory on a free port; waits until ready. */
-  static async start(configFile: string, dataDir: string): Promise<PrometheusServer> {
+  static async start(configFile: string, dataDir: string, extraArgs: readonly string[] = []): Promise<PrometheusServer> {
+    return PrometheusServer.launch([`--config.file=${configFile}`, `--storage.tsdb.path=${join(dataDir, "tsdb")}`, ...extraArgs]);
+  }
+
+  /** Starts prometheus in agent mode (scrape and remote write only, nothing to query) on a free port; waits until ready. */
+  static async startAgent(configFile: string, dataDir: string): Promise<PrometheusServer> {
+    return PrometheusServer.launch(["--enable-feature=agent", `--config.file=${configFile}`, `--storage.agent.path=${join(dataDir, "agent")}`]);
+  }
+
+  private static async launch(args: readonly string[]): Promise<PrometheusServer> {
     requireTool("prometheus");
     const port = await freePort();
-    const proc = spawn(
-      "prometheus",
-      [
-        `--config.file=${configFile}`,
-        `--storage.tsdb.path=${join(dataDir, "tsdb")}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-        "--log.level=warn",
-      ],
-      { stdio: ["ignore", "ignore", "pipe"] },
-    );
+    const proc = spawn("prometheus", [...args, `--web.listen-address=127.0.0.1:${port}`, "--log.level=warn"], { stdio: ["ignore", "ignore", "pipe"] });
     let log = "";
     proc.stderr!.on("data", (c: Buffer) => (log += c.toString("utf8")));
     const server = new PrometheusServer(proc, `http://127.0.0.1:${port}`, () => log);

@@ -7,6 +7,7 @@ export type Token =
   | { kind: "string"; text: string }
   | { kind: "number"; text: string }
   | { kind: "range"; text: string }
+  | { kind: "variable"; text: string }
   | { kind: "punct"; text: string };
 
 const KEYWORDS = new Set(["by", "without", "on", "ignoring", "group_left", "group_right", "bool", "and", "or", "unless", "offset"]);
@@ -32,6 +33,11 @@ export function tokenize(expr: string): Token[] {
       if (j < 0) throw new Error(`unclosed [ in ${expr}`);
       tokens.push({ kind: "range", text: expr.slice(i + 1, j).trim() });
       i = j + 1;
+    } else if (c === "$" && /[a-zA-Z_{]/.test(expr[i + 1] ?? "")) {
+      // A Grafana variable standing for a literal, e.g. $__interval_ms.
+      const m = /^\$(\{\w+\}|\w+)/.exec(expr.slice(i))!;
+      tokens.push({ kind: "variable", text: m[0] });
+      i += m[0].length;
     } else if (/[a-zA-Z_:]/.test(c)) {
       const m = /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(expr.slice(i))!;
       tokens.push({ kind: "ident", text: m[0] });

@@ -1,0 +1,75 @@
+// The series one runner costs, counted on real scrapes of the built supervisor: with the
+// defaults, and with every option that adds series turned on (job labels, deploy metrics) after
+// jobs in two workflows of one repository. A fleet multiplies these numbers by its runners; the
+// budget below is the documented one (docs/PROMETHEUS_INTEGRATION.md): a change that adds series
+// must change it on purpose.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { FIXTURES, parseSamples, startSupervisor, stopSupervisor, type Running, type Samples } from "../helpers/index.js";
+
+/** Series per metric family (histograms: buckets, _sum and _count together). */
+function byFamily(samples: Samples): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const f of samples.all) counts.set(f.name, (counts.get(f.name) ?? 0) + f.samples.length);
+  return counts;
+}
+
+const total = (counts: Map<string, number>) => [...counts.values()].reduce((a, b) => a + b, 0);
+
+// The budget, per runner: what the supervisor exposes today. Histograms: 12 job-duration buckets
+// (+Inf, _sum, _count: 15 series) for each of 6 statuses; 12 queue-time buckets (15 series);
+// deploy lead and recovery times in 4 DORA bands (7 series each); 6 process_* series of the
+// supervisor's own.
+const BUDGET = {
+  defaults: 172,
+  jobDurationPerLabelSet: 90,
+  everyOption: 435,
+  /** What each further (repository, workflow) pair adds with JOB_LABELS and DEPLOY_PATTERN. */
+  perJobLabelPair: 131,
+};
+
+const running: Running[] = [];
+const scratch = mkdtempSync(join(tmpdir(), "series-budget-"));
+afterAll(async () => {
+  await Promise.all(running.map((r) => stopSupervisor(r)));
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+/** A supervisor around a scripted runner (test/fixtures/dashboard/lib.sh) that runs these jobs, then idles. */
+async function scrapeAfter(jobs: readonly string[], env: Record<string, string>): Promise<Map<string, number>> {
+  const script = ["source ../lib.sh", "session_start", ...jobs, "linger"].join(" && ");
+  const s = startSupervisor({
+    runnerHome: join(FIXTURES, "dashboard", "standard"),
+    command: ["bash", "-c", script],
+    env: { RUNNER_TYPE: "standard", RUNNER_NAME: "budget", E2E_GO_FILE: join(scratch, `go-${running.length}`), ...env },
+  });
+  running.push(s);
+  // Every job finished (summed over all label sets), so each label set it creates is there.
+  await s.waitFor((m) => (m.all.find((f) => f.name === "github_runner_jobs")?.samples.reduce((a, x) => a + Number(x.value), 0) ?? -1) === jobs.length, 15_000);
+  // The exposition as Prometheus stores it: one series per sample line.
+  return byFamily(parseSamples(await (await s.get("/metrics")).text()));
+}
+
+const report: string[] = [];
+
+describe("series per runner", () => {
+  it("with the defaults", async () => {
+    const counts = await scrapeAfter([], {});
+    report.push(`defaults: ${total(counts)} series (${[...counts].map(([f, n]) => `${f} ${n}`).join(", ")})`);
+    expect(counts.get("github_runner_job_duration_seconds")).toBe(BUDGET.jobDurationPerLabelSet);
+    expect(total(counts)).toBe(BUDGET.defaults);
+  });
+
+  it("with every option that adds series (job labels, deploy metrics), after jobs in two workflows", async () => {
+    const env = { JOB_LABELS: "repository,workflow", DEPLOY_PATTERN: "Deploy" };
+    const one = await scrapeAfter(['job "build" 0.2 Succeeded CI'], env);
+    const two = await scrapeAfter(['job "build" 0.2 Succeeded CI', 'job "deploy (production)" 0.2 Succeeded Deploy'], env);
+    report.push(`every option, one (repository, workflow) pair: ${total(one)} series; a second pair adds ${total(two) - total(one)}`);
+    expect(total(two)).toBe(BUDGET.everyOption);
+    expect(total(two) - total(one)).toBe(BUDGET.perJobLabelPair);
+  });
+
+  afterAll(() => console.log(report.join("\n")));
+});
