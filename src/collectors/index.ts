@@ -5,6 +5,7 @@ import { cacheCollector } from "./cache.js";
 import { channelCollector } from "./channel.js";
 import type { Collector, Registers } from "./collector.js";
 import { deploysCollector } from "./deploys.js";
+import { jobPhasesCollector } from "./job-phases.js";
 import { jobsCollector } from "./jobs.js";
 import { listenerCollector } from "./listener.js";
 import { processCollector } from "./process.js";
@@ -12,7 +13,7 @@ import { queueTimeCollector } from "./queue-time.js";
 import { runnerStatusCollector } from "./runner-status.js";
 import { supervisorCollector } from "./supervisor.js";
 
-export type CollectorsOptions = Pick<OptionValues, "runnerVersion" | "jobDurationBuckets" | "queueTimeBuckets" | "cacheTypes" | "jobLabels" | "deployPattern"> & {
+export type CollectorsOptions = Pick<OptionValues, "runnerVersion" | "jobDurationBuckets" | "jobPhaseBuckets" | "queueTimeBuckets" | "cacheTypes" | "jobLabels" | "deployPattern"> & {
   readonly supervisorVersion: string;
 };
 
@@ -22,6 +23,7 @@ export function createCollectors(o: CollectorsOptions, registers: Registers, clo
   return [
     runnerStatusCollector(o, registers, clock),
     jobsCollector({ ...jobLabels, jobDurationBuckets: o.jobDurationBuckets }, registers),
+    jobPhasesCollector({ ...jobLabels, jobPhaseBuckets: o.jobPhaseBuckets }, registers),
     listenerCollector(registers),
     queueTimeCollector({ ...jobLabels, queueTimeBuckets: o.queueTimeBuckets }, registers),
     cacheCollector(o, registers),

@@ -50,6 +50,9 @@ const NAME_PATTERN = /^[^\p{Cc}]{1,128}$/u;
 // Job durations and queue times: a second to six hours (GitHub's default job timeout), no finer
 // than the dashboard's quantiles and alerts can use.
 const DEFAULT_TIME_BUCKETS = [1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21600];
+// Job phases: a few bands that tell a quick set-up or clean-up from a slow one (an image pull, a
+// cache restore); each costs 18 series (3 phases x 6 statuses), and the dashboard reads only _sum.
+const DEFAULT_PHASE_BUCKETS = [5, 30, 120, 600];
 const DEFAULT_CACHE_TYPES = ["actions", "apt", "buildkit", "cargo", "docker", "go", "gradle", "maven", "npm", "pip", "pnpm", "yarn"];
 
 export const OPTIONS = {
@@ -122,6 +125,15 @@ export const OPTIONS = {
     description: "upper bounds of the github_runner_job_duration_seconds buckets",
     defaultText: DEFAULT_TIME_BUCKETS.join(","),
     defaultValue: () => DEFAULT_TIME_BUCKETS,
+    parse: parseBuckets,
+  },
+  jobPhaseBuckets: {
+    flag: "job-phase-buckets",
+    arg: "<seconds,...>",
+    env: "JOB_PHASE_BUCKETS",
+    description: "upper bounds of the github_runner_job_phase_duration_seconds buckets",
+    defaultText: DEFAULT_PHASE_BUCKETS.join(","),
+    defaultValue: () => DEFAULT_PHASE_BUCKETS,
     parse: parseBuckets,
   },
   signalGroup: {

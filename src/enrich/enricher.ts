@@ -54,7 +54,7 @@ export function createEnricher(o: EnricherOptions, emit: (observation: Observati
 
   const finished = (job: FinishedJob): void => {
     const jobLabels = labels.labelsFor(job.context);
-    emit({ type: job.type, name: job.name, status: job.status, durationSeconds: job.durationSeconds, finishedAtEpochSeconds: job.finishedAtEpochSeconds, context: job.context, labels: jobLabels });
+    emit({ ...job, labels: jobLabels });
     if (!job.context) noQueueTime(lookups ? "no_context" : "no_token");
     if (job.context && o.deployPattern && isDeploy(job.context, o.deployPattern)) {
       emit({

@@ -16,11 +16,13 @@ interface NamedMetric {
 }
 
 /**
- * A rendering is reused while nothing was observed since and it is younger than this: the only
- * values that move on their own are read at scrape time (the uptime), and many scrapers at once
- * then cost one render.
+ * A rendering is reused while nothing was observed since and it is younger than this. The values
+ * that move on their own (the uptime, the busy seconds of a job in flight, the process figures)
+ * are read at render time, so a reused one is at most this old: short enough that a rate() of
+ * busy seconds over a few 1 s scrapes stays within a few percent of the truth, long enough that a
+ * flood of scrapers costs at most ten renders a second (about 1 ms each).
  */
-export const REUSE_MS = 1000;
+export const REUSE_MS = 100;
 
 /**
  * Renders the metrics in one format, reusing the last rendering while `version` (which moves

@@ -19,3 +19,13 @@ const BY_RESULT: Readonly<Record<RunnerResult, JobStatus>> = {
 export function statusOf(result: RunnerResult): JobStatus {
   return BY_RESULT[result];
 }
+
+/**
+ * The three phases of a job, bounded by the four moments the supervisor sees: the `Running job`
+ * line, the job-started hook, the job-completed hook and the completed line.
+ */
+export type JobPhase = "setup" | "steps" | "cleanup";
+export const JOB_PHASES: readonly JobPhase[] = ["setup", "steps", "cleanup"];
+
+/** How long each phase of a finished job took, in seconds; a phase whose bounds were not both seen is absent. */
+export type JobPhaseSeconds = Readonly<Partial<Record<JobPhase, number>>>;

@@ -2,7 +2,7 @@ import { monotonicMs } from "../clock.js";
 import type { JobContext } from "../messages/job-context.js";
 import type { HookKind } from "../messages/message.js";
 import type { RunnerEvent } from "./events.js";
-import { statusOf, type JobStatus } from "./jobs.js";
+import { statusOf, type JobPhaseSeconds, type JobStatus } from "./jobs.js";
 
 /** What the tracker is told: a console event, or that the child (run.sh) has exited. */
 export type TrackerInput = RunnerEvent | { readonly type: "child-exited" };
@@ -16,6 +16,8 @@ export interface FinishedJob {
   readonly finishedAtEpochSeconds: number;
   /** What the job's hooks said about it; undefined when no hook reached the supervisor. */
   readonly context: JobContext | undefined;
+  /** The phases whose two bounding moments were both seen, in order. */
+  readonly phases: JobPhaseSeconds;
 }
 
 /** A job in flight learned its context from a hook. */
@@ -46,8 +48,13 @@ export const systemClock: Clock = {
 
 interface JobInFlight {
   readonly name: string;
+  /** The `Running job` line. */
   readonly startedMonoMs: number;
   context?: JobContext;
+  /** When the job's started hook reached the supervisor (before the line, when it came first). */
+  startedHookMonoMs?: number;
+  /** When the job's completed hook reached the supervisor. */
+  completedHookMonoMs?: number;
 }
 
 /** A job-started hook that arrived before its job's console line is kept this long for it. */
@@ -99,9 +106,9 @@ export class RunnerTracker {
       changes.push({ type: "busy", busy: true, sinceEpochSeconds: this.clock.epochMs() / 1000 });
       const pending = this.pending;
       this.pending = undefined;
-      if (pending && this.clock.monotonicMs() - pending.atMonoMs <= PENDING_CONTEXT_MS) changes.push(...this.attach(pending.context));
+      if (pending && this.clock.monotonicMs() - pending.atMonoMs <= PENDING_CONTEXT_MS) changes.push(...this.attach(pending.context, pending.atMonoMs));
     } else if (input.type === "job-completed") {
-      changes.push(...this.finish(input.name, statusOf(input.result)));
+      changes.push(...this.finish(input.name, statusOf(input.result), true));
     }
 
     if (ONLINE_AFTER.has(input.type)) changes.push(...this.setOnline(true));
@@ -118,30 +125,40 @@ export class RunnerTracker {
    */
   hookContext(context: JobContext, hook: HookKind): Change[] {
     const job = this.job;
-    if (job && !job.context) return this.attach(context);
+    const now = this.clock.monotonicMs();
+    if (job && (!job.context || sameJob(job.context, context))) {
+      // The first hook of each kind for the job in flight marks its moment.
+      if (hook === "job-completed") job.completedHookMonoMs ??= now;
+      else if (job.completedHookMonoMs === undefined) job.startedHookMonoMs ??= now;
+      return job.context ? [] : this.attach(context);
+    }
     // A completed hook belongs to the job in flight or to none.
-    if (hook === "job-completed" || (job?.context && sameJob(job.context, context))) return [];
-    this.pending = { context, atMonoMs: this.clock.monotonicMs() };
+    if (hook === "job-completed") return [];
+    this.pending = { context, atMonoMs: now };
     return [];
   }
 
-  private attach(context: JobContext): Change[] {
+  private attach(context: JobContext, startedHookMonoMs?: number): Change[] {
     if (!this.job) return [];
     this.job.context = context;
+    if (startedHookMonoMs !== undefined) this.job.startedHookMonoMs = startedHookMonoMs;
     return [{ type: "job-context", jobName: this.job.name, context }];
   }
 
-  private finish(name: string, status: JobStatus): Change[] {
+  /** Ends the job in flight; `sawCompletedLine` is false when it is closed without one (unknown). */
+  private finish(name: string, status: JobStatus, sawCompletedLine = false): Change[] {
     const job = this.job;
     this.job = undefined;
+    const nowMono = this.clock.monotonicMs();
     const nowEpoch = this.clock.epochMs() / 1000;
     const finished: FinishedJob = {
       type: "job-finished",
       name,
       status,
-      durationSeconds: job ? Math.max(0, (this.clock.monotonicMs() - job.startedMonoMs) / 1000) : undefined,
+      durationSeconds: job ? Math.max(0, (nowMono - job.startedMonoMs) / 1000) : undefined,
       finishedAtEpochSeconds: nowEpoch,
       context: job?.context,
+      phases: job ? phasesOf(job, sawCompletedLine ? nowMono : undefined) : {},
     };
     return job ? [finished, { type: "busy", busy: false, sinceEpochSeconds: nowEpoch }] : [finished];
   }
@@ -151,6 +168,22 @@ export class RunnerTracker {
     this.online = online;
     return [{ type: "online", online }];
   }
+}
+
+/**
+ * Each phase from its two bounding moments, when both were seen and in order; never a guess. A
+ * started hook that reached the supervisor before the job's console line leaves setup untimed.
+ */
+function phasesOf(job: JobInFlight, completedLineMonoMs: number | undefined): JobPhaseSeconds {
+  const between = (from: number | undefined, to: number | undefined) => (from !== undefined && to !== undefined && to >= from ? (to - from) / 1000 : undefined);
+  const phases: Partial<Record<keyof JobPhaseSeconds, number>> = {};
+  const setup = between(job.startedMonoMs, job.startedHookMonoMs);
+  const steps = between(job.startedHookMonoMs, job.completedHookMonoMs);
+  const cleanup = between(job.completedHookMonoMs, completedLineMonoMs);
+  if (setup !== undefined) phases.setup = setup;
+  if (steps !== undefined) phases.steps = steps;
+  if (cleanup !== undefined) phases.cleanup = cleanup;
+  return phases;
 }
 
 function sameJob(a: JobContext, b: JobContext): boolean {

@@ -20,14 +20,14 @@ const total = (counts: Map<string, number>) => [...counts.values()].reduce((a, b
 
 // The budget, per runner: what the supervisor exposes today. Histograms: 12 job-duration buckets
 // (+Inf, _sum, _count: 15 series) for each of 6 statuses; 12 queue-time buckets (15 series);
-// deploy lead and recovery times in 4 DORA bands (7 series each); 6 process_* series of the
-// supervisor's own.
+// job phases in 4 buckets (7 series) for each of 3 phases and 6 statuses (126); deploy lead and
+// recovery times in 4 DORA bands (7 series each); 6 process_* series of the supervisor's own.
 const BUDGET = {
-  defaults: 172,
+  defaults: 302,
   jobDurationPerLabelSet: 90,
-  everyOption: 435,
+  everyOption: 817,
   /** What each further (repository, workflow) pair adds with JOB_LABELS and DEPLOY_PATTERN. */
-  perJobLabelPair: 131,
+  perJobLabelPair: 257,
 };
 
 const running: Running[] = [];

@@ -4,7 +4,7 @@ import type { JobStatus } from "../../../src/runner/jobs.js";
 import { harness } from "./observe.js";
 
 const finished = (status: JobStatus, durationSeconds: number | undefined, labels: Record<string, string> = {}) =>
-  ({ type: "job-finished", name: "build", status, durationSeconds, finishedAtEpochSeconds: 1_700_000_000, context: undefined, labels }) as const;
+  ({ type: "job-finished", name: "build", status, durationSeconds, finishedAtEpochSeconds: 1_700_000_000, context: undefined, phases: {}, labels }) as const;
 
 describe("the jobs collector", () => {
   it("starts every status at 0, so increase() sees the first result", async () => {

@@ -29,4 +29,22 @@ describe("the runner-status collector", () => {
     expect(idle.has("github_runner_job_start_time_seconds")).toBe(false);
     expect(idle.value("github_runner_status")).toBe(0);
   });
+
+  it("counts busy seconds exactly: every job that ended, and the job in flight up to the scrape", async () => {
+    const clock = { mono: 0, monotonicMs: () => clock.mono, epochMs: () => 0 };
+    const h = harness((r) => runnerStatusCollector({ runnerVersion: "unknown" }, r.both, clock));
+    expect((await h.after()).value("github_runner_busy_seconds_total")).toBe(0);
+    clock.mono = 5_000;
+    await h.after({ type: "busy", busy: true, sinceEpochSeconds: 5 });
+    clock.mono = 12_500;
+    // Mid-job: the scrape sees the 7.5 s so far without any observation in between.
+    expect((await h.after()).value("github_runner_busy_seconds_total")).toBe(7.5);
+    clock.mono = 20_000;
+    await h.after({ type: "busy", busy: false, sinceEpochSeconds: 20 });
+    clock.mono = 100_000;
+    expect((await h.after()).value("github_runner_busy_seconds_total")).toBe(15);
+    await h.after({ type: "busy", busy: true, sinceEpochSeconds: 100 });
+    clock.mono = 101_000;
+    expect((await h.after()).value("github_runner_busy_seconds_total")).toBe(16);
+  });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { RunnerEvent } from "../../../src/runner/events.js";
-import { RunnerTracker, type Change, type Clock } from "../../../src/runner/state.js";
+import type { JobContext } from "../../../src/messages/job-context.js";
+import { RunnerTracker, type Change, type Clock, type FinishedJob } from "../../../src/runner/state.js";
 
 /** A clock the test moves by hand: durations are exact, nothing is timed. */
 function manualClock(): Clock & { advance(seconds: number): void } {
@@ -30,7 +31,7 @@ describe("RunnerTracker", () => {
     clock.advance(42.5);
     const done = t.apply({ type: "job-completed", name: "build", result: "SucceededWithIssues" });
     expect(finished(done)).toEqual([
-      { type: "job-finished", name: "build", status: "success", durationSeconds: 42.5, finishedAtEpochSeconds: 1_800_000_042.5 },
+      { type: "job-finished", name: "build", status: "success", durationSeconds: 42.5, finishedAtEpochSeconds: 1_800_000_042.5, phases: {} },
     ]);
     expect(done).toContainEqual({ type: "busy", busy: false, sinceEpochSeconds: 1_800_000_042.5 });
     expect(t.currentJob).toBeUndefined();
@@ -45,7 +46,7 @@ describe("RunnerTracker", () => {
     t.apply({ type: "job-started", name: "lost" });
     clock.advance(3);
     expect(finished(t.apply(event))).toEqual([
-      { type: "job-finished", name: "lost", status: "unknown", durationSeconds: 3, finishedAtEpochSeconds: 1_800_000_003 },
+      { type: "job-finished", name: "lost", status: "unknown", durationSeconds: 3, finishedAtEpochSeconds: 1_800_000_003, phases: {} },
     ]);
   });
 
@@ -96,5 +97,74 @@ describe("RunnerTracker", () => {
     expect(onlineOf(t.apply({ type: "listening" }))).toEqual([]);
     const event: RunnerEvent = { type: "update-failed", message: "x" };
     expect(t.apply(event)).toContainEqual(event);
+  });
+
+  describe("job phases", () => {
+    const context = (runId: string): JobContext => ({ runId, runAttempt: 1, repository: "acme/shop", workflow: "CI", job: "build", eventName: "push", runnerName: "" });
+    const phasesOf = (changes: Change[]) => (finished(changes)[0] as FinishedJob).phases;
+
+    it("times set-up, steps and clean-up from the line, the two hooks and the completed line", () => {
+      const clock = manualClock();
+      const t = new RunnerTracker(clock);
+      t.apply({ type: "job-started", name: "build" });
+      clock.advance(4);
+      t.hookContext(context("1"), "job-started");
+      clock.advance(30);
+      t.hookContext(context("1"), "job-completed");
+      clock.advance(1.5);
+      expect(phasesOf(t.apply({ type: "job-completed", name: "build", result: "Succeeded" }))).toEqual({ setup: 4, steps: 30, cleanup: 1.5 });
+    });
+
+    it("leaves a phase untimed when a moment bounding it never came: no hooks, no completed hook, no completed line", () => {
+      const clock = manualClock();
+      const t = new RunnerTracker(clock);
+      t.apply({ type: "job-started", name: "no hooks" });
+      clock.advance(5);
+      expect(phasesOf(t.apply({ type: "job-completed", name: "no hooks", result: "Succeeded" }))).toEqual({});
+
+      // Cancelled: the runner skips the completed hook.
+      t.apply({ type: "job-started", name: "cancelled" });
+      clock.advance(2);
+      t.hookContext(context("2"), "job-started");
+      clock.advance(3);
+      expect(phasesOf(t.apply({ type: "job-completed", name: "cancelled", result: "Canceled" }))).toEqual({ setup: 2 });
+
+      // Closed as unknown at the next job: both hooks ran, the completed line never came.
+      t.apply({ type: "job-started", name: "lost" });
+      clock.advance(1);
+      t.hookContext(context("3"), "job-started");
+      clock.advance(2);
+      t.hookContext(context("3"), "job-completed");
+      clock.advance(7);
+      expect(phasesOf(t.apply({ type: "job-started", name: "next" }))).toEqual({ setup: 1, steps: 2 });
+    });
+
+    it("a started hook that arrived before its job's line times the steps, not the set-up", () => {
+      const clock = manualClock();
+      const t = new RunnerTracker(clock);
+      t.hookContext(context("4"), "job-started");
+      clock.advance(0.05);
+      t.apply({ type: "job-started", name: "build" });
+      clock.advance(10);
+      t.hookContext(context("4"), "job-completed");
+      clock.advance(1);
+      expect(phasesOf(t.apply({ type: "job-completed", name: "build", result: "Failed" }))).toEqual({ steps: 10.05, cleanup: 1 });
+    });
+
+    it("takes the first hook of each kind for the job in flight, and none of another job", () => {
+      const clock = manualClock();
+      const t = new RunnerTracker(clock);
+      t.apply({ type: "job-started", name: "build" });
+      clock.advance(1);
+      t.hookContext(context("5"), "job-started");
+      clock.advance(1);
+      t.hookContext(context("5"), "job-started");
+      t.hookContext(context("6"), "job-completed");
+      clock.advance(2);
+      t.hookContext(context("5"), "job-completed");
+      clock.advance(1);
+      t.hookContext(context("5"), "job-completed");
+      expect(phasesOf(t.apply({ type: "job-completed", name: "build", result: "Succeeded" }))).toEqual({ setup: 1, steps: 3, cleanup: 1 });
+    });
   });
 });

@@ -1,0 +1,53 @@
+import { Counter, Histogram } from "../metrics/prom-client.js";
+import type { OptionValues } from "../config/config.js";
+import type { JobLabels } from "../observation.js";
+import { JOB_PHASES, JOB_STATUSES } from "../runner/jobs.js";
+import { nameOf, type Collector, type Registers } from "./collector.js";
+
+export interface JobPhasesOptions extends Pick<OptionValues, "jobPhaseBuckets"> {
+  /** The opt-in job labels turned on (repository, workflow). */
+  readonly jobLabelNames: readonly string[];
+  /** The labels of a job whose context never arrived, pre-seeded at start ({} without job labels). */
+  readonly unknownJobLabels: JobLabels;
+}
+
+/**
+ * Where a job's time goes: set-up (the `Running job` line to the started hook: the worker
+ * starting, actions downloaded, containers created), steps (started hook to completed hook) and
+ * clean-up (completed hook to the completed line). A phase is observed only when the supervisor
+ * saw both its moments; otherwise it is counted as untimed, never guessed.
+ */
+export function jobPhasesCollector(o: JobPhasesOptions, registers: Registers): Collector {
+  const duration = new Histogram<string>({
+    name: "github_runner_job_phase_duration_seconds",
+    help: "Time a finished job spent in each phase: setup (Running job line to job-started hook), steps (to the job-completed hook), cleanup (to the completed line).",
+    labelNames: ["phase", "status", ...o.jobLabelNames],
+    buckets: [...o.jobPhaseBuckets],
+    registers,
+  });
+  const untimed = new Counter({
+    name: "github_runner_job_phases_untimed_total",
+    help: "Phases of finished jobs not timed because a moment bounding them never reached the supervisor (hooks not run or overridden, a job cancelled before its completed hook, no completed line).",
+    labelNames: ["phase"] as const,
+    registers,
+  });
+  const seed = (labels: JobLabels) => {
+    for (const phase of JOB_PHASES) for (const status of JOB_STATUSES) duration.zero({ phase, status, ...labels });
+  };
+  seed(o.unknownJobLabels);
+  for (const phase of JOB_PHASES) untimed.inc({ phase }, 0);
+
+  return {
+    names: [duration, untimed].map(nameOf),
+    observe: (change) => {
+      if (change.type === "job-labelled" && Object.keys(change.labels).length > 0) seed(change.labels);
+      else if (change.type === "job-finished" && change.durationSeconds !== undefined) {
+        for (const phase of JOB_PHASES) {
+          const seconds = change.phases[phase];
+          if (seconds === undefined) untimed.inc({ phase });
+          else duration.observe({ phase, status: change.status, ...change.labels }, seconds);
+        }
+      }
+    },
+  };
+}
