@@ -16,17 +16,5 @@ command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v git >/dev/null 2>&1 || need+=(git)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 /usr/bin/python3 -c "import prometheus_client" >/dev/null 2>&1 || need+=(python3-prometheus-client)
-[ ${#need[@]} -eq 0 ] && exit 0
-
-mapfile -t need < <(printf '%s\n' "${need[@]}" | sort -u)
-sudo=()
-if [ "$(id -u)" -ne 0 ]; then
-  if command -v sudo >/dev/null 2>&1; then sudo=(sudo); else
-    echo "ensure-docker: missing ${need[*]}; install them as root: apt-get install ${need[*]}" >&2
-    exit 1
-  fi
-fi
-echo "ensure-docker: installing ${need[*]}" >&2
-export DEBIAN_FRONTEND=noninteractive
-"${sudo[@]}" apt-get update -qq
-"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+source "$(dirname "$0")/install-missing.sh"
+install_missing ensure-docker "${need[@]}"

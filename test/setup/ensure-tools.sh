@@ -13,17 +13,5 @@ command -v wrk >/dev/null 2>&1 || need+=(wrk)
 command -v prometheus-pushgateway >/dev/null 2>&1 || need+=(prometheus-pushgateway)
 # The official Prometheus client's exposition parsers, used by the tests to read scrapes.
 /usr/bin/python3 -c "import prometheus_client" >/dev/null 2>&1 || need+=(python3-prometheus-client)
-[ ${#need[@]} -eq 0 ] && exit 0
-
-mapfile -t need < <(printf '%s\n' "${need[@]}" | sort -u)
-sudo=()
-if [ "$(id -u)" -ne 0 ]; then
-  if command -v sudo >/dev/null 2>&1; then sudo=(sudo); else
-    echo "ensure-tools: missing ${need[*]}; install them as root: apt-get install ${need[*]}" >&2
-    exit 1
-  fi
-fi
-echo "ensure-tools: installing ${need[*]}" >&2
-export DEBIAN_FRONTEND=noninteractive
-"${sudo[@]}" apt-get update -qq
-"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+source "$(dirname "$0")/install-missing.sh"
+install_missing ensure-tools "${need[@]}"
