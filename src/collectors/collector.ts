@@ -1,5 +1,5 @@
 import type { Registry, RegistryContentType } from "../metrics/prom-client.js";
-import type { Observation } from "../observation.js";
+import type { JobLabels, Observation } from "../observation.js";
 
 /**
  * One concern's metrics, as a node_exporter collector: its definitions, their pre-seeded zeros
@@ -19,4 +19,12 @@ export type Registers = Registry<RegistryContentType>[];
 /** A metric's name (prom-client keeps it on the object; the helper gauges too). */
 export function nameOf(metric: object): string {
   return (metric as { name: string }).name;
+}
+
+/** What the collectors of per-job metrics need to know of the opt-in job labels. */
+export interface JobLabelling {
+  /** The opt-in job labels turned on (repository, workflow). */
+  readonly jobLabelNames: readonly string[];
+  /** The labels of a job whose context never arrived, pre-seeded at start ({} without job labels). */
+  readonly unknownJobLabels: JobLabels;
 }

@@ -1,14 +1,13 @@
 import { Counter, Histogram } from "../metrics/prom-client.js";
 import type { JobLabels } from "../observation.js";
 import { JOB_STATUSES } from "../runner/jobs.js";
-import { nameOf, type Collector, type Registers } from "./collector.js";
-import type { JobsOptions } from "./jobs.js";
+import { nameOf, type Collector, type JobLabelling, type Registers } from "./collector.js";
 
 /** Deploy lead and recovery times in DORA's bands: an hour, a day, a week, a month (no panel reads finer buckets). */
 const DEPLOY_BUCKETS = [3600, 86400, 604800, 2592000];
 
 /** Deploy jobs (those DEPLOY_PATTERN matches): how many by result, lead time for changes, recovery time. Only with a pattern. */
-export function deploysCollector(o: Omit<JobsOptions, "jobDurationBuckets">, registers: Registers): Collector {
+export function deploysCollector(o: JobLabelling, registers: Registers): Collector {
   const deployments = new Counter<string>({
     name: "github_runner_deployments_total",
     help: "Deploy jobs (workflow, job key or environment matching DEPLOY_PATTERN) finished, by result.",

@@ -2,14 +2,7 @@ import { Counter, Histogram } from "../metrics/prom-client.js";
 import type { OptionValues } from "../config/config.js";
 import type { JobLabels } from "../observation.js";
 import { JOB_PHASES, JOB_STATUSES } from "../runner/jobs.js";
-import { nameOf, type Collector, type Registers } from "./collector.js";
-
-export interface JobPhasesOptions extends Pick<OptionValues, "jobPhaseBuckets"> {
-  /** The opt-in job labels turned on (repository, workflow). */
-  readonly jobLabelNames: readonly string[];
-  /** The labels of a job whose context never arrived, pre-seeded at start ({} without job labels). */
-  readonly unknownJobLabels: JobLabels;
-}
+import { nameOf, type Collector, type JobLabelling, type Registers } from "./collector.js";
 
 /**
  * Where a job's time goes: set-up (the `Running job` line to the started hook: the worker
@@ -17,7 +10,7 @@ export interface JobPhasesOptions extends Pick<OptionValues, "jobPhaseBuckets"> 
  * clean-up (completed hook to the completed line). A phase is observed only when the supervisor
  * saw both its moments; otherwise it is counted as untimed, never guessed.
  */
-export function jobPhasesCollector(o: JobPhasesOptions, registers: Registers): Collector {
+export function jobPhasesCollector(o: JobLabelling & Pick<OptionValues, "jobPhaseBuckets">, registers: Registers): Collector {
   const duration = new Histogram<string>({
     name: "github_runner_job_phase_duration_seconds",
     help: "Time a finished job spent in each phase: setup (Running job line to job-started hook), steps (to the job-completed hook), cleanup (to the completed line).",

@@ -2,17 +2,10 @@ import { Counter, Gauge, Histogram } from "../metrics/prom-client.js";
 import type { OptionValues } from "../config/config.js";
 import type { JobLabels } from "../observation.js";
 import { JOB_STATUSES } from "../runner/jobs.js";
-import { nameOf, type Collector, type Registers } from "./collector.js";
-
-export interface JobsOptions extends Pick<OptionValues, "jobDurationBuckets"> {
-  /** The opt-in job labels turned on (repository, workflow). */
-  readonly jobLabelNames: readonly string[];
-  /** The labels of a job whose context never arrived, pre-seeded at start ({} without job labels). */
-  readonly unknownJobLabels: JobLabels;
-}
+import { nameOf, type Collector, type JobLabelling, type Registers } from "./collector.js";
 
 /** Jobs by result: how many, how long, and when the last of each result ended. */
-export function jobsCollector(o: JobsOptions, registers: Registers): Collector {
+export function jobsCollector(o: JobLabelling & Pick<OptionValues, "jobDurationBuckets">, registers: Registers): Collector {
   const jobs = new Counter<string>({
     name: "github_runner_jobs_total",
     help: "Jobs finished, by result (SucceededWithIssues counts as success; unknown: the job never printed a result).",

@@ -3,11 +3,10 @@ import type { OptionValues } from "../config/config.js";
 import { LOOKUP_FAILURE_REASONS } from "../enrich/queue-time.js";
 import { OptionalGauge } from "../metrics/absent-gauges.js";
 import type { JobLabels } from "../observation.js";
-import { nameOf, type Collector, type Registers } from "./collector.js";
-import type { JobsOptions } from "./jobs.js";
+import { nameOf, type Collector, type JobLabelling, type Registers } from "./collector.js";
 
 /** How long jobs queued, from GitHub's API; why a job has none. */
-export function queueTimeCollector(o: Pick<OptionValues, "queueTimeBuckets"> & Omit<JobsOptions, "jobDurationBuckets">, registers: Registers): Collector {
+export function queueTimeCollector(o: JobLabelling & Pick<OptionValues, "queueTimeBuckets">, registers: Registers): Collector {
   const last = new OptionalGauge(
     "github_runner_queue_time_seconds",
     "Queue time of the last job whose look-up finished: GitHub's created_at to started_at for the job; absent when that look-up failed.",
