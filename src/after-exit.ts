@@ -4,7 +4,7 @@ import { STOP_SIGNALS, type SignalRouter } from "./process/signals.js";
 import type { Push } from "./push/pusher.js";
 
 /** Longest wait for queue-time look-ups still running before the final push. */
-const PUSH_WAIT_FOR_LOOKUPS_MS = 3000;
+export const PUSH_WAIT_FOR_LOOKUPS_MS = 3000;
 
 export interface AfterExitOptions extends Pick<OptionValues, "pushgatewayUrl" | "metricsLinger"> {
   readonly signals: SignalRouter;

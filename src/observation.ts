@@ -22,6 +22,8 @@ export type Observation =
   | { readonly type: "job-labelled"; readonly labels: JobLabels }
   /** A queue-time look-up finished (or could not be made). */
   | { readonly type: "queue-time"; readonly labels: JobLabels; readonly result: LookupResult }
+  /** A job with a context ended, and DEPLOY_PATTERN was tried on it: whether it made the job a deploy. */
+  | { readonly type: "deploy-classified"; readonly matched: boolean }
   /** A deploy job ended. */
   | {
       readonly type: "deploy-finished";

@@ -1,3 +1,4 @@
+import type { AddressInfo } from "node:net";
 import { openJobChannel } from "./channel/job-channel.js";
 import { holdsSecrets, type OptionValues } from "./config/config.js";
 import type { Health } from "./http/routes.js";
@@ -51,9 +52,7 @@ export async function startServices(config: ServicesOptions, pipeline: Pipeline,
 function serve(config: ServicesOptions, pipeline: Pipeline, health: () => Health, log: Log): Promise<Endpoint | undefined> {
   return startEndpoint({ host: config.metricsHost, port: config.metricsPort, render: pipeline.render, health, onError: log }).then(
     (endpoint) => {
-      const { address } = endpoint;
-      const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-      log(`serving metrics on http://${host}:${address.port}/metrics`);
+      log(servingMessage(endpoint.address));
       return endpoint;
     },
     (error: NodeJS.ErrnoException) => {
@@ -61,4 +60,16 @@ function serve(config: ServicesOptions, pipeline: Pipeline, health: () => Health
       return undefined;
     },
   );
+}
+
+/**
+ * The start-up line: a URL that reaches the endpoint from this host, and what it listens on in
+ * words ("[::]" or "0.0.0.0" in a URL would read as an address to open).
+ */
+export function servingMessage(address: AddressInfo): string {
+  const anyIPv6 = address.address === "::";
+  const anyIPv4 = address.address === "0.0.0.0";
+  const host = anyIPv6 || anyIPv4 ? "localhost" : address.family === "IPv6" ? `[${address.address}]` : address.address;
+  const where = anyIPv6 ? "all interfaces" : anyIPv4 ? "all IPv4 interfaces" : `${address.address} only`;
+  return `serving metrics on http://${host}:${address.port}/metrics (listening on ${where}, port ${address.port})`;
 }

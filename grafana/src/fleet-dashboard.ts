@@ -17,6 +17,14 @@ const perWindow = (series: string, by: string) => `sum by (${by}) (sum_over_time
 /** The same over the dashboard's whole range. */
 const overRange = (series: string, matchers = "") => `sum(sum_over_time(${series}{${matchers}${T}}[$__range]))`;
 
+/**
+ * A quantile of the queue times recorded in each window, kept only where one was (the +Inf
+ * bucket counts them all): over windows of zeros histogram_quantile divides 0 by 0, and NaN would
+ * show as a value.
+ */
+const queueTimeQuantile = (q: number) =>
+  `histogram_quantile(${q}, ${perWindow("runner_type:github_runner_job_queue_time_seconds_bucket:increments1m", "le")}) and on() (sum(sum_over_time(runner_type:github_runner_job_queue_time_seconds_bucket:increments1m{le="+Inf", ${T}}[$__interval])) > 0)`;
+
 /** The fleet dashboard, as Grafana loads it. */
 export function fleetDashboard(): dashboard.Dashboard {
   return frame(
@@ -218,11 +226,11 @@ export function fleetDashboard(): dashboard.Dashboard {
         id: 14,
         title: "Queue Time",
         description:
-          "How long jobs waited for a runner, p50 and p95 of the jobs that started in each interval, from the recorded per-minute increments of the github_runner_job_queue_time_seconds buckets (GitHub's created_at to started_at; needs GITHUB_API_TOKEN on the supervisors).",
+          "How long jobs waited for a runner, p50 and p95 of the jobs that started in each interval, from the recorded per-minute increments of the github_runner_job_queue_time_seconds buckets (GitHub's created_at to started_at; needs GITHUB_API_TOKEN on the supervisors). Intervals without a queue time have no value: No data without a token.",
         place: { x: 8, y: 29, w: 16, h: 8 },
         queries: [
-          { expr: `histogram_quantile(0.5, ${perWindow("runner_type:github_runner_job_queue_time_seconds_bucket:increments1m", "le")})`, legend: "p50" },
-          { expr: `histogram_quantile(0.95, ${perWindow("runner_type:github_runner_job_queue_time_seconds_bucket:increments1m", "le")})`, legend: "p95" },
+          { expr: queueTimeQuantile(0.5), legend: "p50" },
+          { expr: queueTimeQuantile(0.95), legend: "p95" },
         ],
         unit: "s",
         min: 0,

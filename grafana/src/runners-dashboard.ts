@@ -11,6 +11,13 @@ const F = 'runner_name=~"$runner_name", runner_type=~"$runner_type"';
 /** process_* series of other programs have no runner_name; `=~".*"` alone would match them. */
 const OWN = `${F}, runner_name!=""`;
 
+/**
+ * A quantile of the queue times that arrived in each window. Kept only where one did: over the
+ * buckets' pre-seeded zeros histogram_quantile divides 0 by 0, and NaN would show as a value.
+ */
+const queueTimeQuantile = (q: number) =>
+  `histogram_quantile(${q}, sum by (le) (rate(github_runner_job_queue_time_seconds_bucket{${F}}[$__rate_interval]))) and on() (sum(rate(github_runner_job_queue_time_seconds_count{${F}}[$__rate_interval])) > 0)`;
+
 const ONLINE_OFFLINE: dashboard.ValueMapping = {
   type: dashboard.MappingType.ValueToText,
   options: { "0": { text: "Offline", color: "red", index: 0 }, "1": { text: "Online", color: "green", index: 1 } },
@@ -240,11 +247,11 @@ export function runnersDashboard(): dashboard.Dashboard {
         id: 17,
         title: "Queue Time",
         description:
-          "How long jobs waited for a runner, p50 and p95, from github_runner_job_queue_time_seconds: each job's created_at to started_at in GitHub's REST API, looked up by the supervisor when the job starts. Needs GITHUB_API_TOKEN; jobs whose look-up failed are not in it (see github_runner_queue_time_lookup_failures_total). No data without a token.",
+          "How long jobs waited for a runner, p50 and p95, from github_runner_job_queue_time_seconds: each job's created_at to started_at in GitHub's REST API, looked up by the supervisor when the job starts. Needs GITHUB_API_TOKEN; jobs whose look-up failed are not in it (see github_runner_queue_time_lookup_failures_total). Windows in which no job's queue time arrived have no value, so without a token the panel says No data.",
         place: { x: 0, y: 28, w: 16, h: 8 },
         queries: [
-          { expr: `histogram_quantile(0.5, sum by (le) (rate(github_runner_job_queue_time_seconds_bucket{${F}}[$__rate_interval])))`, legend: "p50" },
-          { expr: `histogram_quantile(0.95, sum by (le) (rate(github_runner_job_queue_time_seconds_bucket{${F}}[$__rate_interval])))`, legend: "p95" },
+          { expr: queueTimeQuantile(0.5), legend: "p50" },
+          { expr: queueTimeQuantile(0.95), legend: "p95" },
         ],
         unit: "s",
         min: 0,

@@ -72,16 +72,32 @@ export function parseSignalName(raw: string): NodeJS.Signals | "" | ParseError {
   return name in constants.signals && name !== "SIGKILL" && name !== "SIGSTOP" ? name : new ParseError(accepts);
 }
 
-/** A regular expression matched against a whole value; empty for none. Compiled once here so a bad one stops start-up. */
-export function parsePattern(raw: string): RegExp | undefined | ParseError {
-  const accepts = "a regular expression of at most 512 characters, matched against the whole value (empty: none)";
+const PATTERN_MAX_LENGTH = 512;
+
+/** Compiles a user's regular expression once, so a bad one stops start-up. */
+function compilePattern(raw: string, source: string, flags: string, accepts: string): RegExp | undefined | ParseError {
   if (raw.trim() === "") return undefined;
-  if (raw.length > 512) return new ParseError(accepts);
+  if (raw.length > PATTERN_MAX_LENGTH) return new ParseError(accepts);
   try {
-    return new RegExp(`^(?:${raw})$`, "u");
+    return new RegExp(source, flags);
   } catch {
     return new ParseError(accepts);
   }
+}
+
+/** An allowlist: a regular expression a whole value must match, case as written; empty for any value. */
+export function parseWholeValuePattern(raw: string): RegExp | undefined | ParseError {
+  const accepts = `a regular expression of at most ${PATTERN_MAX_LENGTH} characters, matched against the whole value, case-sensitively (empty: any)`;
+  return compilePattern(raw, `^(?:${raw})$`, "u", accepts);
+}
+
+/**
+ * A regular expression found anywhere in a value, ignoring case; empty for none. It is used as
+ * written, never wrapped: ^ and $ anchor it where the user puts them.
+ */
+export function parseSearchPattern(raw: string): RegExp | undefined | ParseError {
+  const accepts = `a regular expression of at most ${PATTERN_MAX_LENGTH} characters, found anywhere in the value ignoring case; anchor it with ^ and $ (empty: none)`;
+  return compilePattern(raw, raw, "iu", accepts);
 }
 
 /** An http(s) URL without query or fragment (and without user info unless allowed); trailing slashes dropped. */

@@ -56,7 +56,10 @@ export function createEnricher(o: EnricherOptions, emit: (observation: Observati
     const jobLabels = labels.labelsFor(job.context);
     emit({ ...job, labels: jobLabels });
     if (!job.context) noQueueTime(lookups ? "no_context" : "no_token");
-    if (job.context && o.deployPattern && isDeploy(job.context, o.deployPattern)) {
+    if (!job.context || !o.deployPattern) return;
+    const deploy = isDeploy(job.context, o.deployPattern);
+    emit({ type: "deploy-classified", matched: deploy });
+    if (deploy) {
       emit({
         type: "deploy-finished",
         labels: jobLabels,

@@ -4,7 +4,8 @@ import type { Exposition } from "../metrics/render.js";
 import { withoutCredentials } from "../redact.js";
 import { pushMetrics } from "./pushgateway.js";
 
-const PUSH_TIMEOUT_MS = 5000;
+/** The longest one push to the Pushgateway may take. */
+export const PUSH_TIMEOUT_MS = 5000;
 
 export type PusherOptions = Pick<OptionValues, "pushgatewayUrl" | "pushgatewayJob" | "runnerName"> & {
   readonly render: (format: "text") => Promise<Exposition>;

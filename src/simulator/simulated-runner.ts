@@ -15,27 +15,12 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { eventPayload, JOBS, RESULTS, workerDies, type SimulatedJob } from "./workflows.js";
 
 const VERSION = "2.336.0";
 const pace = positiveNumber(process.env.SIMULATOR_PACE, 1);
 const maxJobs = positiveNumber(process.env.SIMULATOR_JOBS, Number.POSITIVE_INFINITY);
 
-// Real display names are chosen by workflow authors: matrix values, reusable workflows, unicode.
-const JOBS = [
-  "build (ubuntu-22.04, 20)",
-  "test / unit (3.12)",
-  "Deploy: production",
-  "lint, format & typecheck",
-  "e2e (chromium) 🧪",
-  "Build and analyze",
-  "release / publish (npm, provenance)",
-  "docs: check links ",
-];
-// Mostly successes, as in life; every result shows up within a couple of minutes.
-const RESULTS = ["Succeeded", "Succeeded", "Failed", "Succeeded", "Canceled", "SucceededWithIssues", "Succeeded", "Skipped", "Failed", "Abandoned"];
-
-// Workflows behind the jobs above, by job; "Deploy" runs are deploys when DEPLOY_PATTERN matches them.
-const WORKFLOWS = ["CI", "CI", "Deploy", "Deploy", "E2E", "CI", "Release", "Docs"];
 const CACHES = ["npm", "buildkit", "apt"];
 
 let current: string | undefined;
@@ -91,18 +76,18 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<v
 }
 
 /** The job's environment as the runner gives it to hooks and steps. */
-function jobEnvironment(n: number): NodeJS.ProcessEnv {
+function jobEnvironment(n: number, job: SimulatedJob): NodeJS.ProcessEnv {
   const event = join(eventDir, `event-${n}.json`);
   // The pushed commit landed a few minutes before the job: the deploy lead time.
-  writeFileSync(event, JSON.stringify({ head_commit: { timestamp: new Date(Date.now() - (180 + n * 7) * 1000).toISOString() } }));
+  writeFileSync(event, JSON.stringify(eventPayload(job, new Date(Date.now() - (180 + n * 7) * 1000))));
   return {
     ...process.env,
     GITHUB_RUN_ID: String(9_000_000 + n),
     GITHUB_RUN_ATTEMPT: "1",
     GITHUB_REPOSITORY: "octo-org/demo-app",
-    GITHUB_WORKFLOW: WORKFLOWS[n % WORKFLOWS.length]!,
-    GITHUB_JOB: `job-${n % JOBS.length}`,
-    GITHUB_EVENT_NAME: "push",
+    GITHUB_WORKFLOW: job.workflow,
+    GITHUB_JOB: job.key,
+    GITHUB_EVENT_NAME: job.event,
     GITHUB_EVENT_PATH: event,
   };
 }
@@ -122,15 +107,16 @@ async function main(): Promise<void> {
       await pause(2);
       out(`${timestamp()}: Runner reconnected.`);
     }
-    current = JOBS[n % JOBS.length]!;
+    const job = JOBS[n % JOBS.length]!;
+    current = job.name;
     out(`${timestamp()}: Running job: ${current}`);
-    const env = jobEnvironment(n);
+    const env = jobEnvironment(n, job);
     await runHook("ACTIONS_RUNNER_HOOK_JOB_STARTED", env);
     const launcher = process.env.RUNNER_SUPERVISOR;
     if (launcher) await run(launcher, ["report", "cache", "--type", CACHES[n % CACHES.length]!, n % 4 === 3 ? "--miss" : "--hit"], env);
     await pause(2 + ((n * 7) % 5));
     await runHook("ACTIONS_RUNNER_HOOK_JOB_COMPLETED", env);
-    if (n % 11 === 10) {
+    if (workerDies(n)) {
       // The worker died without a result line; the listener starts a new session.
       current = undefined;
       out(`${timestamp()}: Listening for Jobs`);

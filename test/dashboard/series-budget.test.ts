@@ -21,11 +21,13 @@ const total = (counts: Map<string, number>) => [...counts.values()].reduce((a, b
 // The budget, per runner: what the supervisor exposes today. Histograms: 12 job-duration buckets
 // (+Inf, _sum, _count: 15 series) for each of 6 statuses; 12 queue-time buckets (15 series);
 // job phases in 4 buckets (7 series) for each of 3 phases and 6 statuses (126); deploy lead and
-// recovery times in 4 DORA bands (7 series each); 6 process_* series of the supervisor's own.
+// recovery times in 4 DORA bands (7 series each); 6 process_* series of the supervisor's own;
+// with DEPLOY_PATTERN, the jobs it was tried on by matched (2 series, without job labels, so not
+// per pair).
 const BUDGET = {
   defaults: 302,
   jobDurationPerLabelSet: 90,
-  everyOption: 817,
+  everyOption: 819,
   /** What each further (repository, workflow) pair adds with JOB_LABELS and DEPLOY_PATTERN. */
   perJobLabelPair: 257,
 };

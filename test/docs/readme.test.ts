@@ -23,6 +23,16 @@ describe("README", () => {
     expect(ci).toMatch(/^npm test\b/m);
   });
 
+  it("lists exactly the Debian packages npm test installs (test/setup/ensure-tools.sh)", () => {
+    const script = readFileSync(join(ROOT, "test", "setup", "ensure-tools.sh"), "utf8");
+    const installed = new Set([...script.matchAll(/need\+=\(([\w.-]+)\)/g)].map((m) => m[1]!));
+    const listed = /`npm test` installs what the tests run \(Debian's ([^;]+);/.exec(readme);
+    expect(listed, "README: `npm test` installs what the tests run (Debian's ...; ...)").not.toBeNull();
+    const named = new Set([...listed![1]!.matchAll(/`([\w.-]+)`/g)].map((m) => m[1]!));
+    expect(installed.size).toBeGreaterThanOrEqual(6);
+    expect([...named].sort()).toEqual([...installed].sort());
+  });
+
   it("documents every metric the supervisor can expose, with every option that adds metrics turned on", () => {
     const config = resolveConfig({}, { RUNNER_HOME: "/", DEPLOY_PATTERN: "deploy", JOB_LABELS: "repository,workflow" }, []);
     const collectors = createCollectors({ ...config, supervisorVersion: "0" }, createRegistries({}).both, systemClock);

@@ -18,6 +18,17 @@ describe("the deploys collector", () => {
     expect(m.value("github_runner_deploy_recovery_time_seconds_sum")).toBe(120);
   });
 
+  it("counts the jobs DEPLOY_PATTERN was tried on by whether it matched, from 0, without job labels", async () => {
+    const h = harness((r) => deploysCollector({ jobLabelNames: ["repository", "workflow"], unknownJobLabels: { repository: "unknown", workflow: "unknown" } }, r.both));
+    const start = await h.after();
+    expect(start.value("github_runner_deploy_pattern_jobs_total", { matched: "true" })).toBe(0);
+    expect(start.value("github_runner_deploy_pattern_jobs_total", { matched: "false" })).toBe(0);
+    const m = await h.after({ type: "deploy-classified", matched: false }, { type: "deploy-classified", matched: false }, { type: "deploy-classified", matched: true });
+    expect(m.value("github_runner_deploy_pattern_jobs_total", { matched: "false" })).toBe(2);
+    expect(m.value("github_runner_deploy_pattern_jobs_total", { matched: "true" })).toBe(1);
+    expect(m.all.find((f) => f.name === "github_runner_deploy_pattern_jobs")!.samples).toHaveLength(2);
+  });
+
   it("with job labels: nothing for jobs without context (never deploys), series at 0 once a job is labelled", async () => {
     const labels = { repository: "acme/shop", workflow: "Deploy" };
     const h = harness((r) => deploysCollector({ jobLabelNames: ["repository", "workflow"], unknownJobLabels: { repository: "unknown", workflow: "unknown" } }, r.both));

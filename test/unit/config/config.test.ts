@@ -23,7 +23,7 @@ describe("job-context options", () => {
     expect(c.cacheTypes).toContain("buildkit");
   });
 
-  it("parses each option, anchoring patterns to the whole value", () => {
+  it("parses each option", () => {
     const c = resolve({
       JOB_HOOKS_ENABLED: "false",
       GITHUB_API_URL: "https://ghe.example.com/api/v3/",
@@ -39,11 +39,33 @@ describe("job-context options", () => {
     expect(c.jobLabels).toEqual(["repository", "workflow"]);
     expect(c.deployPattern!.test("deploy")).toBe(true);
     expect(c.deployPattern!.test("Release")).toBe(true);
-    expect(c.deployPattern!.test("predeploy")).toBe(false);
     expect(c.cacheTypes).toEqual(["npm", "apt"]);
     expect(c.metricsLinger).toBe(30);
     expect(c.pushgatewayUrl).toBe("http://pushgateway:9091");
     expect(c.labelValuesMax).toBe(5);
+  });
+
+  it("finds DEPLOY_PATTERN anywhere in a value, ignoring case, unless the user anchors it", () => {
+    const deploy = (pattern: string) => resolve({ DEPLOY_PATTERN: pattern }).deployPattern!;
+    const found = (pattern: string, values: string[]) => values.filter((v) => deploy(pattern).test(v));
+    const values = ["Deploy to prod", "deploy", "DEPLOY", "predeploy", "deployment", "CI", "Release"];
+    expect(found("deploy", values)).toEqual(["Deploy to prod", "deploy", "DEPLOY", "predeploy", "deployment"]);
+    // The user's regex as written: ^ and $ anchor where they stand, and case is still ignored.
+    expect(found("^deploy", values)).toEqual(["Deploy to prod", "deploy", "DEPLOY", "deployment"]);
+    expect(found("^deploy$", values)).toEqual(["deploy", "DEPLOY"]);
+    expect(found("deploy$", values)).toEqual(["deploy", "DEPLOY", "predeploy"]);
+    expect(found("^deploy$|release", values)).toEqual(["deploy", "DEPLOY", "Release"]);
+    // Asked twice, the same answer: the pattern keeps no state between values.
+    expect([deploy("deploy").test("deploy"), deploy("deploy").test("deploy")]).toEqual([true, true]);
+  });
+
+  it("matches the label allowlists against the whole value, case as written", () => {
+    const c = resolve({ REPOSITORY_LABEL_PATTERN: "acme/.*", WORKFLOW_LABEL_PATTERN: "Deploy.*" });
+    expect(["acme/shop", "evil/acme/shop", "ACME/shop"].filter((v) => c.repositoryLabelPattern!.test(v))).toEqual(["acme/shop"]);
+    expect(["Deploy to prod", "Nightly deploy", "deploy to prod", "Deploy"].filter((v) => c.workflowLabelPattern!.test(v))).toEqual(["Deploy to prod", "Deploy"]);
+    // An alternation stays inside the anchors: neither side can match part of a value.
+    const either = resolve({ WORKFLOW_LABEL_PATTERN: "CI|Deploy" }).workflowLabelPattern!;
+    expect(["CI", "Deploy", "CI nightly", "Deploy docs"].filter((v) => either.test(v))).toEqual(["CI", "Deploy"]);
   });
 
   it("reads the token from a file, which wins over the variable", () => {
@@ -55,7 +77,8 @@ describe("job-context options", () => {
 
   it.each([
     [{ JOB_LABELS: "repository,sha" }, /JOB_LABELS="repository,sha": expected a comma-separated list of repository and workflow/],
-    [{ DEPLOY_PATTERN: "deploy(" }, /DEPLOY_PATTERN="deploy\(": expected a regular expression/],
+    [{ DEPLOY_PATTERN: "deploy(" }, /DEPLOY_PATTERN="deploy\(": expected a regular expression of at most 512 characters, found anywhere in the value ignoring case; anchor it with \^ and \$ \(empty: none\)$/],
+    [{ WORKFLOW_LABEL_PATTERN: "[" }, /WORKFLOW_LABEL_PATTERN="\[": expected a regular expression of at most 512 characters, matched against the whole value, case-sensitively \(empty: any\)$/],
     [{ GITHUB_API_URL: "ftp://x" }, /GITHUB_API_URL/],
     [{ GITHUB_API_URL: "https://user:pw@x" }, /GITHUB_API_URL/],
     [{ GITHUB_API_TIMEOUT: "0" }, /GITHUB_API_TIMEOUT/],
