@@ -4,8 +4,9 @@
  * now and then, and stops like run.sh with RUNNER_MANUALLY_TRAP_SIG on SIGTERM or SIGINT.
  * It lets anyone watch the metrics move without a GitHub account. Like the runner's worker, it
  * runs the job hooks it finds in ACTIONS_RUNNER_HOOK_JOB_STARTED/_COMPLETED (the supervisor's)
- * around each job, with the job's GITHUB_* variables, and a step reports a cache look-up through
- * "$RUNNER_SUPERVISOR" report cache, so the job-context metrics move too.
+ * around each job, with the job's GITHUB_* variables, after a set-up pause and before a clean-up
+ * pause, and a step reports a cache look-up through "$RUNNER_SUPERVISOR" report cache, so the
+ * job-context and job-phase metrics move too.
  *
  * SIMULATOR_PACE scales every pause (default 1; 0.01 runs a hundred times faster);
  * SIMULATOR_JOBS stops after that many jobs (default: run until stopped).
@@ -111,11 +112,15 @@ async function main(): Promise<void> {
     current = job.name;
     out(`${timestamp()}: Running job: ${current}`);
     const env = jobEnvironment(n, job);
+    // Set-up: the worker starts, downloads the job's actions, creates its containers.
+    await pause(0.5 + (n % 4) * 0.5);
     await runHook("ACTIONS_RUNNER_HOOK_JOB_STARTED", env);
     const launcher = process.env.RUNNER_SUPERVISOR;
     if (launcher) await run(launcher, ["report", "cache", "--type", CACHES[n % CACHES.length]!, n % 4 === 3 ? "--miss" : "--hit"], env);
     await pause(2 + ((n * 7) % 5));
     await runHook("ACTIONS_RUNNER_HOOK_JOB_COMPLETED", env);
+    // Clean-up: the worker stops the job's containers and orphan processes, then reports.
+    await pause(0.3 + (n % 3) * 0.2);
     if (workerDies(n)) {
       // The worker died without a result line; the listener starts a new session.
       current = undefined;

@@ -156,6 +156,13 @@ describe("npm start: the supervisor around the simulated runner", () => {
     expect(m.value("github_runner_cache_requests_total", { cache_type: "npm", result: "hit" })).toBeGreaterThan(0);
     expect(m.value("github_runner_cache_requests_total", { cache_type: "npm", result: "miss" })).toBeGreaterThan(0);
     expect(m.value("github_runner_queue_time_lookup_failures_total", { reason: "no_token" })).toBe(12);
+    // Every job ran both hooks, so set-up and steps are timed for each; clean-up ends at a completed
+    // line, which the jobs whose worker died never printed.
+    const phaseCount = (phase: string) => statuses.reduce((a, status) => a + (m.value("github_runner_job_phase_duration_seconds_count", { phase, status }) ?? 0), 0);
+    expect([phaseCount("setup"), phaseCount("steps"), phaseCount("cleanup")]).toEqual([12, 12, 12 - count(jobs, "unknown")]);
+    expect(m.value("github_runner_job_phases_untimed_total", { phase: "cleanup" })).toBe(count(jobs, "unknown"));
+    const durations = statuses.reduce((a, status) => a + m.value("github_runner_job_duration_seconds_sum", { status })!, 0);
+    expect(Math.abs(m.value("github_runner_busy_seconds_total")! - durations)).toBeLessThan(0.05);
 
     // Ctrl-C, as a terminal sends it to npm start's whole process group, ends the linger at once.
     process.kill(-r.sh.pid!, "SIGINT");
