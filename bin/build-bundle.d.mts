@@ -1,4 +1,4 @@
-// Types of bin/build-bundle.mjs, for the tests that build and inspect the single-file build.
+// Types of bin/build-bundle.mjs, for the tests that build and inspect the bundle.
 export const BUNDLE_FILE: string;
 export const PROGRAM_FILE: string;
 export const IN_JOB_FILE: string;

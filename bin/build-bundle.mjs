@@ -38,8 +38,8 @@ const PARTS = [
   { source: join(ROOT, "src", "main.ts"), file: PROGRAM_FILE },
   { source: join(ROOT, "src", "in-job", "commands.ts"), file: IN_JOB_FILE },
 ];
-// With the single ES module earlier builds wrote, so that a build replaces an older one.
-const ALL_FILES = [BUNDLE_FILE, PROGRAM_FILE, IN_JOB_FILE, LAUNCHER_FILE, KOFFI_NATIVE_FILE, LICENSES_FILE, "runner-supervisor.mjs"];
+// Every file a build may write, removed first: a build that no longer needs one leaves none behind.
+const ALL_FILES = [BUNDLE_FILE, PROGRAM_FILE, IN_JOB_FILE, LAUNCHER_FILE, KOFFI_NATIVE_FILE, LICENSES_FILE];
 
 /** Builds the bundle directory; returns what it wrote. */
 export async function buildBundle({ entry = join(ROOT, "src", "entry.ts"), outdir = join(ROOT, DEFAULT_OUTDIR) } = {}) {

@@ -36,7 +36,7 @@ export function parseCli(argv: readonly string[], write: { out: (s: string) => v
       writeErr: write.err,
       outputError: (msg, w) => w(`runner-supervisor: ${msg.replace(/^error: /, "")}`),
     })
-    .addHelpText("after", `\nSubcommands: runner-supervisor hook job-started|job-completed (run by the job hooks it installs); runner-supervisor report cache --help (for workflow steps).\nExit codes: the child's own; 128+N when it died by signal N; ${EXIT_CONFIG} for a bad option or variable.`);
+    .addHelpText("after", `\nSubcommands: runner-supervisor hook job-started|job-completed (run by the job hooks it installs); runner-supervisor report cache --help (for workflow steps).\nExit codes: the child's own; 128+N when it died by signal N; 127 or 126 when the command does not exist or cannot run; ${EXIT_CONFIG} for a bad option or variable; 70 when the supervisor itself fails.`);
 
   for (const key of Object.keys(OPTIONS) as OptionKey[]) {
     const spec = OPTIONS[key];

@@ -11,5 +11,11 @@ if (argv[0] === "hook" || argv[0] === "report") {
   void import("./in-job/commands.js").then(({ runSubcommand }) => runSubcommand(argv, process.env)).then(exit);
 } else {
   const signals = new SignalRouter().install();
-  void import("./main.js").then(({ main }) => main(signals, argv)).then(exit);
+  // main() settles with the exit code; should it ever fail instead, say so and exit 70 rather
+  // than linger with the child's exit code lost.
+  const failed = (error: unknown) => {
+    process.stderr.write(`runner-supervisor: internal error, exiting: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return 70;
+  };
+  void import("./main.js").then(({ main }) => main(signals, argv)).then(exit, (error: unknown) => exit(failed(error)));
 }

@@ -1,13 +1,18 @@
-import type { Writable } from "node:stream";
-
 /** Prefix of every line the supervisor itself writes (always to stderr). */
 export const LOG_PREFIX = "runner-supervisor: ";
 
 export type Log = (message: string) => void;
 
-/** A logger writing one prefixed line per message to the given stderr sink. */
-export function createLog(sink: Writable): Log {
+/** A log that says at most `max` things: for failures that could repeat with every line or scrape. */
+export function logAtMost(max: number, log: Log): Log {
+  let said = 0;
   return (message) => {
-    sink.write(`${LOG_PREFIX}${message.replace(/[\r\n]+/g, " ")}\n`);
+    if (++said <= max) log(message);
   };
+}
+
+/** What went wrong, in one line. */
+export function describeError(error: unknown, withStack = false): string {
+  if (!(error instanceof Error)) return String(error);
+  return withStack ? (error.stack ?? error.message) : error.message;
 }

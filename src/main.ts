@@ -4,7 +4,7 @@ import { ConfigError, EXIT_CONFIG, resolveConfig, withoutPrivateVariables, type 
 import type { Health } from "./http/routes.js";
 import { openOutput, type Output } from "./io/output.js";
 import { passThrough } from "./io/passthrough.js";
-import type { Log } from "./log.js";
+import { describeError, logAtMost, type Log } from "./log.js";
 import { createPipeline, type Pipeline } from "./pipeline.js";
 import { childEnvironment, killGroupOnExit, spawnChild, type Child, type ChildExit } from "./process/child.js";
 import { exitCodeOf, finalExitCode, spawnFailureMessage } from "./process/exit-code.js";
@@ -124,7 +124,13 @@ async function forwardUntilExit(child: Child, pipeline: Pipeline, out: Output, s
   };
   const copies = [
     passThrough(child.stdout, out.stdout, { tap: (c) => outTap.write(c), onSinkError }),
-    passThrough(child.stderr, out.stderr, { tap: (c) => errTap.write(c), onSinkError }),
+    passThrough(child.stderr, out.stderr, {
+      tap: (c) => {
+        out.runnerWroteStderr(c);
+        errTap.write(c);
+      },
+      onSinkError,
+    }),
   ];
   const exit = await child.exit;
   stops.childExited();
@@ -139,14 +145,12 @@ function healthOf(phase: Phase): Health {
 }
 
 let guarded = false;
-/** An unexpected error on the metrics side is reported, never allowed to end the process and the runner with it. */
+/** An unexpected error (a failed scrape, look-up or push) is reported, never allowed to end the process and the runner with it. */
 function reportInternalErrors(log: Log): void {
   if (guarded) return;
   guarded = true;
-  let reported = 0;
-  const report = (error: unknown) => {
-    if (++reported <= 5) log(`internal error (the runner is unaffected): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-  };
+  const reportAtMost = logAtMost(5, log);
+  const report = (error: unknown) => reportAtMost(`internal error (supervision goes on): ${describeError(error, true)}`);
   process.on("uncaughtException", report);
   process.on("unhandledRejection", report);
 }

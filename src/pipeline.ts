@@ -2,7 +2,7 @@ import { createCollectors, type CollectorsOptions } from "./collectors/index.js"
 import type { OptionValues } from "./config/config.js";
 import { createEnricher, type EnricherOptions } from "./enrich/enricher.js";
 import { createLineTap, type LineTap } from "./io/line-tap.js";
-import type { Log } from "./log.js";
+import { describeError, logAtMost, type Log } from "./log.js";
 import type { ChannelMessage } from "./messages/message.js";
 import { createRegistries } from "./metrics/registries.js";
 import { createRenderer, type Exposition, type Format } from "./metrics/render.js";
@@ -44,10 +44,22 @@ export function createPipeline(o: PipelineOptions, log: Log, clock: Clock = syst
   const listeners = new Set<(observation: Observation) => void>();
   // Moves with every observation, so a rendering is reused only while nothing can have changed.
   let version = 0;
+  // A failing collector or listener must cost only its own update: the others (draining among
+  // the listeners) still hear of it, and the runner never does.
+  const reportFailure = logAtMost(3, log);
+  const each = <T>(items: Iterable<T>, call: (item: T) => void): void => {
+    for (const item of items) {
+      try {
+        call(item);
+      } catch (error) {
+        reportFailure(`metrics update failed (the runner is unaffected): ${describeError(error)}`);
+      }
+    }
+  };
   const deliver = (observation: Observation): void => {
-    for (const collector of collectors) collector.observe(observation);
+    each(collectors, (collector) => collector.observe(observation));
     version++;
-    for (const listener of listeners) listener(observation);
+    each(listeners, (listener) => listener(observation));
   };
   const enricher = createEnricher(o, deliver, log);
   const tracker = new RunnerTracker(clock);
@@ -55,15 +67,13 @@ export function createPipeline(o: PipelineOptions, log: Log, clock: Clock = syst
     for (const change of changes) enricher.take(change);
   };
 
-  let failures = 0;
   const onLine = (line: string): void => {
     const event = parseLine(line);
     if (event) apply(tracker.apply(event));
   };
   // A failure here must never reach the runner's output: say so (a few times at most) and go on.
-  const onError = (error: unknown): void => {
-    if (++failures <= 3) log(`line reader error (output is unaffected): ${error instanceof Error ? error.message : String(error)}`);
-  };
+  const reportReadError = logAtMost(3, log);
+  const onError = (error: unknown): void => reportReadError(`line reader error (output is unaffected): ${describeError(error)}`);
 
   return {
     tap: () => createLineTap(onLine, onError),

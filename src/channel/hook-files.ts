@@ -32,7 +32,7 @@ export interface HookFiles {
 }
 
 export interface HookFilesOptions {
-  /** The Node binary and entry script of this very process (works for bin/ and for the single-file build). */
+  /** The Node binary and entry script of this very process (works for bin/ and for the bundle). */
   readonly node: string;
   readonly entry: string;
   /** Hooks the user had set before: run after ours, and their exit status is the hook's. */

@@ -1,6 +1,6 @@
 import { accessSync, constants, readFileSync, realpathSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
-import type { Log } from "../log.js";
+import { describeError, type Log } from "../log.js";
 import type { ChannelMessage, HookKind } from "../messages/message.js";
 import { createHookDir, HOOK_ENV } from "./hook-files.js";
 import { openChannel } from "./socket.js";
@@ -52,12 +52,12 @@ export async function openJobChannel(o: JobChannelOptions): Promise<JobChannel |
       },
     };
   } catch (error) {
-    o.log(`job hooks disabled: ${error instanceof Error ? error.message : String(error)}; the runner runs on without job context`);
+    o.log(`job hooks disabled: ${describeError(error)}; the runner runs on without job context`);
     return undefined;
   }
 }
 
-/** The script this process was started with: bin/runner-supervisor.js, or the single-file build. */
+/** The script this process was started with: bin/runner-supervisor.js, or the bundle's first file. */
 function entryScript(): string {
   const script = process.argv[1] ?? "";
   try {

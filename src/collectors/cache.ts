@@ -6,7 +6,7 @@ import { nameOf, type Collector, type Registers } from "./collector.js";
 
 const RESULTS = ["hit", "miss"] as const;
 
-/** Cache look-ups that workflow steps report: counters by type and result, and the seed's hit-rate gauge. */
+/** Cache look-ups that workflow steps report: counters by type and result, and a hit-rate gauge kept for dashboards that read it. */
 export function cacheCollector(o: Pick<OptionValues, "cacheTypes">, registers: Registers): Collector {
   const requests = new Counter({
     name: "github_runner_cache_requests_total",

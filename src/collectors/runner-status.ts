@@ -26,13 +26,13 @@ export function runnerStatusCollector(o: Pick<OptionValues, "runnerVersion">, re
   const jobStartTime = new OptionalGauge("github_runner_job_start_time_seconds", "Unix time the job in flight started; absent while idle.", registers);
   const uptime = new Gauge({
     name: "github_runner_uptime_seconds",
-    help: "Seconds since the supervisor started the runner.",
+    help: "Seconds since the supervisor started.",
     registers,
     collect() {
       this.set(Math.round((clock.monotonicMs() - startMono) / 10) / 100);
     },
   });
-  const startTime = new Gauge({ name: "github_runner_start_time_seconds", help: "Unix time the supervisor started the runner.", registers });
+  const startTime = new Gauge({ name: "github_runner_start_time_seconds", help: "Unix time the supervisor started.", registers });
   const info = new Gauge({
     name: "github_runner_info",
     help: "Always 1; the version label is the runner's version as it printed it (the configured RUNNER_VERSION until then).",

@@ -149,7 +149,7 @@ export const OPTIONS = {
     flag: "stop-grace-period",
     arg: "<seconds>",
     env: "STOP_GRACE_PERIOD",
-    description: "after a forwarded SIGTERM or SIGINT, SIGKILL the child's process group if it still runs this long after (0: never, as tini); Docker's stop timeout goes 10 s above it (stop_grace_period: 45s with the default)",
+    description: "after a forwarded SIGTERM or SIGINT, SIGKILL the child and every process of its session if it still runs this long after (0: never, as tini); Docker's stop timeout goes 10 s above it (stop_grace_period: 45s with the default)",
     defaultText: "35",
     defaultValue: () => 35,
     parse: parseSeconds(0, 86_400, " (0: never escalate)"),

@@ -88,6 +88,8 @@ function compilePattern(raw: string, source: string, flags: string, accepts: str
 /** An allowlist: a regular expression a whole value must match, case as written; empty for any value. */
 export function parseWholeValuePattern(raw: string): RegExp | undefined | ParseError {
   const accepts = `a regular expression of at most ${PATTERN_MAX_LENGTH} characters, matched against the whole value, case-sensitively (empty: any)`;
+  // Valid on its own first: "a)|(b" would otherwise slip out of the wrapping group.
+  if (compilePattern(raw, raw, "u", accepts) instanceof ParseError) return new ParseError(accepts);
   return compilePattern(raw, `^(?:${raw})$`, "u", accepts);
 }
 

@@ -1,5 +1,5 @@
 import type { OptionValues } from "../config/config.js";
-import type { Log } from "../log.js";
+import { describeError, type Log } from "../log.js";
 import type { Observation } from "../observation.js";
 import type { Change, FinishedJob, JobContextChange } from "../runner/state.js";
 import { isDeploy, leadTimeSeconds, RecoveryClock } from "./deploys.js";
@@ -46,7 +46,7 @@ export function createEnricher(o: EnricherOptions, emit: (observation: Observati
     if (!lookups) return noQueueTime("no_token");
     const done = lookups.lookup(change.context, change.context.runnerName || o.runnerName, change.jobName).then(
       (result) => emit({ type: "queue-time", labels: labels.labelsFor(change.context), result }),
-      (error: unknown) => log(`queue-time look-up error: ${error instanceof Error ? error.message : String(error)}`),
+      (error: unknown) => log(`queue-time look-up error: ${describeError(error)}`),
     );
     inFlight.add(done);
     void done.finally(() => inFlight.delete(done));

@@ -1,5 +1,5 @@
 import { constants } from "node:os";
-import type { Log } from "../log.js";
+import { describeError, logAtMost, type Log } from "../log.js";
 import { keepMemoryDown } from "./memory.js";
 import { loadNativeCalls, type NativeCalls } from "./native.js";
 import { startReaper } from "./reaper.js";
@@ -25,7 +25,7 @@ export async function takeOnInitDuties(options: InitDutiesOptions): Promise<() =
   try {
     native = await loadNativeCalls();
   } catch (error) {
-    const why = error instanceof Error ? error.message : String(error);
+    const why = describeError(error);
     const consequence =
       process.pid === 1
         ? "orphaned zombie processes will not be reaped"
@@ -45,12 +45,8 @@ export async function takeOnInitDuties(options: InitDutiesOptions): Promise<() =
     log(`warning: cannot set the parent-death signal ${options.parentDeathSignal}`);
   }
   const stopKeeping = keepMemoryDown({ trim: () => native.trimMemory() });
-  let reported = false;
-  const stopReaper = startReaper(native, (error) => {
-    if (reported) return;
-    reported = true;
-    log(`warning: reaping failed (${error instanceof Error ? error.message : String(error)}); the runner is unaffected`);
-  });
+  const reportOnce = logAtMost(1, log);
+  const stopReaper = startReaper(native, (error) => reportOnce(`warning: reaping failed (${describeError(error)}); the runner is unaffected`));
   return () => {
     stopKeeping();
     stopReaper();

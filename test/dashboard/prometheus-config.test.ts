@@ -73,8 +73,8 @@ describe("example Prometheus configurations", () => {
     expect(job.job_name).toBe("github-runners");
     expect(job.docker_sd_configs![0]!.host).toBe("unix:///var/run/docker.sock");
     expect(job.docker_sd_configs![0]!.filters).toEqual([{ name: "label", values: ["io.runner-supervisor.scrape=true"] }]);
-    // Relative to the configuration file: /etc/prometheus/alerts.yml in the container.
-    expect(doc.rule_files).toEqual(["alerts.yml"]);
+    // Relative to the configuration file: /etc/prometheus/ in the container; the fleet rules feed the fleet dashboard.
+    expect(doc.rule_files).toEqual(["alerts.yml", "fleet-rules.yml"]);
   });
 });
 

@@ -19,10 +19,12 @@ const repository = join(imageSuite().userRepository, "runner-supervisor");
 const envFileVariables = new Set([...readFileSync(join(repository, "compose", ".env.example"), "utf8").matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]!));
 const env = Object.fromEntries(Object.entries(engine.env).filter(([name]) => !envFileVariables.has(name)));
 const guide = (name: string) => runGuideBlock(name, { cwd: repository, env, timeoutMs: 180_000 });
-const ALERTS = (parse(readFileSync(join(repository, "compose", "prometheus", "alerts.yml"), "utf8")) as { groups: { rules: { alert?: string }[] }[] }).groups
-  .flatMap((g) => g.rules)
-  .map((r) => r.alert)
-  .filter((a): a is string => a !== undefined);
+/** The alerts and the fleet recording rules the stack's Prometheus loads, by name. */
+const rulesOf = (file: string) =>
+  (parse(readFileSync(join(repository, "compose", "prometheus", file), "utf8")) as { groups: { rules: { alert?: string; record?: string }[] }[] }).groups
+    .flatMap((g) => g.rules)
+    .map((r) => r.alert ?? r.record!);
+const RULES = [...rulesOf("alerts.yml"), ...rulesOf("fleet-rules.yml")];
 
 let runnerPorts: [number, number];
 let prometheusPort: number;
@@ -109,7 +111,7 @@ describe("docker-compose.production.yml scaled to 2 and docker-compose.monitorin
     }
   });
 
-  it("Prometheus discovers both runners through the Docker socket, scrapes them over the runners network and loads the alert rules", async () => {
+  it("Prometheus discovers both runners through the Docker socket, scrapes them over the runners network and loads the alert and fleet rules", async () => {
     const deadline = Date.now() + 90_000;
     let targets: Target[] = [];
     while (Date.now() < deadline) {
@@ -131,7 +133,7 @@ describe("docker-compose.production.yml scaled to 2 and docker-compose.monitorin
 
     const groups = (await prometheus<{ groups: { file: string; rules: { name: string; health: string }[] }[] }>("/api/v1/rules")).groups;
     const rules = groups.flatMap((g) => g.rules);
-    expect(rules.map((r) => r.name).sort()).toEqual([...ALERTS].sort());
+    expect(rules.map((r) => r.name).sort()).toEqual([...RULES].sort());
     expect(rules.every((r) => r.health !== "err")).toBe(true);
   });
 

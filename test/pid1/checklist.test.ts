@@ -73,7 +73,7 @@ describe.each(IMPLS)("as PID 1: %s", (impl: Impl) => {
     expect(await portOpen(9229)).toBe(false);
   });
 
-  it("5. SIGPIPE from outside: tini forwards it; the supervisor never does (docs/PID1.md), and the child runs on", async () => {
+  it("5b. SIGPIPE from outside: tini forwards it; the supervisor never does (docs/PID1.md), and the child runs on", async () => {
     const run = runAsPid1(impl, ["sh", "-c", "echo up; sleep 1; echo still here; exit 4"]);
     await run.waitForOutput("up");
     process.kill(await run.pid1(), "SIGPIPE");

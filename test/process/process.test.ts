@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { BIN, FIXTURES, removeTempDirs, scripted, startSupervisor, stopAll, tempDir, type Running } from "../helpers/index.js";
+import { BIN, FIXTURES, removeTempDirs, scripted, startSupervisor, stopAll, tempDir, until, type Running } from "../helpers/index.js";
 
 afterEach(async () => {
   await stopAll();
@@ -65,6 +65,33 @@ describe("the child's output passes through byte for byte", () => {
 });
 
 
+
+describe("the supervisor's log lines never split one of the runner's", () => {
+  // A job in flight and DRAIN_ENABLED: a SIGTERM makes the supervisor log that it holds it.
+  const runner = (rest: string) => ["bash", "-c", `echo "2026-11-25 10:00:01Z: Running job: build"; ${rest}`];
+
+  it("waits for the runner's stderr line to end before writing its own", async () => {
+    const r = start({
+      env: { DRAIN_ENABLED: "true" },
+      command: runner(`printf 'half a line' >&2; sleep 0.6; printf ' and its end\\n' >&2; sleep 0.3; echo "2026-11-25 10:00:02Z: Job build completed with result: Succeeded"; sleep 5`),
+    });
+    await until(() => r.stderr().includes("half a line"), 10_000, "the runner's half line");
+    r.proc.kill("SIGTERM");
+    const exit = await r.exit;
+    expect(exit.code).toBe(143);
+    const err = r.stderr();
+    expect(err).toContain("half a line and its end\n");
+    expect(err.indexOf("draining: SIGTERM held")).toBeGreaterThan(err.indexOf("and its end"));
+  });
+
+  it("writes it anyway within a second when the runner never ends its line", async () => {
+    const r = start({ env: { DRAIN_ENABLED: "true" }, command: runner(`printf 'progress 50%%\\r' >&2; sleep 20`) });
+    await until(() => r.stderr().includes("progress 50%"), 10_000, "the runner's open line");
+    r.proc.kill("SIGTERM");
+    await until(() => r.stderr().includes("draining: SIGTERM held"), 3_000, "the held log line");
+    expect(r.stderr()).toMatch(/progress 50%\rrunner-supervisor: draining: SIGTERM held/);
+  });
+});
 
 describe("exit codes", () => {
   it.each([0, 1, 3, 255])("passes exit code %i through", async (code) => {

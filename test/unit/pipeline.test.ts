@@ -80,4 +80,21 @@ describe("the pipeline on real transcripts", () => {
     await Promise.all([out.end(), err.end()]);
     expect(jobs(await scrape(pipeline), "cancelled")).toBe(1);
   });
+
+  it("a listener that throws costs only its own update: the next listener and the metrics still hear of it, and it is said a few times", async () => {
+    const logged: string[] = [];
+    const pipeline = pipelineOf((m) => logged.push(m));
+    const heard: string[] = [];
+    pipeline.subscribe(() => {
+      throw new Error("listener broke");
+    });
+    pipeline.subscribe((o) => heard.push(o.type));
+    const out = pipeline.tap();
+    for (let i = 0; i < 3; i++) out.write(Buffer.from(`2026-11-25 10:00:01Z: Running job: j${i}\n2026-11-25 10:00:02Z: Job j${i} completed with result: Succeeded\n`));
+    await out.end();
+    expect(heard.filter((t) => t === "job-finished")).toHaveLength(3);
+    expect(jobs(await scrape(pipeline), "success")).toBe(3);
+    expect(logged.length).toBe(3);
+    expect(logged[0]).toMatch(/metrics update failed \(the runner is unaffected\): listener broke/);
+  });
 });
