@@ -1,23 +1,11 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import { join } from "node:path";
+import { freePort } from "../helpers/index.js";
 
 /** Fails with the command that installs them when Debian's prometheus/promtool are missing. */
 export function requireTool(name: "prometheus" | "promtool"): void {
   const found = spawnSync("sh", ["-c", `command -v ${name}`]).status === 0;
   if (!found) throw new Error(`${name} is not installed: run \`bash test/setup/ensure-tools.sh\` (Debian package prometheus)`);
-}
-
-/** A free TCP port on 127.0.0.1 (asked of the kernel, then released). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
 }
 
 export interface InstantSample {

@@ -1,5 +1,5 @@
-import { createServer } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
+import { freePort } from "../helpers/index.js";
 import { Container, docker } from "./containers.js";
 import { runGuideBlock } from "./guide.js";
 import { imageSuite, suiteEngine } from "./suite.js";
@@ -8,15 +8,6 @@ import { imageSuite, suiteEngine } from "./suite.js";
 // one: 9091 may be taken on the machine running the tests).
 const engine = suiteEngine();
 afterAll(() => docker(engine, ["rm", "-f", "runner"], { allowFailure: true }));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe("the guide's docker run walk-through", () => {
   it("starts the runner, answers on the published port, shows the supervisor as PID 1, and stops cleanly", async () => {
@@ -27,12 +18,12 @@ describe("the guide's docker run walk-through", () => {
       replace: { "127.0.0.1:9091": `127.0.0.1:${port}` },
     });
     expect(r.stdout).toMatch(/^OK$/m);
-    expect(r.stdout).toMatch(/^\s*1 runner\s+\/actions-runner\/externals\/node24\/bin\/node --max-semi-space-size=1 \/opt\/runner-supervisor\/runner-supervisor\.mjs -- \/entrypoint\.sh$/m);
+    expect(r.stdout).toMatch(/^\s*1 runner\s+\/actions-runner\/externals\/node24\/bin\/node --max-semi-space-size=1 \/opt\/runner-supervisor\/runner-supervisor\.cjs -- \/entrypoint\.sh$/m);
     expect(r.stdout).toMatch(/^(starting|healthy)$/m);
     const runner = new Container(engine, "runner");
     const state = await runner.inspect();
     expect(state.State.ExitCode).toBe(0);
-    expect(state.Config.StopTimeout).toBe(60);
+    expect(state.Config.StopTimeout).toBe(45);
     expect(await runner.logs()).toMatch(/\nExiting runner\.\.\.\n/);
   });
 });

@@ -51,7 +51,7 @@ describe("job hooks and report cache in the runner image", () => {
   it("work with Docker's default tmpfs /tmp (noexec): the hooks are read by bash, and \"$RUNNER_SUPERVISOR\" is the installed launcher, outside /tmp", async () => {
     const c = await startContainer(engine, owner, { options: ["--read-only", "--tmpfs", "/tmp"] });
     expectEveryHookAndReport(await runJobs(c));
-    expect((await c.exec(["bash", "-c", "grep -a ^RUNNER_SUPERVISOR= /proc/$(pgrep -f Runner.Listener | head -1)/environ"])).stdout.trim()).toBe(
+    expect((await c.exec(["bash", "-c", "tr '\\0' '\\n' < /proc/$(pgrep -o -f 'bin/Runner.Listener run')/environ | grep ^RUNNER_SUPERVISOR="])).stdout.trim()).toBe(
       "RUNNER_SUPERVISOR=/opt/runner-supervisor/runner-supervisor",
     );
   });
