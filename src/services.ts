@@ -1,5 +1,6 @@
 import { openJobChannel } from "./channel/job-channel.js";
 import { holdsSecrets, type OptionValues } from "./config/config.js";
+import type { EndpointGuard } from "./http/guard.js";
 import type { Health } from "./http/routes.js";
 import { startEndpoint, type Endpoint } from "./http/server.js";
 import type { Log } from "./log.js";
@@ -26,9 +27,9 @@ export interface Services {
  * cannot listen, native calls that cannot load or a channel that cannot open each say why on
  * stderr, and the runner runs without them.
  */
-export async function startServices(config: ServicesOptions, pipeline: Pipeline, health: () => Health, log: Log): Promise<Services> {
+export async function startServices(config: ServicesOptions, pipeline: Pipeline, health: () => Health, log: Log, guard?: EndpointGuard): Promise<Services> {
   // Listening goes on while the runner starts: the runner never waits for the endpoint.
-  const endpoint = config.metrics ? serve(config, pipeline, health, log) : Promise.resolve(undefined);
+  const endpoint = config.metrics ? serve(config, pipeline, health, log, guard) : Promise.resolve(undefined);
   const stopDuties = await takeOnInitDuties({ parentDeathSignal: config.parentDeathSignal, holdsSecrets: holdsSecrets(config), log });
   const channel = config.jobHooks
     ? await openJobChannel({ runnerHome: config.runnerHome, env: process.env, onMessage: pipeline.channelMessage, onRejected: pipeline.channelRejected, log })
@@ -44,16 +45,17 @@ export async function startServices(config: ServicesOptions, pipeline: Pipeline,
       stopDuties();
       await channel?.close();
       await (await endpoint)?.close();
+      guard?.close();
     },
   };
 }
 
-function serve(config: ServicesOptions, pipeline: Pipeline, health: () => Health, log: Log): Promise<Endpoint | undefined> {
-  return startEndpoint({ host: config.metricsHost, port: config.metricsPort, render: pipeline.render, health, onError: log }).then(
+function serve(config: ServicesOptions, pipeline: Pipeline, health: () => Health, log: Log, guard: EndpointGuard | undefined): Promise<Endpoint | undefined> {
+  return startEndpoint({ host: config.metricsHost, port: config.metricsPort, render: pipeline.render, health, onError: log, guard }).then(
     (endpoint) => {
       const { address } = endpoint;
       const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-      log(`serving metrics on http://${host}:${address.port}/metrics`);
+      log(`serving metrics on ${guard?.scheme ?? "http"}://${host}:${address.port}/metrics${guard ? ` (${guard.summary})` : ""}`);
       return endpoint;
     },
     (error: NodeJS.ErrnoException) => {
