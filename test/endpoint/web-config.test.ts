@@ -7,6 +7,7 @@ import { connect } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { PrometheusServer } from "../dashboard/prometheus-server.js";
 import {
   bcryptHash,
@@ -14,6 +15,7 @@ import {
   job,
   makeCertificates,
   removeTempDirs,
+  ROOT,
   scripted,
   SERVER_EXTENSIONS,
   signCertificate,
@@ -79,21 +81,21 @@ beforeAll(async () => {
   const [authPort, certPort] = await Promise.all([withAuth.port, withClientCerts.port]);
   const passwordFile = join(dir, "password");
   writeFileSync(passwordFile, PASSWORD);
-  const tls = (extra = "") => `    tls_config:\n      ca_file: ${certs.caCert}\n${extra}`;
-  const jobOf = (name: string, port: number, body: string) => `  - job_name: ${name}\n${body}    static_configs:\n      - targets: ["127.0.0.1:${port}"]\n`;
+  // The guide's example job, as documented, pointed at the test's CA, password file and runner.
+  const example = parse(readFileSync(join(ROOT, "compose", "prometheus", "examples", "https.yml"), "utf8")) as { scrape_configs: Record<string, Record<string, unknown>>[] };
+  const documented = example.scrape_configs[0]!;
+  const targets = (port: number) => [{ targets: [`127.0.0.1:${port}`] }];
+  const tls = { ca_file: certs.caCert };
+  const jobs = [
+    { ...documented, job_name: "authorized", tls_config: { ...documented.tls_config, ...tls }, basic_auth: { ...documented.basic_auth, password_file: passwordFile }, static_configs: targets(authPort) },
+    { job_name: "no_credentials", scheme: "https", tls_config: tls, static_configs: targets(authPort) },
+    { job_name: "wrong_password", scrape_interval: "5s", scheme: "https", tls_config: tls, basic_auth: { username: "prometheus", password: "guess" }, static_configs: targets(authPort) },
+    { job_name: "plain_http", static_configs: targets(authPort) },
+    { job_name: "client_cert", scheme: "https", tls_config: { ...tls, cert_file: certs.clientCert, key_file: certs.clientKey }, static_configs: targets(certPort) },
+    { job_name: "no_client_cert", scheme: "https", tls_config: tls, static_configs: targets(certPort) },
+  ];
   const config = join(dir, "prometheus.yml");
-  writeFileSync(
-    config,
-    [
-      "global:\n  scrape_interval: 1s\n  scrape_timeout: 900ms\nscrape_configs:\n",
-      jobOf("authorized", authPort, `    scheme: https\n${tls()}    basic_auth:\n      username: prometheus\n      password_file: ${passwordFile}\n`),
-      jobOf("no_credentials", authPort, `    scheme: https\n${tls()}`),
-      jobOf("wrong_password", authPort, `    scrape_interval: 5s\n    scheme: https\n${tls()}    basic_auth:\n      username: prometheus\n      password: guess\n`),
-      jobOf("plain_http", authPort, ""),
-      jobOf("client_cert", certPort, `    scheme: https\n${tls(`      cert_file: ${certs.clientCert}\n      key_file: ${certs.clientKey}\n`)}`),
-      jobOf("no_client_cert", certPort, `    scheme: https\n${tls()}`),
-    ].join(""),
-  );
+  writeFileSync(config, JSON.stringify({ global: { scrape_interval: "1s", scrape_timeout: "900ms" }, scrape_configs: jobs }));
   prometheus = await PrometheusServer.start(config, dir);
 }, 60_000);
 
@@ -105,7 +107,7 @@ afterAll(async () => {
 });
 
 describe("a real Prometheus scraping an endpoint protected by a web configuration file", () => {
-  it("over TLS with basic auth and the CA: up=1, with the runner's metrics", async () => {
+  it("over TLS with basic auth and the CA, as the guide's example job: up=1, with the runner's metrics", async () => {
     expect(withAuth.stderr()).toMatch(/serving metrics on https:\/\/127\.0\.0\.1:\d+\/metrics \(web config \S+auth\.yml: TLS, basic auth for 1 user\)/);
     await prometheus.waitFor('up{job="authorized"}', (r) => r[0]?.value === 1, 20_000);
     await prometheus.waitFor('github_runner_jobs_total{job="authorized", status="success"}', (r) => r[0]?.value === 1, 10_000);

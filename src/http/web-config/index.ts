@@ -90,6 +90,6 @@ function summary(loaded: LoadedWebConfig): string {
   const { tls, users, rateLimit } = loaded.config;
   const parts = [tls ? `TLS${tls.clientAuthType === "NoClientCert" ? "" : ` with client certificates (${tls.clientAuthType})`}` : "no TLS"];
   if (users.size > 0) parts.push(`basic auth for ${users.size} user${users.size === 1 ? "" : "s"}`);
-  if (rateLimit) parts.push(`rate limit ${rateLimit.burst} per ${rateLimit.intervalMs * rateLimit.burst} ms`);
+  if (rateLimit) parts.push(`rate limit of a request per ${rateLimit.intervalMs} ms in bursts of ${rateLimit.burst}`);
   return `web config ${loaded.path}: ${parts.join(", ")}`;
 }
