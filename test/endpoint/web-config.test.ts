@@ -198,6 +198,19 @@ describe("while it runs", () => {
     await until(() => threads() === before, 30_000, "the checker's thread ending when idle");
   }, 40_000);
 
+  it("lets a user added to the file in within seconds, without a restart", async () => {
+    const port = await s.port;
+    const asBob = () => httpsGet(port, "/metrics", { ca: certs.caCert, user: "bob", password: "bob's password" }).then((a) => a.status);
+    expect(await asBob()).toBe(401);
+    writeFileSync(file, `${readFileSync(file, "utf8")}  bob: ${bcryptHash("bob's password", 4)}\n`);
+    let status = 401;
+    for (let i = 0; i < 40 && status !== 200; i++) {
+      await sleep(500);
+      status = await asBob();
+    }
+    expect(status).toBe(200);
+  }, 30_000);
+
   it("picks up a rotated certificate for new connections within seconds; a broken one is reported once and the last good one stays", async () => {
     const port = await s.port;
     const subject = () =>

@@ -1,7 +1,8 @@
 // The one helpers module of the tests: paths, a supervisor started from the build and followed,
-// scrapes parsed by the official Prometheus parser, fake runners driven by a script, and the
-// small things every suite needs (a free port, waiting for a condition, a process's children,
-// temporary directories).
+// scrapes parsed by the official Prometheus parser, fake runners driven by a script, the small
+// things every suite needs (a free port, waiting for a condition, a process's children,
+// temporary directories), and for web configuration files: certificates made with openssl,
+// bcrypt hashes made with htpasswd, and a GET over TLS.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request as httpsRequest, type Agent as HttpsAgent } from "node:https";
