@@ -4,6 +4,8 @@
 //   dist/bundle/runner-supervisor.cjs   the first file Node runs: the signal listeners, then it loads one of
 //   dist/bundle/supervisor.cjs            the program (our code and every dependency it needs), or
 //   dist/bundle/in-job.cjs                the hook and report commands that run inside jobs
+//   dist/bundle/web-config.cjs          loaded by the program only with a web configuration file (TLS, YAML, basic auth)
+//   dist/bundle/password-worker.cjs     the thread that checks bcrypt passwords for it
 //   dist/bundle/runner-supervisor       POSIX sh launcher: runs the first file on the runner's own Node
 //   dist/bundle/koffi.node              only when the code imports koffi: its native part
 //   dist/bundle/THIRD_PARTY_LICENSES.txt  the licences of what was bundled
@@ -25,6 +27,8 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const BUNDLE_FILE = "runner-supervisor.cjs";
 export const PROGRAM_FILE = "supervisor.cjs";
 export const IN_JOB_FILE = "in-job.cjs";
+export const WEB_CONFIG_FILE = "web-config.cjs";
+export const PASSWORD_WORKER_FILE = "password-worker.cjs";
 export const LAUNCHER_FILE = "runner-supervisor";
 export const KOFFI_NATIVE_FILE = "koffi.node";
 export const LICENSES_FILE = "THIRD_PARTY_LICENSES.txt";
@@ -33,13 +37,25 @@ export const DEFAULT_OUTDIR = "dist/bundle";
 /** The oldest Node the supervisor supports; older nodeNN directories under externals/ are skipped. */
 const MIN_NODE_MAJOR = 20;
 
-/** What the first file loads later, by the source module it imports: each becomes a file of its own. */
+/** What is loaded later, by the source module a dynamic import() names: each becomes a file of its own. */
 const PARTS = [
   { source: join(ROOT, "src", "main.ts"), file: PROGRAM_FILE },
   { source: join(ROOT, "src", "in-job", "commands.ts"), file: IN_JOB_FILE },
+  { source: join(ROOT, "src", "http", "web-config", "index.ts"), file: WEB_CONFIG_FILE },
+];
+/**
+ * Scripts started as worker threads: `locator` is the module that says where the script is
+ * (beside itself, in dist/); in the bundle it says the built file beside the bundle instead.
+ */
+const WORKERS = [
+  {
+    locator: join(ROOT, "src", "http", "web-config", "worker-file.ts"),
+    source: join(ROOT, "src", "http", "web-config", "bcrypt-worker.ts"),
+    file: PASSWORD_WORKER_FILE,
+  },
 ];
 // Every file a build may write, removed first: a build that no longer needs one leaves none behind.
-const ALL_FILES = [BUNDLE_FILE, PROGRAM_FILE, IN_JOB_FILE, LAUNCHER_FILE, KOFFI_NATIVE_FILE, LICENSES_FILE];
+const ALL_FILES = [BUNDLE_FILE, PROGRAM_FILE, IN_JOB_FILE, WEB_CONFIG_FILE, PASSWORD_WORKER_FILE, LAUNCHER_FILE, KOFFI_NATIVE_FILE, LICENSES_FILE];
 
 /** Builds the bundle directory; returns what it wrote. */
 export async function buildBundle({ entry = join(ROOT, "src", "entry.ts"), outdir = join(ROOT, DEFAULT_OUTDIR) } = {}) {
@@ -53,6 +69,7 @@ export async function buildBundle({ entry = join(ROOT, "src", "entry.ts"), outdi
 
   const koffi = koffiShim();
   const parts = partsPlugin();
+  const workers = workersPlugin();
   const options = {
     bundle: true,
     platform: "node",
@@ -68,13 +85,21 @@ export async function buildBundle({ entry = join(ROOT, "src", "entry.ts"), outdi
     metafile: true,
     logLevel: "warning",
   };
-  const first = await build({ ...options, entryPoints: [entry], outfile: join(outdir, BUNDLE_FILE), banner: { js: "#!/usr/bin/env node" }, plugins: [koffi.plugin, parts.plugin] });
+  const plugins = [koffi.plugin, parts.plugin, workers.plugin];
+  const first = await build({ ...options, entryPoints: [entry], outfile: join(outdir, BUNDLE_FILE), banner: { js: "#!/usr/bin/env node" }, plugins });
   const results = [first];
-  for (const part of PARTS.filter((p) => parts.used().has(p.file))) {
-    results.push(await build({ ...options, entryPoints: [part.source], outfile: join(outdir, part.file), plugins: [koffi.plugin] }));
+  // A part may import further parts (the program loads the web configuration's): build until none is new.
+  const built = [];
+  for (let part; (part = PARTS.find((p) => parts.used().has(p.file) && !built.includes(p.file))); ) {
+    built.push(part.file);
+    results.push(await build({ ...options, entryPoints: [part.source], outfile: join(outdir, part.file), plugins }));
+  }
+  for (const worker of WORKERS.filter((w) => workers.used().has(w.file))) {
+    built.push(worker.file);
+    results.push(await build({ ...options, entryPoints: [worker.source], outfile: join(outdir, worker.file), plugins: [koffi.plugin] }));
   }
 
-  const written = [BUNDLE_FILE, ...PARTS.filter((p) => parts.used().has(p.file)).map((p) => p.file)];
+  const written = [BUNDLE_FILE, ...built];
   if (koffi.used()) {
     copyFileSync(koffi.nativePath(), join(outdir, KOFFI_NATIVE_FILE));
     written.push(KOFFI_NATIVE_FILE);
@@ -88,7 +113,7 @@ export async function buildBundle({ entry = join(ROOT, "src", "entry.ts"), outdi
   return { outdir, files: written.map((f) => ({ name: f, bytes: statSync(join(outdir, f)).size })), koffi: koffi.used() };
 }
 
-/** Maps the first file's imports of the program and of the in-job commands to the files they are built into. */
+/** Maps a dynamic import of a part (the program, the in-job commands, the web configuration) to the file it is built into. */
 function partsPlugin() {
   const used = new Set();
   const plugin = {
@@ -101,6 +126,28 @@ function partsPlugin() {
         used.add(part.file);
         return { path: `./${part.file}`, external: true };
       });
+    },
+  };
+  return { plugin, used: () => used };
+}
+
+/** Points each worker script's locator module at the script's built file beside the bundle. */
+function workersPlugin() {
+  const used = new Set();
+  const plugin = {
+    name: "workers-beside-bundle",
+    setup(b) {
+      b.onResolve({ filter: /^\.\.?\/.*\.js$/ }, (args) => {
+        const source = resolve(args.resolveDir, args.path).replace(/\.js$/, ".ts");
+        const worker = WORKERS.find((w) => w.locator === source);
+        if (!worker) return undefined;
+        used.add(worker.file);
+        return { path: worker.file, namespace: "workers-beside-bundle" };
+      });
+      b.onLoad({ filter: /.*/, namespace: "workers-beside-bundle" }, (args) => ({
+        loader: "js",
+        contents: `export const WORKER_FILE = require("node:path").join(__dirname, ${JSON.stringify(args.path)});`,
+      }));
     },
   };
   return { plugin, used: () => used };

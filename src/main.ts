@@ -1,6 +1,7 @@
 import { afterExit } from "./after-exit.js";
 import { parseCli } from "./cli.js";
-import { ConfigError, EXIT_CONFIG, resolveConfig, withoutPrivateVariables, type Config } from "./config/config.js";
+import { ConfigError, EXIT_CONFIG, resolveConfig, sourceOf, withoutPrivateVariables, type Config } from "./config/config.js";
+import type { EndpointGuard } from "./http/guard.js";
 import type { Health } from "./http/routes.js";
 import { openOutput, type Output } from "./io/output.js";
 import { passThrough } from "./io/passthrough.js";
@@ -24,8 +25,10 @@ type Phase = "starting" | StopState | "exited";
 export async function main(signals: SignalRouter, argv: readonly string[]): Promise<number> {
   const out = openOutput();
   try {
-    const config = configure(argv, out);
-    return typeof config === "number" ? config : await supervise(config, signals, out);
+    const configured = configure(argv, out);
+    if (typeof configured === "number") return configured;
+    const guard = await protection(configured.config, configured.source, out.log);
+    return typeof guard === "number" ? guard : await supervise(configured.config, guard, signals, out);
   } finally {
     await out.flush();
   }
@@ -35,11 +38,11 @@ export async function main(signals: SignalRouter, argv: readonly string[]): Prom
  * The supervisor's life, as tini's main reads: start what runs beside the runner, spawn it,
  * forward its signals and output until it exits, wind down, and return its exit code.
  */
-async function supervise(config: Config, signals: SignalRouter, out: Output): Promise<number> {
+async function supervise(config: Config, guard: EndpointGuard | undefined, signals: SignalRouter, out: Output): Promise<number> {
   reportInternalErrors(out.log);
   let phase: Phase = "starting";
   const pipeline = createPipeline({ ...config, supervisorVersion: VERSION, userAgent: `runner-supervisor/${VERSION}` }, out.log);
-  const services = await startServices(config, pipeline, () => healthOf(phase), out.log);
+  const services = await startServices(config, pipeline, () => healthOf(phase), out.log, guard);
   try {
     const child = spawnRunner(config, services.runnerEnv, out.log);
     if (child.pid === undefined) return await reportSpawnFailure(child, config, out.log);
@@ -63,16 +66,40 @@ async function supervise(config: Config, signals: SignalRouter, out: Output): Pr
   }
 }
 
-/** The Config from the command line and the environment, or the exit code of help, version or a bad value. */
-function configure(argv: readonly string[], out: Output): Config | number {
+/**
+ * The Config from the command line and the environment (with how the web configuration file was
+ * given, for its errors), or the exit code of help, version or a bad value.
+ */
+function configure(argv: readonly string[], out: Output): { config: Config; source: string } | number {
   const cli = parseCli(argv, { out: (s) => out.stdout.write(s), err: (s) => out.stderr.write(s) });
   if (cli.kind === "exit") return cli.code;
   if (cli.kind !== "run") return 0; // hook and report run before anything loads, in entry.ts
   try {
-    return resolveConfig(cli.flags, process.env, cli.command);
+    return { config: resolveConfig(cli.flags, process.env, cli.command), source: sourceOf("webConfigFile", cli.flags) };
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     out.log(error.message);
+    return EXIT_CONFIG;
+  }
+}
+
+/**
+ * What protects the endpoint: nothing without a web configuration file (and nothing of it is
+ * loaded), else its TLS and auth; a file that cannot be used stops start-up like any bad value.
+ */
+async function protection(config: Config, source: string, log: Log): Promise<EndpointGuard | undefined | number> {
+  if (config.webConfigFile === "") return undefined;
+  const shown = `${source}=${JSON.stringify(config.webConfigFile)}`;
+  try {
+    const { openWebConfig } = await import("./http/web-config/index.js");
+    const guard = await openWebConfig(config.webConfigFile, log);
+    if (config.metrics) return guard;
+    // Checked all the same, so that a bad file is found before the endpoint is turned on.
+    guard.close();
+    return undefined;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    log(`invalid ${shown}: ${message}`);
     return EXIT_CONFIG;
   }
 }

@@ -1,6 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { openJobChannel } from "./channel/job-channel.js";
 import { holdsSecrets, type OptionValues } from "./config/config.js";
+import type { EndpointGuard } from "./http/guard.js";
 import type { Health } from "./http/routes.js";
 import { startEndpoint, type Endpoint } from "./http/server.js";
 import type { Log } from "./log.js";
@@ -27,9 +28,9 @@ export interface Services {
  * cannot listen, native calls that cannot load or a channel that cannot open each say why on
  * stderr, and the runner runs without them.
  */
-export async function startServices(config: ServicesOptions, pipeline: Pipeline, health: () => Health, log: Log): Promise<Services> {
+export async function startServices(config: ServicesOptions, pipeline: Pipeline, health: () => Health, log: Log, guard?: EndpointGuard): Promise<Services> {
   // Listening goes on while the runner starts: the runner never waits for the endpoint.
-  const endpoint = config.metrics ? serve(config, pipeline, health, log) : Promise.resolve(undefined);
+  const endpoint = config.metrics ? serve(config, pipeline, health, log, guard) : Promise.resolve(undefined);
   const stopDuties = await takeOnInitDuties({ parentDeathSignal: config.parentDeathSignal, holdsSecrets: holdsSecrets(config), log });
   const channel = config.jobHooks
     ? await openJobChannel({ runnerHome: config.runnerHome, env: process.env, onMessage: pipeline.channelMessage, onRejected: pipeline.channelRejected, log })
@@ -45,14 +46,15 @@ export async function startServices(config: ServicesOptions, pipeline: Pipeline,
       stopDuties();
       await channel?.close();
       await (await endpoint)?.close();
+      guard?.close();
     },
   };
 }
 
-function serve(config: ServicesOptions, pipeline: Pipeline, health: () => Health, log: Log): Promise<Endpoint | undefined> {
-  return startEndpoint({ host: config.metricsHost, port: config.metricsPort, render: pipeline.render, health, onError: log }).then(
+function serve(config: ServicesOptions, pipeline: Pipeline, health: () => Health, log: Log, guard: EndpointGuard | undefined): Promise<Endpoint | undefined> {
+  return startEndpoint({ host: config.metricsHost, port: config.metricsPort, render: pipeline.render, health, onError: log, guard }).then(
     (endpoint) => {
-      log(servingMessage(endpoint.address));
+      log(servingMessage(endpoint.address, guard));
       return endpoint;
     },
     (error: NodeJS.ErrnoException) => {
@@ -66,10 +68,11 @@ function serve(config: ServicesOptions, pipeline: Pipeline, health: () => Health
  * The start-up line: a URL that reaches the endpoint from this host, and what it listens on in
  * words ("[::]" or "0.0.0.0" in a URL would read as an address to open).
  */
-export function servingMessage(address: AddressInfo): string {
+export function servingMessage(address: AddressInfo, guard?: Pick<EndpointGuard, "scheme" | "summary">): string {
   const anyIPv6 = address.address === "::";
   const anyIPv4 = address.address === "0.0.0.0";
   const host = anyIPv6 || anyIPv4 ? "localhost" : address.family === "IPv6" ? `[${address.address}]` : address.address;
   const where = anyIPv6 ? "all interfaces" : anyIPv4 ? "all IPv4 interfaces" : `${address.address} only`;
-  return `serving metrics on http://${host}:${address.port}/metrics (listening on ${where}, port ${address.port})`;
+  const protection = guard ? `; ${guard.summary}` : "";
+  return `serving metrics on ${guard?.scheme ?? "http"}://${host}:${address.port}/metrics (listening on ${where}, port ${address.port}${protection})`;
 }

@@ -43,12 +43,12 @@ export function resolveConfig(flags: FlagValues, env: NodeJS.ProcessEnv, command
   };
 }
 
-/** Whether the configuration holds a secret: a token, or a URL with a password in it. */
+/** Whether the configuration holds a secret: a token, a URL with a password in it, or a file of keys and hashes. */
 export function holdsSecrets(config: Partial<Record<OptionKey, unknown>>): boolean {
   return (Object.keys(OPTIONS) as OptionKey[]).some((key) => {
     const secret = (OPTIONS[key] as OptionSpec<unknown>).secret;
     const value = config[key];
-    return typeof value === "string" && value !== "" && (secret === "value" || (secret === "credentials" && hasCredentials(value)));
+    return typeof value === "string" && value !== "" && (secret === "value" || secret === "file" || (secret === "credentials" && hasCredentials(value)));
   });
 }
 
@@ -71,7 +71,7 @@ function resolveOne<T>(spec: OptionSpec<T>, flag: string | boolean | undefined, 
 }
 
 /** How the user gave an option: its flag, or its variable. */
-function sourceOf(key: OptionKey, flags: FlagValues): string {
+export function sourceOf(key: OptionKey, flags: FlagValues): string {
   return flags[key] !== undefined ? `--${OPTIONS[key].flag}` : OPTIONS[key].env;
 }
 

@@ -39,9 +39,10 @@ export interface OptionSpec<T> {
   readonly parse: Parser<T>;
   /**
    * A value that must never be printed: "value" (a token: a rejected one is described, not
-   * shown) or "credentials" (a URL that may carry a password: shown without its user info).
+   * shown) or "credentials" (a URL that may carry a password: shown without its user info);
+   * or "file": the path may be shown, but what it holds is secret (keys, password hashes).
    */
-  readonly secret?: "value" | "credentials";
+  readonly secret?: "value" | "credentials" | "file";
   /** Kept out of the runner's environment: jobs run strangers' code. */
   readonly private?: true;
 }
@@ -118,6 +119,18 @@ export const OPTIONS = {
     defaultText: "all interfaces",
     defaultValue: () => "",
     parse: text(/^[0-9A-Za-z.:%_-]{0,255}$/, "an IP address or host name, or empty for all interfaces"),
+  },
+  webConfigFile: {
+    flag: "web-config-file",
+    arg: "<path>",
+    env: "WEB_CONFIG_FILE",
+    description:
+      "web configuration file as node_exporter's --web.config.file reads it (Prometheus exporter toolkit format): TLS, client certificates, basic auth, headers, rate limit; a plain GET /health from the loopback stays open",
+    defaultText: "none (plain HTTP, no auth)",
+    defaultValue: () => "",
+    parse: text(/^.{0,4096}$/s, "the path of a web configuration file (empty: none)"),
+    secret: "file",
+    private: true,
   },
   jobDurationBuckets: {
     flag: "job-duration-buckets",

@@ -1,6 +1,12 @@
 import type { Socket } from "node:net";
 import { Duplex } from "node:stream";
 
+/**
+ * What the gate does with a connection's first bytes before any parser sees them: true when a
+ * layer below (TLS) took the connection over (see handOver and adopt); false to read them as HTTP.
+ */
+export type FirstBytes = (gate: RequestGate, first: Buffer) => boolean;
+
 /** Bytes of a client's next requests held while its current answer is written; more closes the connection. */
 export const MAX_HELD_BYTES = 16 * 1024;
 const EMPTY: Buffer = Buffer.alloc(0);
@@ -25,6 +31,9 @@ export function headEnd(carry: Buffer, data: Buffer): number {
  * is held (at most MAX_HELD_BYTES). Without it, one 64 KiB read of pipelined requests becomes
  * thousands of parsed requests and queued answers before any code of ours could refuse them.
  * It also keeps what the connection pool needs to choose a victim: what the client has done.
+ * A layer such as TLS goes under it: the gate exists from the moment a connection is accepted
+ * (so the pool's limits bound a handshake too), hands the accepted socket over on its first
+ * bytes, and reads the decrypted socket it adopts once the handshake is done.
  */
 export class RequestGate extends Duplex {
   readonly remoteAddress: string;
@@ -46,28 +55,84 @@ export class RequestGate extends Duplex {
   private held: Buffer = EMPTY;
   private carry: Buffer = EMPTY;
   private attached = false;
+  private firstSeen = false;
+  /** The socket read from: the accepted one, or the layer over it that the gate adopted. */
+  private socket: Socket;
+  /** Between handOver and adopt: the connection's bytes are with the layer below. */
+  private handedOver = false;
+  /** Whether the gate reads through an encrypted layer (TLS). */
+  encrypted = false;
 
   /**
+   * @param accepted the socket as the listener accepted it
    * @param attach hands this connection to the HTTP parser; called at its first bytes, so a
    *   client that connects and sends nothing costs the parser nothing.
+   * @param firstBytes looks at the first bytes before the parser does (TLS or plain HTTP)
    */
   constructor(
-    private readonly socket: Socket,
+    private readonly accepted: Socket,
     private readonly now: () => number,
     private readonly attach: (gate: RequestGate) => void,
+    private readonly firstBytes?: FirstBytes,
   ) {
     super({ allowHalfOpen: false });
-    this.remoteAddress = socket.remoteAddress ?? "";
-    this.remotePort = socket.remotePort;
+    this.socket = accepted;
+    this.remoteAddress = accepted.remoteAddress ?? "";
+    this.remotePort = accepted.remotePort;
     this.openedAtMs = now();
     this.lastAnswerMs = this.openedAtMs;
+    accepted.setNoDelay(true);
+    // Whatever layer is read later, the accepted socket's end is the connection's end.
+    accepted.on("error", this.onError);
+    accepted.on("close", this.onClose);
+    this.listen(accepted);
+  }
+
+  private readonly onData = (chunk: Buffer) => this.arrived(chunk);
+  private readonly onEnd = () => this.push(null);
+  private readonly onError = (error: Error) => this.destroy(error);
+  private readonly onClose = () => this.destroy();
+  private readonly onTimeout = () => this.emit("timeout");
+  private readonly onDrain = () => this.emit("drain");
+
+  private listen(socket: Socket): void {
+    socket.on("data", this.onData);
+    socket.on("end", this.onEnd);
+    socket.on("timeout", this.onTimeout);
+    socket.on("drain", this.onDrain);
+  }
+
+  private unlisten(socket: Socket): void {
+    socket.off("data", this.onData);
+    socket.off("end", this.onEnd);
+    socket.off("timeout", this.onTimeout);
+    socket.off("drain", this.onDrain);
+  }
+
+  /**
+   * Gives the accepted socket, paused and no longer read by the gate, to a layer below (from
+   * firstBytes): its bytes are that layer's until it hands back the socket to read with adopt.
+   */
+  handOver(): Socket {
+    this.unlisten(this.accepted);
+    this.accepted.pause();
+    this.handedOver = true;
+    return this.accepted;
+  }
+
+  /** Reads from now on through `socket`, the layer over the accepted socket (a TLS socket after its handshake). */
+  adopt(socket: Socket, encrypted: boolean): void {
+    if (this.destroyed) {
+      socket.destroy();
+      return;
+    }
+    this.socket = socket;
+    this.encrypted = encrypted;
+    this.handedOver = false;
+    socket.on("error", this.onError);
+    socket.on("close", this.onClose);
     socket.setNoDelay(true);
-    socket.on("data", (chunk: Buffer) => this.arrived(chunk));
-    socket.on("end", () => this.push(null));
-    socket.on("error", (error) => this.destroy(error));
-    socket.on("close", () => this.destroy());
-    socket.on("timeout", () => this.emit("timeout"));
-    socket.on("drain", () => this.emit("drain"));
+    this.listen(socket);
   }
 
   /** Whether the client has not had a request started yet. */
@@ -98,6 +163,10 @@ export class RequestGate extends Duplex {
   }
 
   private arrived(chunk: Buffer): void {
+    if (!this.firstSeen) {
+      this.firstSeen = true;
+      if (this.firstBytes?.(this, chunk)) return;
+    }
     if (!this.attached) {
       this.attached = true;
       this.attach(this);
@@ -136,8 +205,12 @@ export class RequestGate extends Duplex {
     else this.socket.resume();
   }
 
-  /** Gives up on a client too slow to send its request: 408, then the connection closes. */
+  /** Gives up on a client too slow to send its request: 408, then the connection closes (at once during a handshake). */
   timeOut(): void {
+    if (this.handedOver) {
+      this.destroy();
+      return;
+    }
     this.socket.end("HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n", () => this.socket.destroy());
     this.socket.setTimeout(1000, () => this.socket.destroy());
   }
@@ -183,6 +256,7 @@ export class RequestGate extends Duplex {
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.socket.destroy();
+    this.accepted.destroy();
     callback(error);
   }
 

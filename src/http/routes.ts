@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Exposition, Format } from "../metrics/render.js";
 import { negotiateFormat } from "./negotiate.js";
+import { send } from "./send.js";
 
 /** What /health reports: healthy while the runner child runs, otherwise why not. */
 export interface Health {
@@ -54,11 +55,4 @@ export async function route(req: IncomingMessage, res: ServerResponse, sources: 
   if (req.headers["content-length"] !== undefined && req.headers["content-length"] !== "0") return send(res, 400, TEXT, "no request body expected\n", { Connection: "close" });
   if (req.headers["transfer-encoding"] !== undefined) return send(res, 400, TEXT, "no request body expected\n", { Connection: "close" });
   await handler(req, res, sources);
-}
-
-/** Sends a whole answer; the body is a shared buffer (many answers may hold the same rendering). */
-export function send(res: ServerResponse, status: number, contentType: string, body: Buffer | string, extra: Record<string, string> = {}): void {
-  const bytes = typeof body === "string" ? Buffer.from(body, "utf8") : body;
-  res.writeHead(status, { "Content-Type": contentType, "Content-Length": bytes.length, "Cache-Control": "no-store", ...extra });
-  res.end(res.req.method === "HEAD" ? undefined : bytes);
 }

@@ -1,9 +1,11 @@
 import { monotonicMs } from "../clock.js";
-import { createServer as createHttpParser } from "node:http";
+import { createServer as createHttpParser, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createListener, type AddressInfo } from "node:net";
 import { ConnectionPool } from "./connection-pool.js";
+import type { EndpointGuard } from "./guard.js";
 import { RequestGate } from "./request-gate.js";
-import { route, send, type RouteSources } from "./routes.js";
+import { route, type RouteSources } from "./routes.js";
+import { send } from "./send.js";
 
 export type { Health } from "./routes.js";
 
@@ -11,6 +13,8 @@ export interface EndpointOptions extends RouteSources {
   readonly host: string;
   readonly port: number;
   readonly onError: (message: string) => void;
+  /** What protects the endpoint (TLS, basic auth), when a web configuration file is given. */
+  readonly guard?: EndpointGuard | undefined;
 }
 
 /** The running endpoint. */
@@ -49,7 +53,7 @@ export function startEndpoint(o: EndpointOptions): Promise<Endpoint> {
     const gate = req.socket as unknown as RequestGate;
     gate.requestStarted();
     res.once("close", () => gate.answered());
-    route(req, res, o).catch((error: unknown) => {
+    answer(req, res, gate, o).catch((error: unknown) => {
       o.onError(`metrics request failed: ${error instanceof Error ? error.message : String(error)}`);
       if (!res.headersSent) send(res, 500, "text/plain; charset=utf-8", "internal error\n", { Connection: "close" });
       else res.destroy();
@@ -65,7 +69,7 @@ export function startEndpoint(o: EndpointOptions): Promise<Endpoint> {
   const pool = new ConnectionPool(LIMITS, now);
   const listener = createListener((socket) => {
     socket.on("error", () => undefined);
-    const gate = new RequestGate(socket, now, (g) => parser.emit("connection", g));
+    const gate = new RequestGate(socket, now, (g) => parser.emit("connection", g), o.guard?.firstBytes);
     gate.on("error", () => undefined);
     pool.admit(gate);
   });
@@ -91,4 +95,13 @@ export function startEndpoint(o: EndpointOptions): Promise<Endpoint> {
     };
     listener.listen({ port: o.port, ...(o.host === "" ? {} : { host: o.host }), backlog: LIMITS.backlog }, onListening);
   });
+}
+
+/** Routes a request the guard (if any) lets through; a request it holds back it has answered itself. */
+async function answer(req: IncomingMessage, res: ServerResponse, gate: RequestGate, o: EndpointOptions): Promise<void> {
+  if (o.guard) {
+    const admitted = o.guard.admit(req, res, gate);
+    if (!(typeof admitted === "boolean" ? admitted : await admitted)) return;
+  }
+  await route(req, res, o);
 }

@@ -2,10 +2,11 @@
 // log line, not in /metrics, the landing page, the hook files or the runner's environment, and
 // not readable by the runner's user from /proc.
 import { spawn } from "node:child_process";
-import { chmodSync } from "node:fs";
+import { chmodSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
-import { BIN, removeTempDirs, sleep, startSupervisor, stopAll, tempDir } from "../helpers/index.js";
+import { bcryptHash, BIN, removeTempDirs, sleep, startSupervisor, stopAll, tempDir } from "../helpers/index.js";
 
 const TOKEN = "ghp_SECRETVALUE123";
 const PASSWORD = "hunter2hunter2";
@@ -69,7 +70,7 @@ describe("an accepted secret stays out of sight", () => {
     expect(seen.every((r) => r.auth === `Basic ${Buffer.from(`ci:${PASSWORD}`).toString("base64")}`)).toBe(true);
   });
 
-  it.runIf(process.getuid?.() === 0)("the runner's user cannot read the supervisor's environment from /proc while it holds a token (and can without one)", async () => {
+  it.runIf(process.getuid?.() === 0)("the runner's user cannot read the supervisor's environment from /proc while it holds a token or a web config (and can without one)", async () => {
     const home = tempDir("rs-secrets-home-");
     chmodSync(home, 0o755);
     const read = async (env: Record<string, string>) => {
@@ -83,5 +84,9 @@ describe("an accepted secret stays out of sight", () => {
     };
     expect(await read({})).toBe("readable");
     expect(await read({ GITHUB_API_TOKEN: TOKEN })).toBe("unreadable");
+    // A web configuration file holds password hashes and may hold a private key.
+    const web = join(home, "web.yml");
+    writeFileSync(web, `basic_auth_users:\n  prometheus: ${bcryptHash("pw", 4)}\n`, { mode: 0o644 });
+    expect(await read({ WEB_CONFIG_FILE: web })).toBe("unreadable");
   });
 });

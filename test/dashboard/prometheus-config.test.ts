@@ -20,9 +20,9 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 const NO_KUBERNETES = "field kubernetes_sd_configs not found";
 
 describe("example Prometheus configurations", () => {
-  it("ships the compose configuration and static, file_sd, Kubernetes, agent and central examples", () => {
+  it("ships the compose configuration and static, HTTPS, file_sd, Kubernetes, agent and central examples", () => {
     expect(configs.map((c) => c.slice(PROM_DIR.length + 1)).sort()).toEqual(
-      ["examples/agent.yml", "examples/central.yml", "examples/file-sd.yml", "examples/kubernetes.yml", "examples/static.yml", "prometheus.yml"].sort(),
+      ["examples/agent.yml", "examples/central.yml", "examples/file-sd.yml", "examples/https.yml", "examples/kubernetes.yml", "examples/static.yml", "prometheus.yml"].sort(),
     );
   });
 

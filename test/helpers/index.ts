@@ -1,9 +1,11 @@
 // The one helpers module of the tests: paths, a supervisor started from the build and followed,
-// scrapes parsed by the official Prometheus parser, fake runners driven by a script, and the
-// small things every suite needs (a free port, waiting for a condition, a process's children,
-// temporary directories).
+// scrapes parsed by the official Prometheus parser, fake runners driven by a script, the small
+// things every suite needs (a free port, waiting for a condition, a process's children,
+// temporary directories), and for web configuration files: certificates made with openssl,
+// bcrypt hashes made with htpasswd, and a GET over TLS.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { request as httpsRequest, type Agent as HttpsAgent } from "node:https";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -12,6 +14,8 @@ import { fileURLToPath } from "node:url";
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const BIN = join(ROOT, "bin", "runner-supervisor.js");
 export const FIXTURES = join(ROOT, "test", "fixtures");
+/** The built bcrypt worker thread's script (npm test builds before it runs the suites). */
+export const PASSWORD_WORKER = join(ROOT, "dist", "http", "web-config", "bcrypt-worker.js");
 
 export interface Exit {
   code: number | null;
@@ -52,7 +56,7 @@ export function followSupervisor(proc: ChildProcess): { exit: Promise<Exit>; por
   const port = new Promise<number>((resolve, reject) => {
     proc.stderr!.on("data", (c: Buffer) => {
       err += c.toString("utf8");
-      const m = /serving metrics on http:\/\/\S+:(\d+)\/metrics/.exec(err);
+      const m = /serving metrics on https?:\/\/\S+:(\d+)\/metrics/.exec(err);
       if (m) resolve(Number(m[1]));
     });
     void exit.then(() => reject(new Error(`supervisor exited before serving metrics; stderr:\n${err}`)));
@@ -232,4 +236,109 @@ export function tempDir(prefix = "rs-test-"): string {
 }
 export function removeTempDirs(): void {
   for (const dir of temps.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+/** Files of the certificates a test made (PEM): a CA, a server certificate and clients. */
+export interface TestCertificates {
+  readonly dir: string;
+  readonly caCert: string;
+  /** For 127.0.0.1 and localhost, signed by the CA. */
+  readonly serverCert: string;
+  readonly serverKey: string;
+  /** A client certificate signed by the CA (extended key usage clientAuth, SAN DNS:prometheus.test and URI:spiffe://test/prometheus). */
+  readonly clientCert: string;
+  readonly clientKey: string;
+  /** A self-signed client certificate no CA vouches for. */
+  readonly strangerCert: string;
+  readonly strangerKey: string;
+}
+
+function openssl(dir: string, args: string[]): void {
+  const r = spawnSync("openssl", args, { cwd: dir, encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`openssl ${args.join(" ")} failed: ${r.stderr}`);
+}
+
+/**
+ * Signs a new certificate with the test CA in `dir` (made by makeCertificates): `name`.pem and
+ * `name`.key, for the subject and the openssl extensions given (lines of an -extfile).
+ */
+export function signCertificate(dir: string, name: string, subject: string, extensions: string): { cert: string; key: string } {
+  writeFileSync(join(dir, `${name}.ext`), extensions);
+  openssl(dir, ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", subject]);
+  openssl(dir, ["x509", "-req", "-in", `${name}.csr`, "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", `${name}.pem`, "-days", "2", "-extfile", `${name}.ext`]);
+  return { cert: join(dir, `${name}.pem`), key: join(dir, `${name}.key`) };
+}
+
+/** The extensions of a server certificate for 127.0.0.1 (and localhost). */
+export const SERVER_EXTENSIONS = "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n";
+
+/** Makes a CA, a server certificate for 127.0.0.1 and client certificates with the openssl CLI, in `dir`. */
+export function makeCertificates(dir: string): TestCertificates {
+  openssl(dir, ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=test CA"]);
+  signCertificate(dir, "server", "/CN=127.0.0.1", SERVER_EXTENSIONS);
+  signCertificate(dir, "client", "/CN=prometheus", "subjectAltName=DNS:prometheus.test,URI:spiffe://test/prometheus\nextendedKeyUsage=clientAuth\n");
+  openssl(dir, ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "stranger.key", "-out", "stranger.pem", "-days", "2", "-subj", "/CN=stranger", "-addext", "extendedKeyUsage=clientAuth"]);
+  const at = (f: string) => join(dir, f);
+  return {
+    dir,
+    caCert: at("ca.pem"),
+    serverCert: at("server.pem"),
+    serverKey: at("server.key"),
+    clientCert: at("client.pem"),
+    clientKey: at("client.key"),
+    strangerCert: at("stranger.pem"),
+    strangerKey: at("stranger.key"),
+  };
+}
+
+/** A bcrypt hash of a password as the exporter toolkit's docs make one: Apache's htpasswd -B ($2y$). */
+export function bcryptHash(password: string, cost = 10): string {
+  const r = spawnSync("htpasswd", ["-nbBC", String(cost), "", password], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`htpasswd failed (is apache2-utils installed? bash test/setup/ensure-tools.sh): ${r.stderr}`);
+  return r.stdout.trim().replace(/^:/, "");
+}
+
+/** An answer of the endpoint over TLS. */
+export interface TlsAnswer {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: string;
+}
+
+export interface TlsGetOptions {
+  /** The CA file the server's certificate is checked against. */
+  readonly ca: string;
+  readonly user?: string;
+  readonly password?: string;
+  /** A client certificate and its key (files). */
+  readonly cert?: string;
+  readonly key?: string;
+  /** A keep-alive agent to reuse a connection; without, a connection of its own. */
+  readonly agent?: HttpsAgent;
+}
+
+/** GET https://127.0.0.1:port/path, verifying the server against `ca`; rejects when the connection fails. */
+export function httpsGet(port: number, path: string, o: TlsGetOptions): Promise<TlsAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      {
+        host: "127.0.0.1",
+        port,
+        path,
+        ca: readFileSync(o.ca),
+        ...(o.cert && o.key ? { cert: readFileSync(o.cert), key: readFileSync(o.key) } : {}),
+        ...(o.user !== undefined ? { auth: `${o.user}:${o.password ?? ""}` } : {}),
+        agent: o.agent ?? false,
+        timeout: 10_000,
+      },
+      (res) => {
+        let body = "";
+        res.on("data", (c: Buffer) => (body += c.toString("utf8")));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error("timed out")));
+    req.on("error", reject);
+    req.end();
+  });
 }

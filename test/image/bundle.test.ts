@@ -3,7 +3,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readlinkS
 import { builtinModules } from "node:module";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { BUNDLE_FILE, IN_JOB_FILE, KOFFI_NATIVE_FILE, LAUNCHER_FILE, LICENSES_FILE, PROGRAM_FILE } from "../../bin/build-bundle.mjs";
+import { BUNDLE_FILE, IN_JOB_FILE, KOFFI_NATIVE_FILE, LAUNCHER_FILE, LICENSES_FILE, PASSWORD_WORKER_FILE, PROGRAM_FILE, WEB_CONFIG_FILE } from "../../bin/build-bundle.mjs";
 import {
   buildBundle,
   IMAGE_FIXTURES,
@@ -21,24 +21,52 @@ import {
   zombieChildren,
   type Built,
 } from "./helpers.js";
+import { bcryptHash, httpsGet, makeCertificates, parseSamples, type TestCertificates } from "../helpers/index.js";
 
 const VERSION = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version;
 const LABELS = { runner_name: "image-test", runner_type: "chrome-go" };
 
 let built: Built;
 let dir: string;
+const WEB_PASSWORD = "bundle password";
+let web: { certs: TestCertificates; file: string };
+
+/**
+ * What a short run of the bundle loaded (Node's built-in modules and the files it required), read
+ * by a preloaded script when the process exits; the runner exits at once.
+ */
+function loadedBy(node: string, env: Record<string, string>): { builtins: string[]; files: string[] } {
+  const out = join(web.certs.dir, `loaded-${Math.random().toString(36).slice(2)}.json`);
+  const preload = join(web.certs.dir, "preload.cjs");
+  writeFileSync(
+    preload,
+    'process.on("exit", () => require("fs").writeFileSync(process.env.LOADED_OUT, JSON.stringify({ builtins: process.moduleLoadList.filter((m) => m.startsWith("NativeModule ")).map((m) => m.slice(13)), files: Object.keys(require.cache).map((f) => require("path").basename(f)) })));\n',
+  );
+  const r = spawnSync(node, ["--require", preload, join(dir, BUNDLE_FILE)], {
+    cwd: dir,
+    encoding: "utf8",
+    timeout: 10_000,
+    env: { PATH: process.env.PATH, RUNNER_HOME: IMAGE_FIXTURES, METRICS_PORT: "0", METRICS_HOST: "127.0.0.1", LOADED_OUT: out, ...env },
+  });
+  expect(r.status, r.stderr).toBe(0);
+  return JSON.parse(readFileSync(out, "utf8")) as { builtins: string[]; files: string[] };
+}
 
 beforeAll(() => {
   built = buildBundle();
   dir = isolatedCopy(built);
+  const certs = makeCertificates(tempDir("web"));
+  const file = join(certs.dir, "web.yml");
+  writeFileSync(file, `tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\nbasic_auth_users:\n  prometheus: ${bcryptHash(WEB_PASSWORD)}\n`);
+  web = { certs, file };
 });
 afterEach(killAll);
 afterAll(removeTemps);
 
 describe("the build output", () => {
-  it("is the first file, the program, the in-job commands, the launcher and the licences, plus koffi.node exactly when the program uses koffi", () => {
+  it("is the first file, the program, the in-job commands, the web configuration's part and its password worker, the launcher and the licences, plus koffi.node exactly when the program uses koffi", () => {
     const importsKoffi = readFileSync(join(built.dir, PROGRAM_FILE), "utf8").includes(KOFFI_NATIVE_FILE);
-    const expected = [BUNDLE_FILE, PROGRAM_FILE, IN_JOB_FILE, LAUNCHER_FILE, LICENSES_FILE, ...(importsKoffi ? [KOFFI_NATIVE_FILE] : [])].sort();
+    const expected = [BUNDLE_FILE, PROGRAM_FILE, IN_JOB_FILE, WEB_CONFIG_FILE, PASSWORD_WORKER_FILE, LAUNCHER_FILE, LICENSES_FILE, ...(importsKoffi ? [KOFFI_NATIVE_FILE] : [])].sort();
     expect(built.files).toEqual(expected);
     expect(readFileSync(join(built.dir, LICENSES_FILE), "utf8")).toMatch(/^prom-client@\S+ \(Apache-2\.0\)$/m);
   });
@@ -49,8 +77,8 @@ describe("the build output", () => {
 
   it("loads nothing from outside itself but Node's built-ins, its other files and (if present) its koffi.node", () => {
     const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
-    const own = new Set([`./${PROGRAM_FILE}`, `./${IN_JOB_FILE}`]);
-    for (const file of [BUNDLE_FILE, PROGRAM_FILE, IN_JOB_FILE]) {
+    const own = new Set([`./${PROGRAM_FILE}`, `./${IN_JOB_FILE}`, `./${WEB_CONFIG_FILE}`]);
+    for (const file of [BUNDLE_FILE, PROGRAM_FILE, IN_JOB_FILE, WEB_CONFIG_FILE, PASSWORD_WORKER_FILE]) {
       const text = readFileSync(join(built.dir, file), "utf8");
       const specifiers = [...text.matchAll(/(?:[}\s]from\s*|\bimport\s*\(\s*|\bimport\s*|require\s*\(\s*)"([^"]+)"/g)].map((m) => m[1]!);
       expect(specifiers.length, file).toBeGreaterThan(0);
@@ -83,6 +111,28 @@ describe.each(NODES)("the bundle alone in an empty directory on $name", ({ name,
     s.proc.kill("SIGTERM");
     expect(await s.exit).toEqual({ code: 7, signal: null });
     expect(s.stdout()).toContain("Exiting runner...");
+  });
+
+  it("with a web configuration file: TLS and basic auth, its part and its password thread loaded from beside the bundle", async () => {
+    const s = runSupervisor({ command: [node, join(dir, BUNDLE_FILE)], cwd: dir, env: { FAKE_IDLE_SECONDS: "20", FAKE_TERM_EXIT: "7", WEB_CONFIG_FILE: web.file } });
+    const port = await s.port;
+    expect(s.stderr()).toMatch(/serving metrics on https:\/\/127\.0\.0\.1:\d+\/metrics \(listening on 127\.0\.0\.1 only, port \d+; web config .+: TLS, basic auth for 1 user\)/);
+    expect((await httpsGet(port, "/metrics", { ca: web.certs.caCert, user: "prometheus", password: "wrong" })).status).toBe(401);
+    const ok = await httpsGet(port, "/metrics", { ca: web.certs.caCert, user: "prometheus", password: WEB_PASSWORD });
+    expect(ok.status).toBe(200);
+    expect(parseSamples(ok.body).value("github_runner_info", { ...LABELS, version: "2.336.0" })).toBe(1);
+    expect((await s.get("/health")).status).toBe(200);
+    s.proc.kill("SIGTERM");
+    expect(await s.exit).toEqual({ code: 7, signal: null });
+  });
+
+  it("without a web configuration file loads nothing of it: no TLS, no worker threads, no web-config.cjs", () => {
+    const loaded = loadedBy(node, {});
+    expect(loaded.builtins.filter((m) => /^(tls|_tls_wrap|worker_threads|crypto|https)$/.test(m))).toEqual([]);
+    expect(loaded.files).not.toContain(WEB_CONFIG_FILE);
+    const protectedRun = loadedBy(node, { WEB_CONFIG_FILE: web.file });
+    expect(protectedRun.builtins).toEqual(expect.arrayContaining(["tls", "worker_threads"]));
+    expect(protectedRun.files).toContain(WEB_CONFIG_FILE);
   });
 
   it.skipIf(!IS_ROOT)("runs as PID 1 of a PID namespace: reaps orphans, and docker stop's SIGTERM ends it with the runner's code", async () => {

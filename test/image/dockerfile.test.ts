@@ -1,10 +1,11 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, posix } from "node:path";
 import { DockerfileParser, type Healthcheck, type Instruction } from "dockerfile-ast";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { BUNDLE_FILE, DEFAULT_OUTDIR, LAUNCHER_FILE } from "../../bin/build-bundle.mjs";
 import { fragmentParts } from "../image-docker/images.mjs";
-import { buildBundle, isolatedCopy, killAll, NODE20, removeTemps, ROOT, runHealthcheck, runSupervisor } from "./helpers.js";
+import { bcryptHash, makeCertificates } from "../helpers/index.js";
+import { buildBundle, isolatedCopy, killAll, NODE20, removeTemps, ROOT, runHealthcheck, runSupervisor, tempDir } from "./helpers.js";
 
 // Static checks of Dockerfile.fragment (no Docker engine runs here), and its HEALTHCHECK run for
 // real against a bundled supervisor.
@@ -117,6 +118,18 @@ describe("the fragment's HEALTHCHECK, run against the bundled supervisor", () =>
     expect(argv?.join(" ")).not.toMatch(/curl|wget/);
     const flags = Object.fromEntries(healthcheck.getFlags().map((f) => [f.getName(), f.getValue()]));
     expect(flags).toMatchObject({ interval: expect.any(String), timeout: expect.any(String) });
+  });
+
+  it("passes unchanged when the endpoint has a web configuration file (TLS and basic auth): plain /health from the loopback stays open", async () => {
+    const certs = makeCertificates(tempDir("healthcheck-web"));
+    const file = join(certs.dir, "web.yml");
+    writeFileSync(file, `tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\nbasic_auth_users:\n  prometheus: ${bcryptHash("pw", 4)}\n`);
+    const s = runSupervisor({ command: [NODE20, join(dir, BUNDLE_FILE)], cwd: dir, env: { FAKE_IDLE_SECONDS: "20", WEB_CONFIG_FILE: file } });
+    const port = await s.port;
+    expect(s.stderr()).toContain("serving metrics on https://");
+    expect(runHealthcheck(argv!, port)).toBe(0);
+    s.proc.kill("SIGTERM");
+    expect((await s.exit).code).toBe(0);
   });
 
   it("passes while the runner runs and fails once the supervisor is gone", async () => {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests run for real (promtool and Prometheus, tini and
-# dumb-init as PID-1 references) when they are missing. Needs root or sudo; says so otherwise.
+# dumb-init as PID-1 references, openssl and htpasswd for the web config) when they are missing. Needs root or sudo; says so otherwise.
 set -euo pipefail
 
 need=()
@@ -9,6 +9,9 @@ command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
 command -v tini >/dev/null 2>&1 || need+=(tini)
 command -v dumb-init >/dev/null 2>&1 || need+=(dumb-init)
 command -v wrk >/dev/null 2>&1 || need+=(wrk)
+# Certificates (openssl) and bcrypt hashes made as operators make them (htpasswd -B) for the web config tests.
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
+command -v htpasswd >/dev/null 2>&1 || need+=(apache2-utils)
 # The Pushgateway that ephemeral runners push their final metrics to.
 command -v prometheus-pushgateway >/dev/null 2>&1 || need+=(prometheus-pushgateway)
 # The official Prometheus client's exposition parsers, used by the tests to read scrapes.

@@ -1,0 +1,27 @@
+// The password checker's thread: bcrypt is slow by design (tens of milliseconds a check), and
+// the main thread carries the runner's output, so checks run here, one at a time.
+import bcrypt from "bcryptjs";
+import { parentPort } from "node:worker_threads";
+
+/** One check asked of this thread. */
+export interface CheckRequest {
+  readonly id: number;
+  readonly password: string;
+  readonly hash: string;
+}
+
+/** Its answer. */
+export interface CheckResult {
+  readonly id: number;
+  readonly ok: boolean;
+}
+
+parentPort?.on("message", ({ id, password, hash }: CheckRequest) => {
+  let ok = false;
+  try {
+    ok = bcrypt.compareSync(password, hash);
+  } catch {
+    ok = false;
+  }
+  parentPort!.postMessage({ id, ok } satisfies CheckResult);
+});

@@ -1,0 +1,95 @@
+// The endpoint's protection from a web configuration file (the Prometheus exporter toolkit's
+// format, as node_exporter reads it). Loaded only when WEB_CONFIG_FILE is set: TLS, YAML, bcrypt
+// and worker threads are nothing a runner without one carries.
+import { monotonicMs } from "../../clock.js";
+import type { Log } from "../../log.js";
+import type { EndpointGuard } from "../guard.js";
+import { BasicAuth, PASSWORD_CHECKS } from "./basic-auth.js";
+import { watchFiles } from "./change-watch.js";
+import { CredentialCache } from "./credential-cache.js";
+import { loadWebConfig, type LoadedWebConfig } from "./load-web-config.js";
+import { PasswordChecker } from "./password-checker.js";
+import { admit, type Policy } from "./request-policy.js";
+import { createTlsLayer } from "./tls-layer.js";
+import { AddressBudget, TokenBucket } from "./token-bucket.js";
+import { WebConfigError, type RateLimit } from "./web-config.js";
+import { WORKER_FILE } from "./worker-file.js";
+
+export { WebConfigError };
+
+/** How often the file and the files it names are looked at for a change (certificate rotation). */
+export const CHANGE_CHECK_MS = 5_000;
+/** Password checks that may wait beside the one in progress, and how long the idle checker thread lives. */
+const CHECKER = { maxWaiting: 4, idleMs: 10_000 };
+
+/**
+ * Reads a web configuration file and returns what protects the endpoint with it; throws a
+ * WebConfigError for a file that cannot be used. While it runs, a change to the file or to the
+ * certificate, key or CA files it names is picked up within CHANGE_CHECK_MS for new connections
+ * and requests; a changed file that cannot be used is reported once and the previous settings stay.
+ */
+export async function openWebConfig(file: string, log: Log): Promise<EndpointGuard> {
+  let loaded = await loadWebConfig(file);
+  for (const warning of loaded.warnings) log(`warning: ${warning}`);
+  const now = monotonicMs;
+  const cache = new CredentialCache();
+  const checks = new AddressBudget(PASSWORD_CHECKS, now);
+  const checker = new PasswordChecker(WORKER_FILE, CHECKER);
+  const tls = loaded.tls && loaded.config.tls ? createTlsLayer(loaded.tls, loaded.config.tls, now) : undefined;
+
+  const policyOf = (next: LoadedWebConfig, previous: Policy | undefined, previousLimit: RateLimit | undefined): Policy => ({
+    tls: next.tls !== undefined,
+    headers: next.config.headers,
+    // An unchanged limit keeps its bucket: a fresh one would hand out a new burst.
+    rateLimit: sameLimit(next.config.rateLimit, previousLimit) && previous?.rateLimit ? previous.rateLimit : bucketOf(next.config.rateLimit, now),
+    auth: next.config.users.size > 0 ? new BasicAuth(next.config.users, cache, checks, checker) : undefined,
+  });
+  let policy = policyOf(loaded, undefined, undefined);
+
+  let lastFailure = "";
+  const reload = async () => {
+    try {
+      const next = await loadWebConfig(loaded.path);
+      if ((next.tls === undefined) !== (loaded.tls === undefined)) throw new WebConfigError("tls_server_config", "turning TLS on or off takes a restart");
+      if (next.tls && next.config.tls) tls?.use(next.tls, next.config.tls);
+      policy = policyOf(next, policy, loaded.config.rateLimit);
+      loaded = next;
+      lastFailure = "";
+      log(`web config reloaded from ${loaded.path}`);
+      for (const warning of next.warnings) log(`warning: ${warning}`);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (message !== lastFailure) log(`web config ${loaded.path} changed but cannot be used, the previous settings stay: ${message}`);
+      lastFailure = message;
+    }
+  };
+  const stopWatching = watchFiles(() => loaded.files, reload, CHANGE_CHECK_MS);
+
+  return {
+    scheme: tls ? "https" : "http",
+    summary: summary(loaded),
+    ...(tls ? { firstBytes: tls.firstBytes } : {}),
+    admit: (req, res, connection) => admit(policy, req, res, connection),
+    close: () => {
+      stopWatching();
+      checker.close();
+    },
+  };
+}
+
+function bucketOf(limit: RateLimit | undefined, now: () => number): TokenBucket | undefined {
+  return limit ? new TokenBucket(1000 / limit.intervalMs, limit.burst, now) : undefined;
+}
+
+function sameLimit(a: RateLimit | undefined, b: RateLimit | undefined): boolean {
+  return a?.intervalMs === b?.intervalMs && a?.burst === b?.burst;
+}
+
+/** What the start-up line says the file turns on. */
+function summary(loaded: LoadedWebConfig): string {
+  const { tls, users, rateLimit } = loaded.config;
+  const parts = [tls ? `TLS${tls.clientAuthType === "NoClientCert" ? "" : ` with client certificates (${tls.clientAuthType})`}` : "no TLS"];
+  if (users.size > 0) parts.push(`basic auth for ${users.size} user${users.size === 1 ? "" : "s"}`);
+  if (rateLimit) parts.push(`rate limit of a request per ${rateLimit.intervalMs} ms in bursts of ${rateLimit.burst}`);
+  return `web config ${loaded.path}: ${parts.join(", ")}`;
+}
