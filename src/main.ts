@@ -98,7 +98,7 @@ async function protection(config: Config, source: string, log: Log): Promise<End
     guard.close();
     return undefined;
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = describeError(error);
     log(`invalid ${shown}: ${message}`);
     return EXIT_CONFIG;
   }

@@ -6,6 +6,7 @@ import type { EndpointGuard } from "./guard.js";
 import { RequestGate } from "./request-gate.js";
 import { route, type RouteSources } from "./routes.js";
 import { send } from "./send.js";
+import { describeError } from "../log.js";
 
 export type { Health } from "./routes.js";
 
@@ -54,7 +55,7 @@ export function startEndpoint(o: EndpointOptions): Promise<Endpoint> {
     gate.requestStarted();
     res.once("close", () => gate.answered());
     answer(req, res, gate, o).catch((error: unknown) => {
-      o.onError(`metrics request failed: ${error instanceof Error ? error.message : String(error)}`);
+      o.onError(`metrics request failed: ${describeError(error)}`);
       if (!res.headersSent) send(res, 500, "text/plain; charset=utf-8", "internal error\n", { Connection: "close" });
       else res.destroy();
     });

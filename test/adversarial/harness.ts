@@ -9,7 +9,7 @@ export { sleep };
 import { buildBundle, NODE24, requireNode24 } from "../image/helpers.js";
 
 let launcher: string | undefined;
-/** The single-file build and its launcher, built once per test file: the form the images run. */
+/** The bundle and its launcher, built once per test file: the form the images run. */
 export function productionForm(): string {
   if (!launcher) launcher = join(buildBundle().dir, "runner-supervisor");
   return launcher;

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Prints the size of the single-file build and the resident memory (VmRSS, and the peak VmHWM)
+// Prints the size of the bundle and the resident memory (VmRSS, and the peak VmHWM)
 // and start-up time of the bundled supervisor beside the unbundled one (bin/runner-supervisor.js
 // over dist/ and node_modules), each around the same idle fake runner, on Node 20 and Node 24.
 // A measurement, not a test: run `npm run build` first, then `node test/image/measure.mjs [runs]`.

@@ -187,7 +187,7 @@ describe("a job through the hooks, the API look-up and a cache report (built sup
   });
 });
 
-describe("the single-file build", () => {
+describe("the bundle", () => {
   it("installs hooks that call the bundle itself, and they reach it", async () => {
     const out = join(tempDir(), "bundle");
     const { buildBundle } = (await import("../../bin/build-bundle.mjs")) as { buildBundle: (o: { outdir: string }) => Promise<unknown> };

@@ -2,7 +2,7 @@
 // format, as node_exporter reads it). Loaded only when WEB_CONFIG_FILE is set: TLS, YAML, bcrypt
 // and worker threads are nothing a runner without one carries.
 import { monotonicMs } from "../../clock.js";
-import type { Log } from "../../log.js";
+import { describeError, logAtMost, type Log } from "../../log.js";
 import type { EndpointGuard } from "../guard.js";
 import { BasicAuth, PASSWORD_CHECKS } from "./basic-auth.js";
 import { watchFiles } from "./change-watch.js";
@@ -18,7 +18,7 @@ import { WORKER_FILE } from "./worker-file.js";
 export { WebConfigError };
 
 /** How often the file and the files it names are looked at for a change (certificate rotation). */
-export const CHANGE_CHECK_MS = 5_000;
+const CHANGE_CHECK_MS = 5_000;
 /** Password checks that may wait beside the one in progress, and how long the idle checker thread lives. */
 const CHECKER = { maxWaiting: 4, idleMs: 10_000 };
 
@@ -34,7 +34,11 @@ export async function openWebConfig(file: string, log: Log): Promise<EndpointGua
   const now = monotonicMs;
   const cache = new CredentialCache();
   const checks = new AddressBudget(PASSWORD_CHECKS, now);
-  const checker = new PasswordChecker(WORKER_FILE, CHECKER);
+  const reportFailure = logAtMost(3, log);
+  const checker = new PasswordChecker(WORKER_FILE, {
+    ...CHECKER,
+    onFailure: (error) => reportFailure(`warning: the password checker failed (${describeError(error)}); requests that need a password check get 503 until it works`),
+  });
   const tls = loaded.tls && loaded.config.tls ? createTlsLayer(loaded.tls, loaded.config.tls, now) : undefined;
 
   const policyOf = (next: LoadedWebConfig, previous: Policy | undefined, previousLimit: RateLimit | undefined): Policy => ({
@@ -53,12 +57,14 @@ export async function openWebConfig(file: string, log: Log): Promise<EndpointGua
       if ((next.tls === undefined) !== (loaded.tls === undefined)) throw new WebConfigError("tls_server_config", "turning TLS on or off takes a restart");
       if (next.tls && next.config.tls) tls?.use(next.tls, next.config.tls);
       policy = policyOf(next, policy, loaded.config.rateLimit);
+      // A warning already given (TLS 1.0 allowed, say) is not repeated at every reload.
+      const fresh = next.warnings.filter((warning) => !loaded.warnings.includes(warning));
       loaded = next;
       lastFailure = "";
       log(`web config reloaded from ${loaded.path}`);
-      for (const warning of next.warnings) log(`warning: ${warning}`);
+      for (const warning of fresh) log(`warning: ${warning}`);
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = describeError(error);
       if (message !== lastFailure) log(`web config ${loaded.path} changed but cannot be used, the previous settings stay: ${message}`);
       lastFailure = message;
     }

@@ -5,6 +5,7 @@ import { createSecureContext, DEFAULT_CIPHERS, type TlsOptions } from "node:tls"
 import { parseWebConfig } from "./parse-web-config.js";
 import { CIPHER_SUITES, CURVES, TLS_VERSIONS } from "./tls-names.js";
 import { WebConfigError, type TlsSettings, type WebConfig } from "./web-config.js";
+import { describeError } from "../../log.js";
 
 /** A web configuration file read, with what TLS needs ready to use. */
 export interface LoadedWebConfig {
@@ -130,8 +131,7 @@ function accepted(options: TlsOptions): boolean {
 
 /** OpenSSL's reason, without anything from the files. */
 function opensslReason(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.replace(/^error:[0-9A-F]+:/, "").slice(0, 120);
+  return describeError(error).replace(/^error:[0-9A-F]+:/, "").slice(0, 120);
 }
 
 /** Every PEM block of a CA bundle must be a certificate, and there must be one. */

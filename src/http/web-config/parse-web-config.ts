@@ -36,8 +36,10 @@ export function parseWebConfig(text: string, dir: string): WebConfig {
   const [error] = doc.errors;
   if (error) {
     const { line, col } = lines.linePos(error.pos[0]);
-    // The library's message is cut before it quotes the file: the line could hold a password hash or a key.
-    throw new WebConfigError("", `not valid YAML at line ${line}, column ${col}: ${error.message.split("\n", 1)[0]!.replace(/ at line \d+.*$/, "")}`);
+    // Only the message's leading words and its code: the rest can quote the file, and the line
+    // could hold a password hash or a key.
+    const words = /^[A-Za-z ,'-]*/.exec(error.message)![0].trim() || "cannot be read";
+    throw new WebConfigError("", `not valid YAML at line ${line}, column ${col}: ${words} (${error.code})`);
   }
   const read = new Reader(doc, lines);
   const top = read.mapping(doc.contents, "", TOP_KEYS);
@@ -134,13 +136,20 @@ function httpSettings(read: Reader, node: Entry | undefined): Pick<WebConfig, "h
   return { headers, http2: read.boolean(keys.get("http2"), `${at}.http2`) ?? true };
 }
 
+/** A key as a message may show it: a mis-indented line can make a secret a key, so only names that look like one. */
+function shownKey(key: string): string {
+  return /^[A-Za-z0-9_.-]{1,64}$/.test(key) ? key : "(not shown)";
+}
+
 function users(read: Reader, node: Entry | undefined): Map<string, string> {
   const at = "basic_auth_users";
   const result = new Map<string, string>();
   for (const [user, entry] of read.mapping(node?.value, at, undefined)) {
-    const hash = read.text(entry, `${at}.${user}`) ?? "";
+    // A hash written where the user name goes must not be shown either.
+    const where = `${at}.${shownKey(user)}`;
+    const hash = read.text(entry, where) ?? "";
     // The value is a secret: described by its length, never shown.
-    if (bcryptCost(hash) === undefined) throw read.error(entry, `${at}.${user}`, `expected ${BCRYPT_RULE} (value not shown: ${hash.length} characters)`);
+    if (bcryptCost(hash) === undefined) throw read.error(entry, where, `expected ${BCRYPT_RULE} (value not shown: ${hash.length} characters)`);
     result.set(user, hash);
   }
   return result;
@@ -188,9 +197,8 @@ class Reader {
       if (!isScalar(keyNode) || keyNode.value === null || typeof keyNode.value === "object") throw this.error({ key: pair.key as Node, value: pair.value }, at || "top level", "expected plain keys");
       const key = scalarText(keyNode);
       if (allowed && !allowed.includes(key)) {
-        // A mis-indented line can make a secret a key: show only names that look like one.
-        const name = /^[A-Za-z0-9_.-]{1,64}$/.test(key) ? quoted(key) : "(not shown)";
-        throw this.error({ key: keyNode, value: keyNode }, at || "top level", `unknown key ${name}: expected one of ${allowed.join(", ")}`);
+        const name = shownKey(key);
+        throw this.error({ key: keyNode, value: keyNode }, at || "top level", `unknown key ${name === key ? quoted(key) : name}: expected one of ${allowed.join(", ")}`);
       }
       entries.set(key, { key: keyNode, value: pair.value });
     }

@@ -6,6 +6,8 @@ export interface CheckerLimits {
   readonly maxWaiting: number;
   /** The thread ends after this long without a check (it is started again for the next one). */
   readonly idleMs: number;
+  /** Told when the thread fails to start or dies: the checks it had fail, and nothing else would say why. */
+  readonly onFailure?: (error: Error) => void;
 }
 
 interface Job {
@@ -63,9 +65,9 @@ export class PasswordChecker {
     const worker = new Worker(this.file, { resourceLimits: { maxOldGenerationSizeMb: 8, maxYoungGenerationSizeMb: 1 }, stdout: false, stderr: false });
     worker.unref();
     worker.on("message", (result: CheckResult) => this.finished(result));
-    worker.on("error", (error) => this.stop(error));
+    worker.on("error", (error) => this.fail(error));
     worker.on("exit", () => {
-      if (this.worker === worker) this.stop(new Error("the password checker's thread exited"));
+      if (this.worker === worker) this.fail(new Error("the password checker's thread exited"));
     });
     this.worker = worker;
     return worker;
@@ -78,6 +80,11 @@ export class PasswordChecker {
     job.resolve(result.ok);
     if (this.queue.length > 0) this.startNext();
     else this.idleTimer = setTimeout(() => this.stop(undefined), this.limits.idleMs).unref();
+  }
+
+  private fail(error: Error): void {
+    this.limits.onFailure?.(error);
+    this.stop(error);
   }
 
   /** Ends the thread; with an error, what was asked of it fails with that error. */

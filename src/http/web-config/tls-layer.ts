@@ -80,7 +80,7 @@ function handshaker(options: TlsOptions, settings: TlsSettings, waiting: Map<str
  * and the toolkit check it. Node has verified the chain against the client CAs (authorized); a
  * client that fails is closed before any request is read.
  */
-export function clientAccepted(socket: TLSSocket, settings: TlsSettings): boolean {
+function clientAccepted(socket: TLSSocket, settings: TlsSettings): boolean {
   const certificate = socket.getPeerX509Certificate();
   switch (settings.clientAuthType) {
     case "RequireAnyClientCert":

@@ -46,10 +46,13 @@ describe("PasswordChecker", () => {
     for (const p of pending) await expect(p).rejects.toThrow(/closed/);
   });
 
-  it("a thread that cannot start fails its checks, and the next check starts one again", async () => {
-    const broken = new PasswordChecker(join(ROOT, "dist", "no-such-worker.js"), { maxWaiting: 1, idleMs: 60_000 });
+  it("a thread that cannot start fails its checks and says so, and the next check starts one again", async () => {
+    const failures: Error[] = [];
+    const broken = new PasswordChecker(join(ROOT, "dist", "no-such-worker.js"), { maxWaiting: 1, idleMs: 60_000, onFailure: (e) => failures.push(e) });
     checkers.push(broken);
     await expect(broken.check("a", hash)).rejects.toThrow();
     await expect(broken.check("a", hash)).rejects.toThrow();
+    expect(failures).toHaveLength(2);
+    expect(failures[0]!.message).toMatch(/no-such-worker/);
   });
 });
