@@ -17,5 +17,9 @@ if (argv[0] === "hook" || argv[0] === "report") {
     process.stderr.write(`runner-supervisor: internal error, exiting: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     return 70;
   };
-  void import("./main.js").then(({ main }) => main(signals, argv)).then(exit, (error: unknown) => exit(failed(error)));
+  // The supervisor leaves through exitNow (src/process/exit-now.ts): Node's own exit can hang.
+  void import("./main.js").then(
+    ({ main, exitNow }) => main(signals, argv).then(exitNow, (error: unknown) => exitNow(failed(error))),
+    (error: unknown) => exit(failed(error)),
+  );
 }

@@ -21,6 +21,8 @@ import { VERSION } from "./version.js";
 /** Where the supervisor is in its life; /health is 200 only while "running". */
 type Phase = "starting" | StopState | "exited";
 
+export { exitNow } from "./process/exit-now.js";
+
 /** The program: configure, then supervise the runner; returns the exit code. */
 export async function main(signals: SignalRouter, argv: readonly string[]): Promise<number> {
   const out = openOutput();

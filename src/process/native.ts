@@ -16,6 +16,8 @@ export interface NativeCalls {
   makeUndumpable(): boolean;
   /** malloc_trim(0): hands the memory glibc keeps after frees (V8's compilers free much) back to the kernel. */
   trimMemory(): void;
+  /** _exit: ends the process at once with this code, without Node's teardown. */
+  exit(code: number): never;
 }
 
 const P_ALL = 0;
@@ -39,6 +41,7 @@ export async function loadNativeCalls(): Promise<NativeCalls> {
   const prctl = libc.func("int prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5)");
   // Only glibc has it; elsewhere trimming is a no-op.
   const mallocTrim = optional(() => libc.func("int malloc_trim(size_t pad)"));
+  const exit = libc.func("void _exit(int status)");
   const info = Buffer.alloc(SIGINFO_SIZE);
 
   return {
@@ -52,6 +55,10 @@ export async function loadNativeCalls(): Promise<NativeCalls> {
     setParentDeathSignal: (signal) => prctl(PR_SET_PDEATHSIG, signal, 0, 0, 0) === 0,
     makeUndumpable: () => prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) === 0,
     trimMemory: () => void mallocTrim?.(0),
+    exit: (code) => {
+      exit(code);
+      throw new Error("_exit returned");
+    },
   };
 }
 
