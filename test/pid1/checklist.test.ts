@@ -5,6 +5,7 @@ import { readlinkSync } from "node:fs";
 import { createConnection } from "node:net";
 import { constants } from "node:os";
 import { afterEach, describe, expect, it } from "vitest";
+import { until } from "../helpers/index.js";
 import { bit, childrenOf, IMPLS, killAll, PID1_FIXTURES, procInfo, runAsPid1, sleep, zombiesOf, type Impl, type NsRun } from "./namespace.js";
 
 const RECORDER = ["node", `${PID1_FIXTURES}/signal-recorder.mjs`];
@@ -123,7 +124,8 @@ describe.each(IMPLS)("as PID 1: %s", (impl: Impl) => {
     await run.waitForOutput("orphan");
     const orphan = Number(/orphan (\d+)/.exec(run.stdout())![1]);
     const nsProc = `/proc/${await run.pid1()}/root/proc`;
-    expect(procInfo(orphan, nsProc)?.ppid).toBe(1);
+    // The subshell prints before it exits: only then is the sleep an orphan of PID 1.
+    await until(() => procInfo(orphan, nsProc)?.ppid === 1, 1_000, "the sleep reparented to PID 1");
     let zombieAt: number | undefined;
     let goneAt: number | undefined;
     const deadline = performance.now() + 3_000;
