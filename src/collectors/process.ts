@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { Counter, Gauge } from "../metrics/prom-client.js";
 import { nameOf, type Collector, type Registers } from "./collector.js";
+import { ownStatusKiB } from "../process/own-status.js";
 
 /**
  * The supervisor's own footprint, under the standard names of Prometheus's process collector,
@@ -26,7 +27,7 @@ export function processCollector(registers: Registers): Collector {
     help: "Resident memory size in bytes.",
     registers,
     collect() {
-      setFrom(this, statusKiB("VmRSS"), 1024);
+      setFrom(this, ownStatusKiB("VmRSS"), 1024);
     },
   });
   const virtual = new Gauge({
@@ -34,7 +35,7 @@ export function processCollector(registers: Registers): Collector {
     help: "Virtual memory size in bytes.",
     registers,
     collect() {
-      setFrom(this, statusKiB("VmSize"), 1024);
+      setFrom(this, ownStatusKiB("VmSize"), 1024);
     },
   });
   const openFds = new Gauge({
@@ -60,11 +61,6 @@ export function processCollector(registers: Registers): Collector {
 /** Sets the gauge when the value could be read; a value that cannot be read is not replaced by a guess. */
 function setFrom(gauge: Gauge, value: number | undefined, unit: number): void {
   if (value !== undefined) gauge.set(value * unit);
-}
-
-function statusKiB(field: string): number | undefined {
-  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(readOr("/proc/self/status"));
-  return m ? Number(m[1]) : undefined;
 }
 
 function openDescriptors(): number | undefined {

@@ -1,5 +1,5 @@
-import { readFileSync } from "node:fs";
 import { monotonicMs } from "../clock.js";
+import { ownStatusKiB } from "./own-status.js";
 
 /** How often the supervisor looks at its own memory (and hands glibc's free pages back). */
 const TICK_MS = 1_000;
@@ -33,7 +33,7 @@ export interface MemoryKeeperOptions {
  * again as long as each one still gives 1 MiB back. Returns a function that stops it.
  */
 export function keepMemoryDown(o: MemoryKeeperOptions = {}): () => void {
-  const ownMemory = o.ownMemoryKiB ?? ownAnonymousKiB;
+  const ownMemory = o.ownMemoryKiB ?? (() => ownStatusKiB("RssAnon"));
   const collect = o.collect ?? fullCollection;
   const now = o.now ?? monotonicMs;
   // What the process needs: its own memory after the last collection, or lower.
@@ -66,14 +66,6 @@ export function keepMemoryDown(o: MemoryKeeperOptions = {}): () => void {
   return () => clearInterval(timer);
 }
 
-function ownAnonymousKiB(): number | undefined {
-  try {
-    const m = /^RssAnon:\s+(\d+) kB/m.exec(readFileSync("/proc/self/status", "utf8"));
-    return m ? Number(m[1]) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 let gc: Promise<() => void> | undefined;
 /** V8's full collection, reached without --expose-gc on the command line (a flag there slows every start). */

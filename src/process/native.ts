@@ -31,8 +31,15 @@ const SIGINFO_SIZE = 128;
 // siginfo_t: three ints, then (on 64-bit, aligned to 8) the union whose first field is si_pid.
 const SI_PID_OFFSET = process.arch === "x64" || process.arch === "arm64" || process.arch === "ppc64" || process.arch === "s390x" ? 16 : 12;
 
-/** Loads libc through koffi; rejects with the reason when that is not possible. */
-export async function loadNativeCalls(): Promise<NativeCalls> {
+let loaded: Promise<NativeCalls> | undefined;
+
+/** Loads libc through koffi, once per process (PID 1's duties and the exit share it); rejects with the reason when that is not possible. */
+export function loadNativeCalls(): Promise<NativeCalls> {
+  loaded ??= load();
+  return loaded;
+}
+
+async function load(): Promise<NativeCalls> {
   if (process.platform !== "linux") throw new Error(`not on Linux (${process.platform})`);
   const koffi = (await import("koffi")).default;
   const libc = openLibc(koffi);

@@ -5,6 +5,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import type { RunnerResult } from "../../src/runner/events.js";
+import { statusOf } from "../../src/runner/jobs.js";
 import { DEPLOY_WORKFLOW, JOBS } from "../../src/simulator/workflows.js";
 import { followSupervisor, parseSamples, ROOT, until, type Samples } from "../helpers/index.js";
 
@@ -67,15 +69,6 @@ function listeningOn(port: number): string[] {
   return found;
 }
 
-const STATUS_OF: Record<string, string> = {
-  Succeeded: "success",
-  SucceededWithIssues: "success",
-  Failed: "failed",
-  Canceled: "cancelled",
-  Skipped: "skipped",
-  Abandoned: "abandoned",
-};
-
 interface ConsoleJob {
   name: string;
   status: string;
@@ -93,7 +86,7 @@ function consoleJobs(stdout: string): ConsoleJob[] {
     if (completed) {
       const job = jobs.at(-1)!;
       expect(job.name).toBe(completed[2]);
-      job.status = STATUS_OF[completed[3]!]!;
+      job.status = statusOf(completed[3] as RunnerResult);
       job.finishedAt = Date.parse(completed[1]!.replace(" ", "T")) / 1000;
     }
   }
