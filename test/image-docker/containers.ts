@@ -86,7 +86,7 @@ export class Container {
     return this.docker(["exec", this.id, ...argv], options);
   }
 
-  /** Tells the stand-in listener what to do (test/fixtures/image-docker/runner/actions-runner/fake/control). */
+  /** Tells the stand-in listener what to do (test/fixtures/actions-runner/fake/control). */
   async control(...args: string[]): Promise<void> {
     await this.exec(["/actions-runner/fake/control", ...args]);
   }

@@ -211,6 +211,8 @@ export async function buildImages(engine, { log = () => {}, buildRunner } = {}) 
     copyFileSync(HOST_CA, join(nodeContext, "host-ca-certificates.crt"));
     const runnerContextDir = join(work, "runner");
     cpSync(join(FIXTURES, "runner"), runnerContextDir, { recursive: true });
+    // The one stand-in runner layout every suite shares (test/fixtures/actions-runner/).
+    cpSync(join(ROOT, "test", "fixtures", "actions-runner"), join(runnerContextDir, "actions-runner"), { recursive: true });
     await Promise.all([extractNode(node20, join(nodeContext, "node")), extractNode(node24, join(runnerContextDir, "node24"))]);
     copyFileSync(join(nodeContext, "node"), join(runnerContextDir, "node20"));
 
