@@ -1,7 +1,10 @@
 /**
- * A stand-in for the runner's run.sh that prints exactly what the real runner prints: it
- * connects, listens, runs jobs with every result at a few seconds' pace, loses its connection
- * now and then, and stops like run.sh with RUNNER_MANUALLY_TRAP_SIG on SIGTERM or SIGINT.
+ * A stand-in for the runner's listener (bin/Runner.Listener) that prints exactly what the real one
+ * prints: it connects, listens, runs jobs with every result at a few seconds' pace, loses its
+ * connection now and then, and on SIGTERM or SIGINT cancels the job in flight and exits 0, as the
+ * listener does. npm start runs it under the shared stand-in run.sh and run-helper.sh
+ * (test/fixtures/actions-runner, through RUNNER_STANDIN_LISTENER), which print their own lines and
+ * return what the real scripts return (143 after SIGTERM, 130 after SIGINT).
  * It lets anyone watch the metrics move without a GitHub account. Like the runner's worker, it
  * runs the job hooks it finds in ACTIONS_RUNNER_HOOK_JOB_STARTED/_COMPLETED (the supervisor's)
  * around each job, with the job's GITHUB_* variables, after a set-up pause and before a clean-up
@@ -49,11 +52,9 @@ async function pause(seconds: number): Promise<void> {
 function stop(): void {
   if (stopping) return;
   stopping = true;
-  // The listener cancels the job in flight, then run-helper.sh and run.sh print their lines.
+  // The listener cancels the job in flight; run-helper.sh and run.sh print their own lines.
   out("Exiting...");
   if (current) out(`${timestamp()}: Job ${current} completed with result: Canceled`);
-  out("Runner listener exit with 0 return code, stop the service, no retry needed.");
-  out("Exiting runner...");
   process.exit(0);
 }
 process.on("SIGTERM", stop).on("SIGINT", stop);
@@ -122,16 +123,14 @@ async function main(): Promise<void> {
     // Clean-up: the worker stops the job's containers and orphan processes, then reports.
     await pause(0.3 + (n % 3) * 0.2);
     if (workerDies(n)) {
-      // The worker died without a result line; the listener starts a new session.
+      // The worker died without a result line. The listener keeps its session: no new
+      // "Listening for Jobs"; the supervisor closes the job at the next "Running job".
       current = undefined;
-      out(`${timestamp()}: Listening for Jobs`);
       continue;
     }
     out(`${timestamp()}: Job ${current} completed with result: ${RESULTS[n % RESULTS.length]!}`);
     current = undefined;
   }
-  out("Runner listener exit with 0 return code, stop the service, no retry needed.");
-  out("Exiting runner...");
 }
 
 await main();

@@ -167,6 +167,8 @@ describe("npm start: the supervisor around the simulated runner", () => {
     // At its own pace the simulation runs for seconds: Ctrl-C ends it after the checks.
     const closed = npmStart({ METRICS_PORT: "0", SIMULATOR_JOBS: "1" });
     const port = await closed.port;
+    // A newcomer is told what runs and how to stop it.
+    expect(closed.stderr()).toMatch(/SIMULATED runner.*Ctrl-C stops it/);
     expect(closed.stderr()).toContain(`serving metrics on http://127.0.0.1:${port}/metrics (listening on 127.0.0.1 only, port ${port})`);
     expect(listeningOn(port)).toEqual(["127.0.0.1"]);
     expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(200);
