@@ -217,8 +217,11 @@ function launcherScript() {
 # Starts runner-supervisor on the Node.js that the runner tarball ships in \${RUNNER_HOME:-/actions-runner}/externals/
 # (the newest nodeNN directory, at least node${MIN_NODE_MAJOR}), so the image needs no Node of its own.
 # RUNNER_SUPERVISOR_NODE=/path/to/node picks another one. exec keeps the process id: node becomes PID 1.
+# A job step or hook that runs it (report, hook) never fails: without a Node it says so and exits 0.
 here=\${0%/*}
 node=\${RUNNER_SUPERVISOR_NODE:-}
+# A Node given by path can vanish (a self-update deletes old externals.VERSION): then search again.
+[ -n "$node" ] && [ ! -x "$node" ] && node=
 if [ -z "$node" ]; then
   home=\${RUNNER_HOME:-/actions-runner}
   best=0
@@ -232,6 +235,7 @@ if [ -z "$node" ]; then
   if [ "$best" -lt ${MIN_NODE_MAJOR} ]; then
     echo "runner-supervisor: no Node.js ${MIN_NODE_MAJOR} or newer in $home/externals/ (looked for node${MIN_NODE_MAJOR}, node24, ... with bin/node);" \\
       "is the runner installed in RUNNER_HOME=$home? Set RUNNER_SUPERVISOR_NODE to use another node binary." >&2
+    case \${1:-} in report | hook) exit 0 ;; esac
     exit 127
   fi
 fi

@@ -2,7 +2,7 @@ import { lstatSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DIR_PREFIX } from "./hook-files.js";
-import { ownerIsGone } from "./owner-record.js";
+import { ownerIsGone, pidNamespacesInUse } from "./owner-record.js";
 
 /** Directories looked at by one sweep. */
 const MAX_SWEPT = 100;
@@ -22,11 +22,14 @@ export function sweepStaleHookDirs(baseDir: string = tmpdir(), minAgeMs = 60_000
   }
   const uid = process.getuid?.();
   let removed = 0;
+  // Read /proc at most once per sweep, and only for a directory of another PID namespace.
+  let namespaces: ReadonlySet<string> | undefined | null = null;
+  const namespacesInUse = () => (namespaces === null ? (namespaces = pidNamespacesInUse()) : namespaces);
   for (const name of names) {
     const dir = join(baseDir, name);
     try {
       const st = lstatSync(dir);
-      if (!st.isDirectory() || st.uid !== uid || Date.now() - st.mtimeMs < minAgeMs || !ownerIsGone(dir)) continue;
+      if (!st.isDirectory() || st.uid !== uid || Date.now() - st.mtimeMs < minAgeMs || !ownerIsGone(dir, namespacesInUse)) continue;
       rmSync(dir, { recursive: true, force: true });
       removed++;
     } catch {
