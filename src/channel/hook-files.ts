@@ -86,7 +86,7 @@ export function createHookDir(options: HookFilesOptions): { dir: string; socketD
         env[LAUNCHER_NODE_ENV] = options.node;
       } else {
         const launcher = join(dir, "runner-supervisor");
-        files.set(launcher, `#!/bin/sh\nexec ${shellQuote(options.node)} ${shellQuote(options.entry)} "$@"\n`);
+        files.set(launcher, launcherScript(options));
         env[LAUNCHER_ENV] = launcher;
       }
       const writeAll = (onlyMissing: boolean) => {
@@ -121,21 +121,26 @@ export function createHookDir(options: HookFilesOptions): { dir: string; socketD
  * any, then runs exactly as the runner would have run it, and its exit status is the script's.
  */
 export function hookScript(hook: HookKind, options: Pick<HookFilesOptions, "node" | "entry" | "userHooks">, socketPath: string): string {
-  const send = `${shellQuote(options.node)} ${shellQuote(options.entry)} hook ${hook} </dev/null >/dev/null 2>&1`;
+  // Our command's own stderr (one line at most) goes to the job's log through fd 3; the shell's
+  // stderr is /dev/null around it, so bash never adds "Killed  timeout -s KILL ..." there.
+  const send = `"$node" "$entry" hook ${hook} </dev/null >/dev/null 2>&3`;
   const user = options.userHooks[hook] ?? "";
   // The runner's own invocation of a .ps1 hook; single quotes doubled for PowerShell.
   const pwshCommand = `. '${user.replace(/'/g, "''")}'`;
   return `#!/usr/bin/env bash
 # Written by runner-supervisor: tells it about the job (${hook}), then runs the hook that was set before.
 export ${SOCKET_ENV}=${shellQuote(socketPath)}
-if command -v timeout >/dev/null 2>&1; then
-  timeout -s KILL ${HOOK_BUDGET_SECONDS} ${send} || true
+node=${shellQuote(options.node)}
+entry=${shellQuote(options.entry)}
+if [ ! -x "$node" ] || [ ! -r "$entry" ]; then
+  echo "runner-supervisor: ${hook} hook: cannot run $node $entry (moved, or deleted by a runner update?); the job goes on without its context" >&2 || true
+elif command -v timeout >/dev/null 2>&1; then
+  { timeout -s KILL ${HOOK_BUDGET_SECONDS} ${send} || true; } 3>&2 2>/dev/null
 else
-  ${send} &
+  { ${send} & } 3>&2 2>/dev/null
   pid=$!
   for _ in 1 2 3 4 5 6 7 8 9; do kill -0 "$pid" 2>/dev/null || break; sleep 0.1 || true; done
-  kill -9 "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
+  { kill -9 "$pid" || true; wait "$pid" || true; } 2>/dev/null
 fi
 user=${shellQuote(user)}
 if [ -n "$user" ]; then
@@ -144,6 +149,20 @@ if [ -n "$user" ]; then
     *) exec bash --noprofile --norc -e -o pipefail "$user" ;;
   esac
 fi
+exit 0
+`;
+}
+
+/**
+ * The launcher for workflow steps when no installed one exists. A step's command must never fail
+ * the job: when Node or the entry script is gone it says so in one line and exits 0.
+ */
+export function launcherScript(options: Pick<HookFilesOptions, "node" | "entry">): string {
+  return `#!/bin/sh
+node=${shellQuote(options.node)}
+entry=${shellQuote(options.entry)}
+if [ -x "$node" ] && [ -r "$entry" ]; then exec "$node" "$entry" "$@"; fi
+echo "runner-supervisor: cannot run $node $entry (moved, or deleted by a runner update?); nothing sent" >&2
 exit 0
 `;
 }

@@ -3,6 +3,7 @@ import { dirname, join } from "node:path";
 import { describeError, type Log } from "../log.js";
 import type { ChannelMessage, HookKind } from "../messages/message.js";
 import { createHookDir, HOOK_ENV } from "./hook-files.js";
+import { stableNodePath } from "./node-path.js";
 import { openChannel } from "./socket.js";
 import { sweepStaleHookDirs } from "./stale-dirs.js";
 
@@ -40,7 +41,7 @@ export async function openJobChannel(o: JobChannelOptions): Promise<JobChannel |
   try {
     const entry = entryScript();
     const launcher = installedLauncher(entry);
-    const dir = createHookDir({ node: process.execPath, entry, userHooks, runnerHome: o.runnerHome, ...(launcher ? { launcher } : {}) });
+    const dir = createHookDir({ node: stableNodePath(process.execPath, o.runnerHome), entry, userHooks, runnerHome: o.runnerHome, ...(launcher ? { launcher } : {}) });
     const channel = await openChannel(dir.socketDir, o.onMessage, o.onRejected);
     const files = dir.write(channel.socketPath);
     return {

@@ -23,7 +23,9 @@ export async function runHookCommand(args: readonly string[], env: NodeJS.Proces
   }
   const context = contextFromEnvironment(env);
   if (!context) return 0;
-  await sendMessage(socketPath, { kind: "hook", hook, context }, HOOK_SEND_MS);
+  if (!(await sendMessage(socketPath, { kind: "hook", hook, context }, HOOK_SEND_MS))) {
+    err(`runner-supervisor: ${hook} hook: the supervisor did not take the job's context (stopped, or its socket gone?); the job goes on\n`);
+  }
   return 0;
 }
 
