@@ -12,6 +12,21 @@ function runAsRunner(script: string) {
 }
 
 describe("hook scripts", () => {
+  it("overrun their budget without a word from bash in the job's log (no 'Killed  timeout -s KILL ...')", () => {
+    const dir = tempDir("hook-");
+    // A "node" that hangs past the 0.9 s budget, as a starved one does on a busy machine.
+    const slow = join(dir, "node");
+    writeFileSync(slow, "#!/bin/sh\nexec sleep 5\n", { mode: 0o755 });
+    const script = join(dir, "ours.sh");
+    writeFileSync(script, hookScript("job-started", { node: slow, entry: BIN, userHooks: {} }, join(dir, "no.sock")));
+    const started = Date.now();
+    const r = runAsRunner(script);
+    expect(r.status).toBe(0);
+    expect(Date.now() - started).toBeLessThan(4000);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("");
+  });
+
   it("run the user's own hook as the runner would: with pipefail, so its failure still fails the job", () => {
     const dir = tempDir("hook-");
     const user = join(dir, "user.sh");
