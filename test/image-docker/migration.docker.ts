@@ -43,11 +43,11 @@ describe("moving from a bash entrypoint", () => {
     expect(await c.logs()).not.toContain("Exiting runner...");
   });
 
-  it("after: the same entrypoint.sh as the supervisor's child stops cleanly at once (0)", async () => {
+  it("after: the same entrypoint.sh as the supervisor's child stops cleanly at once (run.sh's 143)", async () => {
     const c = await startContainer(engine, owner, { publish: false });
     await listening(c);
     const stopped = await c.stop(3);
-    expect(stopped.exitCode).toBe(0);
+    expect(stopped.exitCode).toBe(143);
     expect(stopped.ms).toBeLessThan(2_900);
     expect(await c.logs()).toContain("Exiting runner...");
   });
@@ -60,11 +60,11 @@ describe("moving from tini: the same exit codes", () => {
     { name: "after (runner-supervisor)", image: IMAGES.runner, env: { STOP_GRACE_PERIOD: "0" } },
   ];
 
-  it.each(images)("$name: docker stop stops the runner cleanly (0)", async ({ image, env }) => {
+  it.each(images)("$name: docker stop stops the runner cleanly (run.sh's 143)", async ({ image, env }) => {
     const c = await startContainer(engine, owner, { image, env: { ...env, RUNNER_MANUALLY_TRAP_SIG: "1" }, publish: false });
     await listening(c);
     const stopped = await c.stop(10);
-    expect(stopped.exitCode).toBe(0);
+    expect(stopped.exitCode).toBe(143);
     expect(stopped.ms).toBeLessThan(5_000);
     expect(await c.logs()).toContain("Exiting runner...");
   });

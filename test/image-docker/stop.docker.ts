@@ -11,17 +11,26 @@ afterAll(() => removeContainers(engine, owner));
 const idle = (m: { value(name: string): number | undefined }) => m.value("github_runner_status") === 1;
 
 describe("docker stop", () => {
-  it("cancels the job in flight and stops the runner cleanly, exiting with run.sh's code (0) well within the timeout", async () => {
+  it("cancels the job in flight and stops the runner cleanly, exiting with run.sh's code (143, docs/DOCKER_IMAGE.md) well within the timeout", async () => {
     const c = await startContainer(engine, owner, { options: ["--stop-timeout", "60"], env: { FAKE_STEP_SECONDS: "300" } });
     await c.waitForMetrics(idle);
     await c.control("jobs", "1");
     await c.waitForMetrics((m) => m.value("github_runner_busy") === 1);
     const stopped = await c.stop();
-    expect(stopped.exitCode).toBe(0);
+    expect(stopped.exitCode).toBe(143);
     expect(stopped.ms).toBeLessThan(10_000);
     const logs = await c.logs();
     expect(logs).toMatch(/Z: Job build \(image, 1\) completed with result: Canceled\n/);
-    expect(logs).toMatch(/\nExiting\.\.\.\nRunner listener exit with 0 return code, stop the service, no retry needed\.\nExiting runner\.\.\.\n/);
+    // run.sh's line first, then the listener's shutdown and run-helper.sh's, as with the real scripts.
+    expect(logs).toMatch(/\nExiting runner\.\.\.\n[^]*\nExiting\.\.\.\nRunner listener exit with 0 return code, stop the service, no retry needed\.\n/);
+  });
+
+  it("gives 0 for the same stop with EXIT_CODES_TO_ZERO=143,130, as docs/DOCKER_IMAGE.md says", async () => {
+    const c = await startContainer(engine, owner, { options: ["--stop-timeout", "60"], env: { EXIT_CODES_TO_ZERO: "143,130" } });
+    await c.waitForMetrics(idle);
+    const stopped = await c.stop();
+    expect(stopped.exitCode).toBe(0);
+    expect(await c.logs()).toContain("Exiting runner...");
   });
 
   it("escalates: a runner that ignores SIGTERM is killed with its processes after STOP_GRACE_PERIOD, exit 137, long before Docker's timeout", async () => {
