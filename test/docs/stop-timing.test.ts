@@ -12,7 +12,7 @@ import { OPTIONS } from "../../src/config/options.js";
 import { OUTPUT_DEADLINE_MS } from "../../src/process/settle-output.js";
 import { PUSH_TIMEOUT_MS } from "../../src/push/pusher.js";
 import { FakeGitHub } from "../fixtures/fake-github.js";
-import { FIXTURES, ROOT, startSupervisor, stopSupervisor, until, type Running } from "../helpers/index.js";
+import { FIXTURES, layoutEnv, removeTempDirs, ROOT, RUNNER_LAYOUT, startSupervisor, stopSupervisor, tempDir, until, type Running } from "../helpers/index.js";
 
 // The runner's listener exits within 30 s of being told to stop; the worker's stopping of step
 // processes (SIGINT, SIGTERM 7.5 s later, SIGKILL 2.5 s after that) runs inside those 30 s.
@@ -127,6 +127,7 @@ describe("the supervisor's wind-down after an escalation, measured", () => {
     await github?.stop();
     for (const socket of held) socket.destroy();
     gateway?.close();
+    removeTempDirs();
   });
 
   it("stays within the story's wind-down with a hung runner, a hung GitHub API and a hung Pushgateway", async () => {
@@ -168,4 +169,26 @@ describe("the supervisor's wind-down after an escalation, measured", () => {
     expect(elapsed).toBeGreaterThan(escalation + (PUSH_WAIT_FOR_LOOKUPS_MS + PUSH_TIMEOUT_MS) / 1000 - 0.5);
     expect(elapsed).toBeLessThan(escalation + s.docker - s.escalation);
   }, 30_000);
+
+  it("gives the exit codes docs/DOCKER_IMAGE.md documents for a stop, with the faithful stand-in run.sh", async () => {
+    const guide = read("docs/DOCKER_IMAGE.md");
+    const section = guide.slice(guide.indexOf("### What a stop returns"));
+    const documented = /\*\*(\d+) after `docker stop`\s+\(SIGTERM\), (\d+) after SIGINT/.exec(section);
+    expect(documented, "docs/DOCKER_IMAGE.md's 'What a stop returns' gives both codes").not.toBeNull();
+    const zero = /^EXIT_CODES_TO_ZERO=([\d,]+)$/m.exec(section);
+    expect(zero, "and the EXIT_CODES_TO_ZERO line").not.toBeNull();
+    const cases: [NodeJS.Signals, Record<string, string>, number][] = [
+      ["SIGTERM", {}, Number(documented![1])],
+      ["SIGINT", {}, Number(documented![2])],
+      ["SIGTERM", { EXIT_CODES_TO_ZERO: zero![1]! }, 0],
+      ["SIGINT", { EXIT_CODES_TO_ZERO: zero![1]! }, 0],
+    ];
+    for (const [signal, extra, code] of cases) {
+      r = startSupervisor({ runnerHome: RUNNER_LAYOUT, env: { ...layoutEnv(tempDir()), FAKE_JOBS: "1", FAKE_STEP_SECONDS: "60", ...extra } });
+      await until(() => r!.stdout().toString().includes("step ran as"), 20_000, "the job's step");
+      r.proc.kill(signal);
+      expect((await r.exit).code, `${signal} ${JSON.stringify(extra)}`).toBe(code);
+      expect(r.stdout().toString()).toMatch(/Exiting runner\.\.\.\n[^]*completed with result: Canceled\n/);
+    }
+  }, 90_000);
 });
