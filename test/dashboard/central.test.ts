@@ -83,14 +83,14 @@ beforeAll(async () => {
   // Both have seen every runner idle for a few scrapes before the jobs start.
   const idle = (r: InstantSample[]) => r.length === RUNNERS.length && r.every((s) => s.value >= 5);
   const seen = 'count_over_time(github_runner_jobs_total{status="success"}[1m])';
-  await direct.waitFor(seen, idle, 20_000);
-  await central.waitFor(seen, idle, 20_000);
+  await direct.waitFor(seen, idle, 60_000);
+  await central.waitFor(seen, idle, 60_000);
   fleet.go();
 
   const truth = truthFor(RUNNERS);
   for (const p of [direct, central]) {
-    await p.waitFor("sum(github_runner_jobs_total)", (r) => r[0]?.value === truth.totalJobs, 30_000);
-    await p.waitFor("sum(github_runner_deployments_total)", (r) => r[0]?.value === truth.deploys.success + truth.deploys.failed, 10_000);
+    await p.waitFor("sum(github_runner_jobs_total)", (r) => r[0]?.value === truth.totalJobs, 90_000);
+    await p.waitFor("sum(github_runner_deployments_total)", (r) => r[0]?.value === truth.deploys.success + truth.deploys.failed, 60_000);
   }
   // The rules record what ended 3 to 4 s before: wait until both have recorded every job, then
   // for a few more scrapes and records, so no record is still landing at the moment compared.
@@ -101,11 +101,11 @@ beforeAll(async () => {
     [recorded("github_runner_connection_errors"), truth.connectErrors],
     [recorded("github_runner_listener_relaunches"), truth.relaunchesRetryable],
   ];
-  for (const p of [direct, central]) for (const [expr, value] of last) await p.waitFor(expr, (r) => r[0]?.value === value, 30_000);
+  for (const p of [direct, central]) for (const [expr, value] of last) await p.waitFor(expr, (r) => r[0]?.value === value, 90_000);
   await new Promise((r) => setTimeout(r, 4_000));
   // A moment both have complete: the central Prometheus is up to a second behind.
   evaluatedAt = Math.floor(Date.now() / 1000) - 2;
-}, 90_000);
+}, 600_000);
 
 afterAll(async () => {
   await fleet?.stop();
