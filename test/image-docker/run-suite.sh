@@ -5,8 +5,13 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
+# The JSON report the summary of .ci/run reads (test/setup/test-summary.mjs).
+reports=.cache/test-reports
+mkdir -p "$reports"
+rm -f "$reports/image.json" "$reports/image.skipped"
 if [ "${SKIP_IMAGE_TESTS:-}" = 1 ]; then
   echo "image tests SKIPPED (SKIP_IMAGE_TESTS=1): the Dockerfile fragment and the compose files were not tried in a real engine" >&2
+  echo "SKIP_IMAGE_TESTS=1: the Dockerfile fragment and the compose files were not tried in a real engine" >"$reports/image.skipped"
   exit 0
 fi
 if [ "$(id -u)" -ne 0 ]; then
@@ -17,4 +22,4 @@ bash test/setup/ensure-docker.sh || exit 1
 # Whatever happens to the run (a crash, a kill), nothing of its engine outlives it: vitest is this
 # script's own child, so once it has ended, its engine counts as left behind and is removed.
 trap 'node test/image-docker/engine.mjs sweep' EXIT
-node_modules/.bin/vitest run --config test/image-docker/vitest.config.ts "$@"
+node_modules/.bin/vitest run --config test/image-docker/vitest.config.ts --reporter=default --reporter=json --outputFile.json="$reports/image.json" "$@"
