@@ -34,7 +34,8 @@ export function parseCli(argv: readonly string[], write: { out: (s: string) => v
     .configureOutput({
       writeOut: write.out,
       writeErr: write.err,
-      outputError: (msg, w) => w(`runner-supervisor: ${msg.replace(/^error: /, "")}`),
+      // Every usage error ends with where the options are told.
+      outputError: (msg, w) => w(`runner-supervisor: ${msg.replace(/^error: /, "").trimEnd()} (see runner-supervisor --help)\n`),
     })
     .addHelpText("after", `\nSubcommands: runner-supervisor hook job-started|job-completed (run by the job hooks it installs); runner-supervisor report cache --help (for workflow steps).\nExit codes: the child's own; 128+N when it died by signal N; 127 or 126 when the command does not exist or cannot run; ${EXIT_CONFIG} for a bad option or variable; 70 when the supervisor itself fails.`);
 

@@ -1,7 +1,11 @@
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { flagOf, parseCli } from "../../src/cli.js";
 import { EXIT_CONFIG } from "../../src/config/config.js";
 import { OPTIONS } from "../../src/config/options.js";
+import { removeTempDirs, ROOT, tempDir } from "../helpers/index.js";
 
 function parse(...argv: string[]) {
   let out = "";
@@ -24,7 +28,19 @@ describe("the command line", () => {
     expect(parse("--version").out).toMatch(/^\d+\.\d+\.\d+/);
     const wrong = parse("--frobnicate");
     expect(wrong.result).toEqual({ kind: "exit", code: EXIT_CONFIG });
-    expect(wrong.err).toBe("runner-supervisor: unknown option '--frobnicate'\n");
+    expect(wrong.err).toBe("runner-supervisor: unknown option '--frobnicate' (see runner-supervisor --help)\n");
+    expect(parse("--metrics-port").err).toBe("runner-supervisor: option '--metrics-port <port>' argument missing (see runner-supervisor --help)\n");
+  });
+
+  it("says in one line, without a stack trace, that a source checkout is not built yet", () => {
+    const dir = tempDir("unbuilt-");
+    mkdirSync(join(dir, "bin"));
+    copyFileSync(join(ROOT, "bin", "runner-supervisor.js"), join(dir, "bin", "runner-supervisor.js"));
+    writeFileSync(join(dir, "package.json"), '{"type": "module"}');
+    const r = spawnSync(process.execPath, [join(dir, "bin", "runner-supervisor.js"), "--help"], { encoding: "utf8" });
+    expect(r.stderr).toBe("runner-supervisor: not built yet (no dist/entry.js): run `npm ci && npm run build` in the checkout first\n");
+    expect(r.status).toBe(70);
+    removeTempDirs();
   });
 
   it("hands the job-side subcommands on untouched, before any option parsing", () => {
