@@ -11,6 +11,7 @@ import { childEnvironment, killGroupOnExit, spawnChild, type Child, type ChildEx
 import { exitCodeOf, finalExitCode, spawnFailureMessage } from "./process/exit-code.js";
 import { killSession } from "./process/kill-session.js";
 import { orphanGuard } from "./process/orphan-guard.js";
+import { resolveCommand } from "./process/resolve-command.js";
 import { settleOutput } from "./process/settle-output.js";
 import type { SignalRouter } from "./process/signals.js";
 import { StopController, type StopState } from "./process/stop-controller.js";
@@ -42,6 +43,13 @@ export async function main(signals: SignalRouter, argv: readonly string[]): Prom
  */
 async function supervise(config: Config, guard: EndpointGuard | undefined, signals: SignalRouter, out: Output): Promise<number> {
   reportInternalErrors(out.log);
+  // A command that cannot run (a runner directory without run.sh) stops here, before anything is
+  // served: one line and 127 or 126, never "serving metrics" first.
+  const unrunnable = commandProblem(config);
+  if (unrunnable) {
+    out.log(spawnFailureMessage(unrunnable, config.command, config.runnerHome));
+    return exitCodeOf(unrunnable);
+  }
   let phase: Phase = "starting";
   const pipeline = createPipeline({ ...config, supervisorVersion: VERSION, userAgent: `runner-supervisor/${VERSION}` }, out.log);
   const services = await startServices(config, pipeline, () => healthOf(phase), out.log, guard);
@@ -104,6 +112,12 @@ async function protection(config: Config, source: string, log: Log): Promise<End
     log(`invalid ${shown}: ${message}`);
     return EXIT_CONFIG;
   }
+}
+
+/** Why the child's command cannot run, found as execvp finds it, or undefined when it can. */
+function commandProblem(config: Config): Extract<ChildExit, { kind: "spawn-failed" }> | undefined {
+  const found = resolveCommand(config.command, config.runnerHome, process.env.PATH);
+  return "errno" in found ? { kind: "spawn-failed", errno: found.errno, message: found.errno } : undefined;
 }
 
 /** Starts the runner with our environment (minus secrets) plus its job hooks, in its own session. */

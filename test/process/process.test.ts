@@ -117,6 +117,10 @@ describe("exit codes", () => {
     const notExec = start({ runnerHome: dir, args: ["--no-metrics"], command: ["./not-exec.sh"] });
     expect((await notExec.exit).code).toBe(126);
     expect(notExec.stderr()).toContain("permission denied");
+    // With the endpoint on: the one line, and nothing served or announced before it.
+    const served = start({ runnerHome: dir });
+    expect((await served.exit).code).toBe(127);
+    expect(served.stderr()).toMatch(/^runner-supervisor: cannot run "\.\/run\.sh" in .*: not found\n$/);
   });
 });
 
