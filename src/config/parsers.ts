@@ -80,8 +80,10 @@ function compilePattern(raw: string, source: string, flags: string, accepts: str
   if (raw.length > PATTERN_MAX_LENGTH) return new ParseError(accepts);
   try {
     return new RegExp(source, flags);
-  } catch {
-    return new ParseError(accepts);
+  } catch (error) {
+    // The parser's reason ("Unterminated group"), without its copy of the pattern.
+    const reason = String((error as Error).message).split(": ").pop();
+    return new ParseError(`${accepts}; this one does not compile: ${reason}`);
   }
 }
 

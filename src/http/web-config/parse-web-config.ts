@@ -38,7 +38,9 @@ export function parseWebConfig(text: string, dir: string): WebConfig {
     const { line, col } = lines.linePos(error.pos[0]);
     // Only the message's leading words and its code: the rest can quote the file, and the line
     // could hold a password hash or a key.
-    const words = /^[A-Za-z ,'-]*/.exec(error.message)![0].trim() || "cannot be read";
+    // (Up to a colon, after which a message may name what the file holds; brackets and quotes
+    // end some of the parser's own sentences: "... and end with a ]".)
+    const words = /^[A-Za-z ,'"()[\]{}-]*/.exec(error.message)![0].trim() || "cannot be read";
     throw new WebConfigError("", `not valid YAML at line ${line}, column ${col}: ${words} (${error.code})`);
   }
   const read = new Reader(doc, lines);

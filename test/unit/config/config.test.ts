@@ -77,7 +77,7 @@ describe("job-context options", () => {
 
   it.each([
     [{ JOB_LABELS: "repository,sha" }, /JOB_LABELS="repository,sha": expected a comma-separated list of repository and workflow/],
-    [{ DEPLOY_PATTERN: "deploy(" }, /DEPLOY_PATTERN="deploy\(": expected a regular expression of at most 512 characters, found anywhere in the value ignoring case; anchor it with \^ and \$ \(empty: none\)$/],
+    [{ DEPLOY_PATTERN: "deploy(" }, /DEPLOY_PATTERN="deploy\(": expected a regular expression of at most 512 characters, found anywhere in the value ignoring case; anchor it with \^ and \$ \(empty: none\); this one does not compile: Unterminated group$/],
     // Not valid alone, though "^(?:a)|(b)$" would compile: it would stop matching whole values.
     [{ REPOSITORY_LABEL_PATTERN: "a)|(b" }, /REPOSITORY_LABEL_PATTERN="a\)\|\(b": expected a regular expression/],
     [{ WORKFLOW_LABEL_PATTERN: "[" }, /WORKFLOW_LABEL_PATTERN="\[": expected a regular expression of at most 512 characters, matched against the whole value, case-sensitively \(empty: any\)$/],

@@ -152,6 +152,7 @@ describe("a web configuration file that cannot be used: one message naming the k
     ["bad YAML", `basic_auth_users:\n  alice: ${HASH}\n    bob: x\n`, "", /^not valid YAML at line \d+, column \d+: \w/],
     ["a duplicate key", `basic_auth_users:\n  alice: ${HASH}\n  alice: ${HASH}\n`, "", /^not valid YAML at line 3, column 3: Map keys must be unique/],
     ["two documents", "tls_server_config:\n---\nrate_limit:\n", "", /^not valid YAML at line 2/],
+    ["YAML whose message ends in a bracket", "rate_limit: [1, 2\n", "", /^not valid YAML at line 2, column 1: Flow sequence in block collection must be sufficiently indented and end with a \] \(BAD_INDENT\)$/],
     ["YAML whose error quotes a hash", `basic_auth_users:\n  alice: |${HASH}\n`, "", /^not valid YAML at line 2, column \d+: Block scalar header includes extra characters \(\w+\)$/],
     ["YAML whose error quotes an escape", `basic_auth_users:\n  alice: "${HASH}\\q"\n`, "", /^not valid YAML at line 2, column \d+: Invalid escape sequence \(BAD_DQ_ESCAPE\)$/],
     ["a hash written as a user name", `basic_auth_users:\n  "${HASH}":\n`, "basic_auth_users.(not shown)", /expected a bcrypt hash/],
