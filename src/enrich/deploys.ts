@@ -1,8 +1,9 @@
 import type { JobStatus } from "../runner/jobs.js";
+import type { TextPattern } from "../config/linear-pattern.js";
 import type { JobContext } from "../messages/job-context.js";
 
 /** Whether a job is a deployment: its workflow name, job key or environment matches the pattern. */
-export function isDeploy(context: JobContext | undefined, pattern: RegExp | undefined): boolean {
+export function isDeploy(context: JobContext | undefined, pattern: TextPattern | undefined): boolean {
   if (!context || !pattern) return false;
   return [context.workflow, context.job, context.environment].some((v) => v !== undefined && pattern.test(v));
 }
