@@ -1,8 +1,7 @@
 import { Counter, Histogram } from "../metrics/prom-client.js";
 import type { OptionValues } from "../config/config.js";
-import { LOOKUP_FAILURE_REASONS } from "../enrich/queue-time.js";
 import { OptionalGauge } from "../metrics/absent-gauges.js";
-import type { JobLabels } from "../observation.js";
+import { LOOKUP_FAILURE_REASONS, type JobLabels } from "../observation.js";
 import { nameOf, type Collector, type JobLabelling, type Registers } from "./collector.js";
 
 /** How long jobs queued, from GitHub's API; why a job has none. */

@@ -1,11 +1,11 @@
 import { systemClock, type Clock } from "../clock.js";
 import type { OptionValues } from "../config/config.js";
 import { describeError, type Log } from "../log.js";
-import type { Observation } from "../observation.js";
+import type { LookupFailure, Observation } from "../observation.js";
 import type { Change, FinishedJob, JobContextChange } from "../runner/state.js";
 import { isDeploy, leadTimeSeconds, RecoveryClock } from "./deploys.js";
 import { LabelPolicy } from "./labels.js";
-import { QueueTimeLookups, type LookupFailure } from "./queue-time.js";
+import { QueueTimeLookups } from "./queue-time.js";
 
 export type EnricherOptions = Pick<
   OptionValues,
