@@ -6,9 +6,7 @@ import { VERSION } from "./version.js";
 /** What the command line asks for: run with these flags, or exit at once (help, version, usage error). */
 export type CliResult =
   | { readonly kind: "run"; readonly flags: FlagValues; readonly command: readonly string[] }
-  | { readonly kind: "exit"; readonly code: number }
-  | { readonly kind: "hook"; readonly args: readonly string[] }
-  | { readonly kind: "report"; readonly args: readonly string[] };
+  | { readonly kind: "exit"; readonly code: number };
 
 /** How an option is written on the command line: with its argument, or as the switch that changes its default. */
 export function flagOf(spec: OptionSpec<unknown>): string {
@@ -18,12 +16,10 @@ export function flagOf(spec: OptionSpec<unknown>): string {
 
 /**
  * Parses argv (without node and the script) with commander; writes help, version and usage errors itself.
- * Two subcommands come first: `hook job-started|job-completed` (what the installed job hooks run)
- * and `report cache ...` (for workflow steps); a command to supervise named hook or report goes after `--`.
+ * The subcommands `hook` and `report` never get here: entry.ts runs them before this module loads
+ * (a command to supervise named hook or report goes after `--`).
  */
 export function parseCli(argv: readonly string[], write: { out: (s: string) => void; err: (s: string) => void }): CliResult {
-  const first = argv[0];
-  if (first === "hook" || first === "report") return { kind: first, args: argv.slice(1) };
   const program = new Command("runner-supervisor")
     .description("Runs the GitHub Actions runner as its child (PID 1 of the container), passes its output through and serves Prometheus metrics of its jobs.")
     .usage("[options] [-- command [args...]]")

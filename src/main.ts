@@ -83,7 +83,6 @@ async function supervise(config: Config, guard: EndpointGuard | undefined, signa
 function configure(argv: readonly string[], out: Output): { config: Config; source: string } | number {
   const cli = parseCli(argv, { out: (s) => out.stdout.write(s), err: (s) => out.stderr.write(s) });
   if (cli.kind === "exit") return cli.code;
-  if (cli.kind !== "run") return 0; // hook and report run before anything loads, in entry.ts
   try {
     return { config: resolveConfig(cli.flags, process.env, cli.command), source: sourceOf("webConfigFile", cli.flags) };
   } catch (error) {

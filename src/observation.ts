@@ -1,9 +1,25 @@
-import type { LookupResult } from "./enrich/queue-time.js";
 import type { JobStatus } from "./runner/jobs.js";
 import type { Change, FinishedJob } from "./runner/state.js";
 
 /** The opt-in job labels of one job (repository, workflow); {} when none are turned on. */
 export type JobLabels = Readonly<Record<string, string>>;
+
+/** Why a job has no queue time (the enricher's look-ups say it, the queue-time collector counts it). */
+export const LOOKUP_FAILURE_REASONS = [
+  "no_token",
+  "no_context",
+  "unauthorized",
+  "forbidden",
+  "not_found",
+  "rate_limited",
+  "timeout",
+  "server_error",
+  "network_error",
+  "bad_response",
+] as const;
+export type LookupFailure = (typeof LOOKUP_FAILURE_REASONS)[number];
+
+export type LookupResult = { readonly ok: true; readonly seconds: number } | { readonly ok: false; readonly reason: LookupFailure };
 
 /** What arrived over the job channel, as github_runner_context_messages_total counts it. */
 export const CHANNEL_MESSAGE_KINDS = ["job_started", "job_completed", "cache_report", "rejected"] as const;

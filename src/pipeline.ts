@@ -8,7 +8,8 @@ import { createRegistries } from "./metrics/registries.js";
 import { createRenderer, type Exposition, type Format } from "./metrics/render.js";
 import type { Observation } from "./observation.js";
 import { parseLine } from "./runner/parse.js";
-import { RunnerTracker, systemClock, type Change, type Clock } from "./runner/state.js";
+import { RunnerTracker, type Change } from "./runner/state.js";
+import { systemClock, type Clock } from "./clock.js";
 
 export type PipelineOptions = Pick<OptionValues, "runnerName" | "runnerType"> & CollectorsOptions & EnricherOptions;
 
@@ -61,7 +62,7 @@ export function createPipeline(o: PipelineOptions, log: Log, clock: Clock = syst
     version++;
     each(listeners, (listener) => listener(observation));
   };
-  const enricher = createEnricher(o, deliver, log);
+  const enricher = createEnricher(o, deliver, log, clock);
   const tracker = new RunnerTracker(clock);
   const apply = (changes: readonly Change[]): void => {
     for (const change of changes) enricher.take(change);

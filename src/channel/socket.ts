@@ -3,8 +3,18 @@ import { createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import { decodeMessage, MAX_MESSAGE_BYTES, type ChannelMessage } from "../messages/message.js";
 
-/** Connections served at once; hooks and reports are one short message each. */
-const MAX_CONNECTIONS = 32;
+/**
+ * Connections held at once. A full pool makes room for each newcomer by closing the connection
+ * that has given least: one already answered, else the oldest still to send its line. A hook or
+ * a report writes its one line as soon as it connects, so a flood of idle or dribbling
+ * connections (from a job, or something a job left running) pushes out only its own.
+ */
+const MAX_CONNECTIONS = 256;
+/**
+ * Connections the kernel queues before they are accepted. Below MAX_CONNECTIONS: one burst,
+ * accepted at once, cannot push out a newcomer before its line has been read.
+ */
+const BACKLOG = 128;
 /** A connection that has not sent its message by then is dropped. */
 const IDLE_MS = 2000;
 
@@ -16,15 +26,19 @@ export interface Channel {
 /**
  * The local channel: a Unix domain socket inside a directory only the runner's user can enter
  * (mode 0700). One JSON line per connection, answered "ok" or "rejected"; anything longer than
- * MAX_MESSAGE_BYTES, slower than IDLE_MS or not understood is dropped.
+ * MAX_MESSAGE_BYTES, slower than IDLE_MS or not understood is dropped, and so is the connection
+ * that has given least when the pool is full.
  */
 export function openChannel(dir: string, onMessage: (message: ChannelMessage) => void, onRejected: () => void): Promise<Channel> {
   const socketPath = join(dir, "channel.sock");
-  const server = createServer({ allowHalfOpen: false }, (socket) => serve(socket, onMessage, onRejected));
-  server.maxConnections = MAX_CONNECTIONS;
+  const pool = new ConnectionPool(MAX_CONNECTIONS);
+  const server = createServer({ allowHalfOpen: false }, (socket) => {
+    pool.admit(socket);
+    serve(socket, pool, onMessage, onRejected);
+  });
   return new Promise((resolve, reject) => {
     server.once("error", reject);
-    server.listen(socketPath, () => {
+    server.listen({ path: socketPath, backlog: BACKLOG }, () => {
       server.off("error", reject);
       server.on("error", () => undefined);
       try {
@@ -39,7 +53,43 @@ export function openChannel(dir: string, onMessage: (message: ChannelMessage) =>
   });
 }
 
-function serve(socket: Socket, onMessage: (message: ChannelMessage) => void, onRejected: () => void): void {
+/**
+ * The open connections, each set oldest first (a Set keeps insertion order): those answered (only
+ * their closing is left), then those still to send their line. Room is made in that order, so
+ * the connection closed is the one that has had the longest to send and has not: a newcomer,
+ * whose line is usually already waiting to be read, is closed last.
+ */
+class ConnectionPool {
+  private readonly answered = new Set<Socket>();
+  private readonly waiting = new Set<Socket>();
+
+  constructor(private readonly max: number) {}
+
+  /** Takes a new connection in, closing the one that has given least when the pool is full. */
+  admit(socket: Socket): void {
+    if (this.answered.size + this.waiting.size >= this.max) {
+      const [evicted] = this.answered.size > 0 ? this.answered : this.waiting;
+      if (evicted) {
+        this.leave(evicted);
+        evicted.destroy();
+      }
+    }
+    this.waiting.add(socket);
+    socket.once("close", () => this.leave(socket));
+  }
+
+  /** The connection has had its answer. */
+  served(socket: Socket): void {
+    if (this.waiting.delete(socket)) this.answered.add(socket);
+  }
+
+  private leave(socket: Socket): void {
+    this.answered.delete(socket);
+    this.waiting.delete(socket);
+  }
+}
+
+function serve(socket: Socket, pool: ConnectionPool, onMessage: (message: ChannelMessage) => void, onRejected: () => void): void {
   let received = 0;
   const chunks: Buffer[] = [];
   let done = false;
@@ -48,6 +98,7 @@ function serve(socket: Socket, onMessage: (message: ChannelMessage) => void, onR
   const finish = (ok: boolean) => {
     if (done) return;
     done = true;
+    pool.served(socket);
     if (!ok) onRejected();
     socket.end(ok ? "ok\n" : "rejected\n");
   };

@@ -28,3 +28,8 @@ export interface JobLabelling {
   /** The labels of a job whose context never arrived, pre-seeded at start ({} without job labels). */
   readonly unknownJobLabels: JobLabels;
 }
+
+/** Seeds a job's series when a hook has just told its labels (and any are turned on), so increase() sees its first value. */
+export function seedWhenLabelled(observation: Observation, seed: (labels: JobLabels) => void): void {
+  if (observation.type === "job-labelled" && Object.keys(observation.labels).length > 0) seed(observation.labels);
+}

@@ -1,7 +1,7 @@
 import { Counter, Histogram } from "../metrics/prom-client.js";
 import type { JobLabels } from "../observation.js";
 import { JOB_STATUSES } from "../runner/jobs.js";
-import { nameOf, type Collector, type JobLabelling, type Registers } from "./collector.js";
+import { nameOf, seedWhenLabelled, type Collector, type JobLabelling, type Registers } from "./collector.js";
 
 /** Deploy lead and recovery times in DORA's bands: an hour, a day, a week, a month (no panel reads finer buckets). */
 const DEPLOY_BUCKETS = [3600, 86400, 604800, 2592000];
@@ -48,8 +48,8 @@ export function deploysCollector(o: JobLabelling, registers: Registers): Collect
   return {
     names: [deployments, classified, leadTime, recoveryTime].map(nameOf),
     observe: (change) => {
-      if (change.type === "job-labelled" && Object.keys(change.labels).length > 0) seed(change.labels);
-      else if (change.type === "deploy-classified") classified.inc({ matched: String(change.matched) });
+      seedWhenLabelled(change, seed);
+      if (change.type === "deploy-classified") classified.inc({ matched: String(change.matched) });
       else if (change.type === "deploy-finished") {
         deployments.inc({ result: change.status, ...change.labels });
         if (change.leadTimeSeconds !== undefined) leadTime.observe({ ...change.labels }, change.leadTimeSeconds);

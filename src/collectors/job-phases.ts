@@ -2,7 +2,7 @@ import { Counter, Histogram } from "../metrics/prom-client.js";
 import type { OptionValues } from "../config/config.js";
 import type { JobLabels } from "../observation.js";
 import { JOB_PHASES, JOB_STATUSES } from "../runner/jobs.js";
-import { nameOf, type Collector, type JobLabelling, type Registers } from "./collector.js";
+import { nameOf, seedWhenLabelled, type Collector, type JobLabelling, type Registers } from "./collector.js";
 
 /**
  * Where a job's time goes: set-up (the `Running job` line to the started hook: the worker
@@ -33,8 +33,8 @@ export function jobPhasesCollector(o: JobLabelling & Pick<OptionValues, "jobPhas
   return {
     names: [duration, untimed].map(nameOf),
     observe: (change) => {
-      if (change.type === "job-labelled" && Object.keys(change.labels).length > 0) seed(change.labels);
-      else if (change.type === "job-finished" && change.durationSeconds !== undefined) {
+      seedWhenLabelled(change, seed);
+      if (change.type === "job-finished" && change.durationSeconds !== undefined) {
         for (const phase of JOB_PHASES) {
           const seconds = change.phases[phase];
           if (seconds === undefined) untimed.inc({ phase });

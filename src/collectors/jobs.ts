@@ -2,7 +2,7 @@ import { Counter, Gauge, Histogram } from "../metrics/prom-client.js";
 import type { OptionValues } from "../config/config.js";
 import type { JobLabels } from "../observation.js";
 import { JOB_STATUSES } from "../runner/jobs.js";
-import { nameOf, type Collector, type JobLabelling, type Registers } from "./collector.js";
+import { nameOf, seedWhenLabelled, type Collector, type JobLabelling, type Registers } from "./collector.js";
 
 /** Jobs by result: how many, how long, and when the last of each result ended. */
 export function jobsCollector(o: JobLabelling & Pick<OptionValues, "jobDurationBuckets">, registers: Registers): Collector {
@@ -37,8 +37,8 @@ export function jobsCollector(o: JobLabelling & Pick<OptionValues, "jobDurationB
   return {
     names: [jobs, duration, lastCompletion].map(nameOf),
     observe: (change) => {
-      if (change.type === "job-labelled" && Object.keys(change.labels).length > 0) seed(change.labels);
-      else if (change.type === "job-finished") {
+      seedWhenLabelled(change, seed);
+      if (change.type === "job-finished") {
         const labels = { status: change.status, ...change.labels };
         jobs.inc(labels);
         if (change.durationSeconds !== undefined) duration.observe(labels, change.durationSeconds);

@@ -22,45 +22,27 @@ export function processCollector(registers: Registers): Collector {
     },
   });
   const startTime = new Gauge({ name: "process_start_time_seconds", help: "Start time of the process since unix epoch in seconds.", registers });
-  const resident = new Gauge({
-    name: "process_resident_memory_bytes",
-    help: "Resident memory size in bytes.",
-    registers,
-    collect() {
-      setFrom(this, ownStatusKiB("VmRSS"), 1024);
-    },
-  });
-  const virtual = new Gauge({
-    name: "process_virtual_memory_bytes",
-    help: "Virtual memory size in bytes.",
-    registers,
-    collect() {
-      setFrom(this, ownStatusKiB("VmSize"), 1024);
-    },
-  });
-  const openFds = new Gauge({
-    name: "process_open_fds",
-    help: "Number of open file descriptors.",
-    registers,
-    collect() {
-      setFrom(this, openDescriptors(), 1);
-    },
-  });
-  const maxFds = new Gauge({
-    name: "process_max_fds",
-    help: "Maximum number of open file descriptors.",
-    registers,
-    collect() {
-      setFrom(this, descriptorLimit(), 1);
-    },
-  });
+  /** A gauge read from /proc at each scrape; a value that cannot be read is not replaced by a guess. */
+  const readAtScrape = (name: string, help: string, read: () => number | undefined) =>
+    new Gauge({
+      name,
+      help,
+      registers,
+      collect() {
+        const value = read();
+        if (value !== undefined) this.set(value);
+      },
+    });
+  const kib = (field: Parameters<typeof ownStatusKiB>[0]) => () => {
+    const value = ownStatusKiB(field);
+    return value === undefined ? undefined : value * 1024;
+  };
+  const resident = readAtScrape("process_resident_memory_bytes", "Resident memory size in bytes.", kib("VmRSS"));
+  const virtual = readAtScrape("process_virtual_memory_bytes", "Virtual memory size in bytes.", kib("VmSize"));
+  const openFds = readAtScrape("process_open_fds", "Number of open file descriptors.", openDescriptors);
+  const maxFds = readAtScrape("process_max_fds", "Maximum number of open file descriptors.", descriptorLimit);
   startTime.set(Math.round(Date.now() / 1000 - process.uptime()));
   return { names: [cpu, startTime, resident, virtual, openFds, maxFds].map(nameOf), observe: () => undefined };
-}
-
-/** Sets the gauge when the value could be read; a value that cannot be read is not replaced by a guess. */
-function setFrom(gauge: Gauge, value: number | undefined, unit: number): void {
-  if (value !== undefined) gauge.set(value * unit);
 }
 
 function openDescriptors(): number | undefined {

@@ -1,9 +1,8 @@
 import { Counter, Histogram } from "../metrics/prom-client.js";
 import type { OptionValues } from "../config/config.js";
-import { LOOKUP_FAILURE_REASONS } from "../enrich/queue-time.js";
 import { OptionalGauge } from "../metrics/absent-gauges.js";
-import type { JobLabels } from "../observation.js";
-import { nameOf, type Collector, type JobLabelling, type Registers } from "./collector.js";
+import { LOOKUP_FAILURE_REASONS, type JobLabels } from "../observation.js";
+import { nameOf, seedWhenLabelled, type Collector, type JobLabelling, type Registers } from "./collector.js";
 
 /** How long jobs queued, from GitHub's API; why a job has none. */
 export function queueTimeCollector(o: JobLabelling & Pick<OptionValues, "queueTimeBuckets">, registers: Registers): Collector {
@@ -32,8 +31,8 @@ export function queueTimeCollector(o: JobLabelling & Pick<OptionValues, "queueTi
   return {
     names: [last, histogram, failures].map(nameOf),
     observe: (change) => {
-      if (change.type === "job-labelled" && Object.keys(change.labels).length > 0) seed(change.labels);
-      else if (change.type === "queue-time") {
+      seedWhenLabelled(change, seed);
+      if (change.type === "queue-time") {
         if (change.result.ok) {
           last.set(change.result.seconds);
           histogram.observe({ ...change.labels }, change.result.seconds);

@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import { SHORT_NAME, SHORT_NAME_RULE } from "../names.js";
+import type { TextPattern } from "./linear-pattern.js";
 import {
   parseBaseUrl,
   parseBoolean,
@@ -283,7 +284,7 @@ export const OPTIONS = {
     env: "REPOSITORY_LABEL_PATTERN",
     description: "repositories (owner/name) kept as repository label values: those this regex matches as a whole, case-sensitively (acme/.* keeps acme's); others become other",
     defaultText: "any",
-    defaultValue: (): RegExp | undefined => undefined,
+    defaultValue: (): TextPattern | undefined => undefined,
     parse: parseWholeValuePattern,
   },
   workflowLabelPattern: {
@@ -292,7 +293,7 @@ export const OPTIONS = {
     env: "WORKFLOW_LABEL_PATTERN",
     description: "workflow names kept as workflow label values: those this regex matches as a whole, case-sensitively (Deploy.* keeps \"Deploy to prod\", not \"Nightly deploy\"); others become other",
     defaultText: "any",
-    defaultValue: (): RegExp | undefined => undefined,
+    defaultValue: (): TextPattern | undefined => undefined,
     parse: parseWholeValuePattern,
   },
   labelValuesMax: {
@@ -319,7 +320,7 @@ export const OPTIONS = {
     env: "DEPLOY_PATTERN",
     description: "jobs are deployments when this regex is found anywhere in their workflow name, job key or environment, ignoring case (deploy finds \"Deploy to prod\"; ^deploy$ only a whole value); turns on the deploy metrics",
     defaultText: "none",
-    defaultValue: (): RegExp | undefined => undefined,
+    defaultValue: (): TextPattern | undefined => undefined,
     parse: parseSearchPattern,
   },
   metricsLinger: {

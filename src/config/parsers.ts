@@ -1,5 +1,6 @@
 import { constants } from "node:os";
 import { OTHER, SHORT_NAME, SHORT_NAME_RULE } from "../names.js";
+import { LINEAR_RULE, linearPattern, type TextPattern } from "./linear-pattern.js";
 
 /** What a parser returns for a value it does not accept: what it does accept, in words. */
 export class ParseError {
@@ -73,35 +74,37 @@ export function parseSignalName(raw: string): NodeJS.Signals | "" | ParseError {
 }
 
 const PATTERN_MAX_LENGTH = 512;
+const PATTERN_RULE = `a regular expression of at most ${PATTERN_MAX_LENGTH} characters ${LINEAR_RULE}`;
 
-/** Compiles a user's regular expression once, so a bad one stops start-up. */
-function compilePattern(raw: string, source: string, flags: string, accepts: string): RegExp | undefined | ParseError {
+/** Compiles a user's regular expression once, for the linear-time engine, so a bad one stops start-up. */
+function compilePattern(raw: string, source: string, ignoreCase: boolean, accepts: string): TextPattern | undefined | ParseError {
   if (raw.trim() === "") return undefined;
   if (raw.length > PATTERN_MAX_LENGTH) return new ParseError(accepts);
   try {
-    return new RegExp(source, flags);
+    new RegExp(source, ignoreCase ? "i" : "");
   } catch (error) {
     // The parser's reason ("Unterminated group"), without its copy of the pattern.
     const reason = String((error as Error).message).split(": ").pop();
     return new ParseError(`${accepts}; this one does not compile: ${reason}`);
   }
+  return linearPattern(source, ignoreCase) ?? new ParseError(accepts);
 }
 
 /** An allowlist: a regular expression a whole value must match, case as written; empty for any value. */
-export function parseWholeValuePattern(raw: string): RegExp | undefined | ParseError {
-  const accepts = `a regular expression of at most ${PATTERN_MAX_LENGTH} characters, matched against the whole value, case-sensitively (empty: any)`;
+export function parseWholeValuePattern(raw: string): TextPattern | undefined | ParseError {
+  const accepts = `${PATTERN_RULE}, matched against the whole value, case-sensitively (empty: any)`;
   // Valid on its own first: "a)|(b" would otherwise slip out of the wrapping group.
-  if (compilePattern(raw, raw, "u", accepts) instanceof ParseError) return new ParseError(accepts);
-  return compilePattern(raw, `^(?:${raw})$`, "u", accepts);
+  if (compilePattern(raw, raw, false, accepts) instanceof ParseError) return new ParseError(accepts);
+  return compilePattern(raw, `^(?:${raw})$`, false, accepts);
 }
 
 /**
  * A regular expression found anywhere in a value, ignoring case; empty for none. It is used as
  * written, never wrapped: ^ and $ anchor it where the user puts them.
  */
-export function parseSearchPattern(raw: string): RegExp | undefined | ParseError {
-  const accepts = `a regular expression of at most ${PATTERN_MAX_LENGTH} characters, found anywhere in the value ignoring case; anchor it with ^ and $ (empty: none)`;
-  return compilePattern(raw, raw, "iu", accepts);
+export function parseSearchPattern(raw: string): TextPattern | undefined | ParseError {
+  const accepts = `${PATTERN_RULE}, found anywhere in the value ignoring case; anchor it with ^ and $ (empty: none)`;
+  return compilePattern(raw, raw, true, accepts);
 }
 
 /** An http(s) URL without query or fragment (and without user info unless allowed); trailing slashes dropped. */

@@ -1,10 +1,11 @@
+import { systemClock, type Clock } from "../clock.js";
 import type { OptionValues } from "../config/config.js";
 import { describeError, type Log } from "../log.js";
-import type { Observation } from "../observation.js";
+import type { LookupFailure, Observation } from "../observation.js";
 import type { Change, FinishedJob, JobContextChange } from "../runner/state.js";
 import { isDeploy, leadTimeSeconds, RecoveryClock } from "./deploys.js";
 import { LabelPolicy } from "./labels.js";
-import { QueueTimeLookups, type LookupFailure } from "./queue-time.js";
+import { QueueTimeLookups } from "./queue-time.js";
 
 export type EnricherOptions = Pick<
   OptionValues,
@@ -33,12 +34,12 @@ export interface Enricher {
  * policy), whether it was a deploy (with lead and recovery time), and its queue time from
  * GitHub's API, looked up beside the job and never in its way.
  */
-export function createEnricher(o: EnricherOptions, emit: (observation: Observation) => void, log: Log): Enricher {
+export function createEnricher(o: EnricherOptions, emit: (observation: Observation) => void, log: Log, clock: Clock = systemClock): Enricher {
   const labels = new LabelPolicy({ names: o.jobLabels, patterns: { repository: o.repositoryLabelPattern, workflow: o.workflowLabelPattern }, maxValues: o.labelValuesMax });
   const lookups = o.githubApiToken
     ? new QueueTimeLookups({ apiUrl: o.githubApiUrl, token: o.githubApiToken, timeoutMs: o.githubApiTimeout * 1000, retries: o.githubApiRetries, userAgent: o.userAgent })
     : undefined;
-  const recovery = new RecoveryClock();
+  const recovery = new RecoveryClock(clock);
   const inFlight = new Set<Promise<void>>();
   const noQueueTime = (reason: LookupFailure) => emit({ type: "queue-time", labels: {}, result: { ok: false, reason } });
 
@@ -68,7 +69,7 @@ export function createEnricher(o: EnricherOptions, emit: (observation: Observati
         labels: jobLabels,
         status: job.status,
         leadTimeSeconds: job.status === "success" ? leadTimeSeconds(job.context, job.finishedAtEpochSeconds) : undefined,
-        recoverySeconds: recovery.finished(job.context, job.status, job.finishedAtEpochSeconds),
+        recoverySeconds: recovery.finished(job.context, job.status),
       });
     }
   };

@@ -1,4 +1,5 @@
 import type { JobLabelName } from "../config/parsers.js";
+import type { TextPattern } from "../config/linear-pattern.js";
 import type { JobContext } from "../messages/job-context.js";
 import { OTHER } from "../names.js";
 
@@ -7,7 +8,7 @@ export const UNKNOWN_VALUE = "unknown";
 
 export interface LabelPolicyOptions {
   readonly names: readonly JobLabelName[];
-  readonly patterns: Readonly<Partial<Record<JobLabelName, RegExp | undefined>>>;
+  readonly patterns: Readonly<Partial<Record<JobLabelName, TextPattern | undefined>>>;
   /** Distinct values kept per label, besides unknown and other. */
   readonly maxValues: number;
 }

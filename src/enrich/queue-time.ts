@@ -1,23 +1,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { apiGet, type ApiAnswer, type ApiRequest } from "./github-api.js";
 import type { JobContext } from "../messages/job-context.js";
-
-/** Why a job has no queue time. */
-export const LOOKUP_FAILURE_REASONS = [
-  "no_token",
-  "no_context",
-  "unauthorized",
-  "forbidden",
-  "not_found",
-  "rate_limited",
-  "timeout",
-  "server_error",
-  "network_error",
-  "bad_response",
-] as const;
-export type LookupFailure = (typeof LOOKUP_FAILURE_REASONS)[number];
-
-export type LookupResult = { readonly ok: true; readonly seconds: number } | { readonly ok: false; readonly reason: LookupFailure };
+import type { LookupFailure, LookupResult } from "../observation.js";
 
 export interface QueueTimeOptions {
   readonly apiUrl: string;

@@ -1,4 +1,4 @@
-import { monotonicMs } from "../clock.js";
+import { systemClock, type Clock } from "../clock.js";
 import type { JobContext } from "../messages/job-context.js";
 import type { HookKind } from "../messages/message.js";
 import type { RunnerEvent } from "./events.js";
@@ -34,17 +34,6 @@ export type Change =
   | { readonly type: "busy"; readonly busy: boolean; readonly sinceEpochSeconds: number }
   | FinishedJob
   | JobContextChange;
-
-/** Time as the tracker needs it: a monotonic clock for durations, the wall clock for timestamps. */
-export interface Clock {
-  monotonicMs(): number;
-  epochMs(): number;
-}
-
-export const systemClock: Clock = {
-  monotonicMs,
-  epochMs: () => Date.now(),
-};
 
 interface JobInFlight {
   readonly name: string;

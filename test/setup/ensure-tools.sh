@@ -14,6 +14,8 @@ command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v htpasswd >/dev/null 2>&1 || need+=(apache2-utils)
 # The Pushgateway that ephemeral runners push their final metrics to.
 command -v prometheus-pushgateway >/dev/null 2>&1 || need+=(prometheus-pushgateway)
+# A wall-clock step the supervisor sees (libfaketime), for the clock-jump test.
+[ -e /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 ] || need+=(faketime)
 # The official Prometheus client's exposition parsers, used by the tests to read scrapes.
 /usr/bin/python3 -c "import prometheus_client" >/dev/null 2>&1 || need+=(python3-prometheus-client)
 source "$(dirname "$0")/install-missing.sh"

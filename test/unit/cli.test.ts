@@ -43,11 +43,6 @@ describe("the command line", () => {
     removeTempDirs();
   });
 
-  it("hands the job-side subcommands on untouched, before any option parsing", () => {
-    expect(parse("hook", "job-started").result).toEqual({ kind: "hook", args: ["job-started"] });
-    expect(parse("report", "cache", "--type", "npm", "--hit").result).toEqual({ kind: "report", args: ["cache", "--type", "npm", "--hit"] });
-  });
-
   it("writes a switch as the flag that changes its default", () => {
     expect(flagOf(OPTIONS.metrics)).toBe("--no-metrics");
     expect(flagOf(OPTIONS.drain)).toBe("--drain");

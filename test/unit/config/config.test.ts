@@ -55,6 +55,9 @@ describe("job-context options", () => {
     expect(found("^deploy$", values)).toEqual(["deploy", "DEPLOY"]);
     expect(found("deploy$", values)).toEqual(["deploy", "DEPLOY", "predeploy"]);
     expect(found("^deploy$|release", values)).toEqual(["deploy", "DEPLOY", "Release"]);
+    // Case is ignored by lower-casing text and pattern, but not an escape's letter: \D is still a non-digit.
+    expect(found("^[A-D]EPLOY\\D", ["deploy to prod", "DEPLOY2", "Deploy-x"])).toEqual(["deploy to prod", "Deploy-x"]);
+    expect(found("(?<Env>PROD)$", ["to prod", "To Prod", "prod-eu"])).toEqual(["to prod", "To Prod"]);
     // Asked twice, the same answer: the pattern keeps no state between values.
     expect([deploy("deploy").test("deploy"), deploy("deploy").test("deploy")]).toEqual([true, true]);
   });
@@ -68,6 +71,20 @@ describe("job-context options", () => {
     expect(["CI", "Deploy", "CI nightly", "Deploy docs"].filter((v) => either.test(v))).toEqual(["CI", "Deploy"]);
   });
 
+  it("runs a pattern that would backtrack catastrophically in linear time, with the same answers", () => {
+    // (a+)+$ takes seconds on 27 a's and a ! in a backtracking engine; 256 characters would take years.
+    const c = resolve({ DEPLOY_PATTERN: "(a+)+$", WORKFLOW_LABEL_PATTERN: "(a+)+" });
+    const hostile = `${"a".repeat(255)}!`;
+    const started = process.hrtime.bigint();
+    for (let i = 0; i < 100; i++) {
+      expect(c.deployPattern!.test(hostile)).toBe(false);
+      expect(c.workflowLabelPattern!.test(hostile)).toBe(false);
+    }
+    // 200 matches of the longest accepted name: milliseconds; the bound is far above noise, far below a backtracking engine.
+    expect(Number(process.hrtime.bigint() - started) / 1e6).toBeLessThan(1000);
+    expect([c.deployPattern!.test("aaa"), c.workflowLabelPattern!.test("aaa")]).toEqual([true, true]);
+  });
+
   it("reads the token from a file, which wins over the variable", () => {
     const file = join(dir, "token");
     writeFileSync(file, "ghp_fromfile\n");
@@ -77,10 +94,16 @@ describe("job-context options", () => {
 
   it.each([
     [{ JOB_LABELS: "repository,sha" }, /JOB_LABELS="repository,sha": expected a comma-separated list of repository and workflow/],
-    [{ DEPLOY_PATTERN: "deploy(" }, /DEPLOY_PATTERN="deploy\(": expected a regular expression of at most 512 characters, found anywhere in the value ignoring case; anchor it with \^ and \$ \(empty: none\); this one does not compile: Unterminated group$/],
+    [{ DEPLOY_PATTERN: "deploy(" }, /DEPLOY_PATTERN="deploy\(": expected a regular expression of at most 512 characters that runs in linear time: .*, found anywhere in the value ignoring case; anchor it with \^ and \$ \(empty: none\); this one does not compile: Unterminated group$/],
     // Not valid alone, though "^(?:a)|(b)$" would compile: it would stop matching whole values.
     [{ REPOSITORY_LABEL_PATTERN: "a)|(b" }, /REPOSITORY_LABEL_PATTERN="a\)\|\(b": expected a regular expression/],
-    [{ WORKFLOW_LABEL_PATTERN: "[" }, /WORKFLOW_LABEL_PATTERN="\[": expected a regular expression of at most 512 characters, matched against the whole value, case-sensitively \(empty: any\)$/],
+    [{ WORKFLOW_LABEL_PATTERN: "[" }, /WORKFLOW_LABEL_PATTERN="\[": expected a regular expression of at most 512 characters that runs in linear time: .*, matched against the whole value, case-sensitively \(empty: any\)$/],
+    // Patterns that need backtracking or the u flag: refused at start-up rather than run on workflow authors' text.
+    [{ DEPLOY_PATTERN: "(deploy)\\1" }, /DEPLOY_PATTERN="\(deploy\)\\\\1": expected a regular expression of at most 512 characters that runs in linear time: no backreferences, lookahead/],
+    [{ DEPLOY_PATTERN: "deploy(?!ment)" }, /DEPLOY_PATTERN=.*: expected a regular expression .* that runs in linear time/],
+    [{ WORKFLOW_LABEL_PATTERN: "x{1,100}" }, /WORKFLOW_LABEL_PATTERN=.*: expected a regular expression .* that runs in linear time/],
+    [{ WORKFLOW_LABEL_PATTERN: "\\p{L}+" }, /WORKFLOW_LABEL_PATTERN=.*: expected a regular expression .* that runs in linear time/],
+    [{ REPOSITORY_LABEL_PATTERN: "acme/\\u{61}" }, /REPOSITORY_LABEL_PATTERN=.*: expected a regular expression .* that runs in linear time/],
     [{ GITHUB_API_URL: "ftp://x" }, /GITHUB_API_URL/],
     [{ GITHUB_API_URL: "https://user:pw@x" }, /GITHUB_API_URL/],
     [{ GITHUB_API_TIMEOUT: "0" }, /GITHUB_API_TIMEOUT/],

@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { isDeploy, leadTimeSeconds, RecoveryClock } from "../../../src/enrich/deploys.js";
+import { resolveConfig } from "../../../src/config/config.js";
+import { createEnricher } from "../../../src/enrich/enricher.js";
 import type { JobContext } from "../../../src/messages/job-context.js";
+import type { Observation } from "../../../src/observation.js";
+import type { JobStatus } from "../../../src/runner/jobs.js";
+import type { FinishedJob } from "../../../src/runner/state.js";
 
 const ctx: JobContext = { runId: "1", runAttempt: 1, repository: "acme/shop", workflow: "CI", job: "build", eventName: "push", runnerName: "r" };
 
@@ -16,14 +21,35 @@ describe("deploys", () => {
   });
 
   it("measures recovery from the first failure of a streak to the next success of the same repository and workflow", () => {
-    const clock = new RecoveryClock();
-    expect(clock.finished(ctx, "success", 100)).toBeUndefined();
-    expect(clock.finished(ctx, "failed", 200)).toBeUndefined();
-    expect(clock.finished({ ...ctx, workflow: "Other" }, "success", 250)).toBeUndefined();
-    expect(clock.finished(ctx, "failed", 300)).toBeUndefined();
-    expect(clock.finished(ctx, "cancelled", 350)).toBeUndefined();
-    expect(clock.finished(ctx, "success", 500)).toBe(300);
-    expect(clock.finished(ctx, "success", 600)).toBeUndefined();
+    let now = 0;
+    const clock = new RecoveryClock({ monotonicMs: () => now });
+    const at = (seconds: number) => ((now = seconds * 1000), clock);
+    expect(at(100).finished(ctx, "success")).toBeUndefined();
+    expect(at(200).finished(ctx, "failed")).toBeUndefined();
+    expect(at(250).finished({ ...ctx, workflow: "Other" }, "success")).toBeUndefined();
+    expect(at(300).finished(ctx, "failed")).toBeUndefined();
+    expect(at(350).finished(ctx, "cancelled")).toBeUndefined();
+    expect(at(500).finished(ctx, "success")).toBe(300);
+    expect(at(600).finished(ctx, "success")).toBeUndefined();
+  });
+
+  it("takes recovery time from the monotonic clock: a wall-clock step of 2 h between the deploys is not recovery time", () => {
+    let mono = 5_000;
+    let epoch = Date.UTC(2026, 11, 7);
+    const observations: Observation[] = [];
+    const enricher = createEnricher(
+      { ...resolveConfig({}, { RUNNER_HOME: "/", DEPLOY_PATTERN: "CI" }, []), userAgent: "test" },
+      (o) => observations.push(o),
+      () => undefined,
+      { monotonicMs: () => mono, epochMs: () => epoch },
+    );
+    const finished = (status: JobStatus): FinishedJob => ({ type: "job-finished", name: "build", status, durationSeconds: 1, finishedAtEpochSeconds: epoch / 1000, context: ctx, phases: {} });
+    enricher.take(finished("failed"));
+    mono += 400;
+    epoch += 7_200_000 + 400;
+    enricher.take(finished("success"));
+    const deploys = observations.filter((o) => o.type === "deploy-finished");
+    expect(deploys.map((o) => o.type === "deploy-finished" && o.recoverySeconds)).toEqual([undefined, 0.4]);
   });
 
   it("measures lead time from the commit to the deploy's end, and only forwards in time", () => {

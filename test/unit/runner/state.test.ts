@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { RunnerEvent } from "../../../src/runner/events.js";
 import type { JobContext } from "../../../src/messages/job-context.js";
-import { RunnerTracker, type Change, type Clock, type FinishedJob } from "../../../src/runner/state.js";
+import type { Clock } from "../../../src/clock.js";
+import { RunnerTracker, type Change, type FinishedJob } from "../../../src/runner/state.js";
 
 /** A clock the test moves by hand: durations are exact, nothing is timed. */
 function manualClock(): Clock & { advance(seconds: number): void } {
