@@ -11,7 +11,7 @@ import { loadWebConfig, type LoadedWebConfig } from "./load-web-config.js";
 import { PasswordChecker } from "./password-checker.js";
 import { admit, type Policy } from "./request-policy.js";
 import { createTlsLayer } from "./tls-layer.js";
-import { AddressBudget, TokenBucket } from "./token-bucket.js";
+import { NetworkBudget, TokenBucket } from "./token-bucket.js";
 import { WebConfigError, type RateLimit } from "./web-config.js";
 import { WORKER_FILE } from "./worker-file.js";
 
@@ -33,7 +33,7 @@ export async function openWebConfig(file: string, log: Log): Promise<EndpointGua
   for (const warning of loaded.warnings) log(`warning: ${warning}`);
   const now = monotonicMs;
   const cache = new CredentialCache();
-  const checks = new AddressBudget(PASSWORD_CHECKS, now);
+  const checks = new NetworkBudget(PASSWORD_CHECKS, now);
   const reportFailure = logAtMost(3, log);
   const checker = new PasswordChecker(WORKER_FILE, {
     ...CHECKER,
@@ -74,7 +74,7 @@ export async function openWebConfig(file: string, log: Log): Promise<EndpointGua
   return {
     scheme: tls ? "https" : "http",
     summary: summary(loaded),
-    ...(tls ? { firstBytes: tls.firstBytes } : {}),
+    ...(tls ? { tls } : {}),
     admit: (req, res, connection) => admit(policy, req, res, connection),
     close: () => {
       stopWatching();

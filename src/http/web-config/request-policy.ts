@@ -35,8 +35,11 @@ export function admit(policy: Policy, req: IncomingMessage, res: ServerResponse,
     return false;
   }
   if (!policy.auth) return true;
-  return policy.auth.verify(req.headers.authorization, connection.remoteAddress).then((result) => {
-    if (result === "ok") return true;
+  return policy.auth.verify(req.headers.authorization, connection).then((result) => {
+    if (result === "ok") {
+      connection.prove();
+      return true;
+    }
     if (result === "denied") send(res, 401, TEXT, "unauthorized\n", { "WWW-Authenticate": "Basic" });
     else if (result === "busy") send(res, 429, TEXT, "too many password checks; try again in a second\n", { "Retry-After": "1" });
     else send(res, 503, TEXT, "credentials cannot be checked right now\n", { "Retry-After": "1" });

@@ -1,78 +1,77 @@
+import type { Socket } from "node:net";
 import { createServer, type Server, type TLSSocket, type TlsOptions } from "node:tls";
-import type { FirstBytes, RequestGate } from "../request-gate.js";
+import type { ConnectionFacts, TlsHandshakes } from "../guard.js";
 import { sanValues } from "./client-sans.js";
-import { AddressBudget, type BudgetLimits } from "./token-bucket.js";
+import { NetworkBudget, type BudgetLimits } from "./token-bucket.js";
 import type { TlsSettings } from "./web-config.js";
-
-/** A TLS record of type handshake: how every ClientHello starts. Plain HTTP starts with a letter. */
-const TLS_HANDSHAKE = 0x16;
 
 /**
  * New TLS handshakes a second: each costs a private-key operation on the main thread (about
  * 1-2 ms for RSA 2048), so a flood of half-open handshakes could otherwise take a whole core from
- * the runner's output. Prometheus keeps its connection open and needs one now and then.
+ * the runner's output. Prometheus keeps its connection open and needs one now and then; a quarter
+ * of the whole is kept for networks whose handshakes complete.
  */
-export const HANDSHAKES: BudgetLimits = { perSecond: 64, burst: 128, perAddressPerSecond: 16, perAddressBurst: 32 };
+export const HANDSHAKES: BudgetLimits = { perSecond: 64, burst: 128, perNetworkPerSecond: 16, perNetworkBurst: 32, reserve: 32 };
+/** A handshake not done by then is given up (the pool's head timeout would close it too). */
+const HANDSHAKE_TIMEOUT_MS = 5_000;
 
-/** The TLS layer under the endpoint's request gates. */
-export interface TlsLayer {
-  /** For the gates: a ClientHello hands the connection to TLS; anything else stays plain. */
-  readonly firstBytes: FirstBytes;
+/** TLS for the endpoint: handshakes, and what the client's certificate must show. */
+export interface TlsLayer extends TlsHandshakes {
   /** New connections use these settings from now on (a reloaded file); connections already open keep theirs. */
   use(options: TlsOptions, settings: TlsSettings): void;
 }
 
 /**
- * TLS between the accepted socket and the request gate. A tls.Server that never listens does the
- * handshake of each connection handed to it (and Node's own client-certificate verification);
- * the gate reads the decrypted socket once the handshake is done and the client certificate
- * passes what client_auth_type and client_allowed_sans ask. Until then the gate keeps the
- * connection in the pool, so a handshake that never finishes is timed out like a silent client.
+ * A tls.Server that never listens does the handshake of each connection handed to it
+ * (emit("connection")), with Node's own client-certificate verification; the connection goes on
+ * to HTTP once the handshake is done and the certificate passes what client_auth_type and
+ * client_allowed_sans ask. A verified client certificate proves the connection's client.
  */
 export function createTlsLayer(options: TlsOptions, settings: TlsSettings, now: () => number): TlsLayer {
-  const budget = new AddressBudget(HANDSHAKES, now);
-  const waiting = new Map<string, RequestGate>();
-  const keyOf = (address: string | undefined, port: number | undefined) => `${address}|${port}`;
-  let server = handshaker(options, settings, waiting, keyOf);
-
-  const firstBytes: FirstBytes = (gate, first) => {
-    if (first[0] !== TLS_HANDSHAKE) return false;
-    if (!budget.take(gate.remoteAddress)) {
-      gate.destroy();
-      return true;
-    }
-    const key = keyOf(gate.remoteAddress, gate.remotePort);
-    waiting.set(key, gate);
-    gate.once("close", () => {
-      if (waiting.get(key) === gate) waiting.delete(key);
-    });
-    const socket = gate.handOver();
-    // TLS reads what is buffered on the socket first: the ClientHello goes back there.
-    socket.unshift(first);
-    server.emit("connection", socket);
-    return true;
-  };
+  const budget = new NetworkBudget(HANDSHAKES, now);
+  let current = handshaker(options, settings);
   return {
-    firstBytes,
+    accept: (socket: Socket, connection: ConnectionFacts, secured: (tls: TLSSocket) => void) => {
+      if (!budget.take(connection.network)) {
+        socket.destroy();
+        return;
+      }
+      const { server, settings: asked } = current;
+      let done = false;
+      const settle = (ok: boolean) => {
+        if (done) return;
+        done = true;
+        budget.settle(connection.network, ok);
+      };
+      socket.once("close", () => settle(false));
+      const onSecure = (tls: TLSSocket) => {
+        // Each handshaker serves many connections at once: this one is the TLS socket over `socket`.
+        if (tls.remotePort !== socket.remotePort || tls.remoteAddress !== socket.remoteAddress) return;
+        server.off("secureConnection", onSecure);
+        settle(true);
+        if (!clientAccepted(tls, asked)) {
+          tls.destroy();
+          return;
+        }
+        if (tls.authorized && tls.getPeerX509Certificate()) connection.prove();
+        secured(tls);
+      };
+      server.on("secureConnection", onSecure);
+      socket.once("close", () => server.off("secureConnection", onSecure));
+      server.emit("connection", socket);
+    },
     use: (nextOptions, nextSettings) => {
-      server = handshaker(nextOptions, nextSettings, waiting, keyOf);
+      current = handshaker(nextOptions, nextSettings);
     },
   };
 }
 
-function handshaker(options: TlsOptions, settings: TlsSettings, waiting: Map<string, RequestGate>, keyOf: (address: string | undefined, port: number | undefined) => string): Server {
-  const server = createServer(options);
-  server.on("secureConnection", (socket: TLSSocket) => {
-    const key = keyOf(socket.remoteAddress, socket.remotePort);
-    const gate = waiting.get(key);
-    waiting.delete(key);
-    if (!gate) socket.destroy();
-    else if (!clientAccepted(socket, settings)) gate.destroy();
-    else gate.adopt(socket, true);
-  });
-  // A failed handshake closes its socket, and with it the gate: nothing to report per client.
+function handshaker(options: TlsOptions, settings: TlsSettings): { server: Server; settings: TlsSettings } {
+  const server = createServer({ ...options, handshakeTimeout: HANDSHAKE_TIMEOUT_MS });
+  server.setMaxListeners(0);
+  // A failed handshake closes its socket, and with it the connection: nothing to report per client.
   server.on("tlsClientError", () => undefined);
-  return server;
+  return { server, settings };
 }
 
 /**

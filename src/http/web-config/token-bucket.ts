@@ -46,18 +46,36 @@ export interface BudgetLimits {
   /** For all clients together. */
   readonly perSecond: number;
   readonly burst: number;
-  /** For one client address, so that one client cannot spend it all. */
-  readonly perAddressPerSecond: number;
-  readonly perAddressBurst: number;
+  /** For one client network (/24, /56), so that one client cannot spend it all. */
+  readonly perNetworkPerSecond: number;
+  readonly perNetworkBurst: number;
+  /** Of the whole, what only networks in good standing may take: a flood from networks that fail cannot spend it. */
+  readonly reserve: number;
 }
 
-// Addresses remembered at once; beyond, idle ones are forgotten (the overall budget still holds).
-const MAX_ADDRESSES = 4096;
+// Networks remembered at once; beyond, idle ones are forgotten (the overall budget still holds).
+const MAX_NETWORKS = 4096;
+/** Attempts a network may have in progress and still be in good standing. */
+const MAX_PENDING_IN_GOOD_STANDING = 2;
 
-/** A budget for something costly (TLS handshakes, password checks) shared by all clients, with a share per client address. */
-export class AddressBudget {
+interface Standing {
+  readonly bucket: TokenBucket;
+  /** Attempts taken and not yet settled. */
+  pending: number;
+  /** How its last settled attempt ended. */
+  last: "none" | "ok" | "failed";
+}
+
+/**
+ * A budget for something costly (TLS handshakes, password checks) shared by all clients, with a
+ * share per client network. A network whose last attempt failed (a wrong password, a handshake
+ * left unfinished), or that has several in progress, takes only from what lies above the reserve;
+ * the reserve is kept for networks in good standing, so a flood from any number of failing
+ * networks leaves room for a client that has not failed.
+ */
+export class NetworkBudget {
   private readonly all: TokenBucket;
-  private readonly byAddress = new Map<string, TokenBucket>();
+  private readonly networks = new Map<string, Standing>();
 
   constructor(
     private readonly limits: BudgetLimits,
@@ -66,24 +84,40 @@ export class AddressBudget {
     this.all = new TokenBucket(limits.perSecond, limits.burst, now);
   }
 
-  /** Takes `amount` for a client if both its share and the whole allow it. */
-  take(address: string, amount = 1): boolean {
-    const own = this.bucketOf(address);
-    if (!own.has(amount) || !this.all.has(amount)) return false;
-    own.take(amount);
+  /** Whether a network's last attempt did not fail and it has few in progress: the reserve is kept for it. */
+  inGoodStanding(network: string): boolean {
+    const standing = this.networks.get(network);
+    return !standing || (standing.last !== "failed" && standing.pending < MAX_PENDING_IN_GOOD_STANDING);
+  }
+
+  /** Takes `amount` for a client network if its share and the whole allow it; every take is settled later. */
+  take(network: string, amount = 1): boolean {
+    const good = this.inGoodStanding(network);
+    const standing = this.standingOf(network);
+    if (!standing.bucket.has(amount) || !this.all.has(amount + (good ? 0 : this.limits.reserve))) return false;
+    standing.bucket.take(amount);
     this.all.take(amount);
+    standing.pending++;
     return true;
   }
 
-  private bucketOf(address: string): TokenBucket {
-    let bucket = this.byAddress.get(address);
-    if (bucket) return bucket;
-    if (this.byAddress.size >= MAX_ADDRESSES) {
-      for (const [key, b] of this.byAddress) if (b.full) this.byAddress.delete(key);
-      if (this.byAddress.size >= MAX_ADDRESSES) this.byAddress.clear();
+  /** How an attempt that was taken ended. */
+  settle(network: string, ok: boolean): void {
+    const standing = this.networks.get(network);
+    if (!standing) return;
+    standing.pending = Math.max(0, standing.pending - 1);
+    standing.last = ok ? "ok" : "failed";
+  }
+
+  private standingOf(network: string): Standing {
+    let standing = this.networks.get(network);
+    if (standing) return standing;
+    if (this.networks.size >= MAX_NETWORKS) {
+      for (const [key, s] of this.networks) if (s.pending === 0 && s.last !== "failed" && s.bucket.full) this.networks.delete(key);
+      if (this.networks.size >= MAX_NETWORKS) this.networks.clear();
     }
-    bucket = new TokenBucket(this.limits.perAddressPerSecond, this.limits.perAddressBurst, this.now);
-    this.byAddress.set(address, bucket);
-    return bucket;
+    standing = { bucket: new TokenBucket(this.limits.perNetworkPerSecond, this.limits.perNetworkBurst, this.now), pending: 0, last: "none" };
+    this.networks.set(network, standing);
+    return standing;
   }
 }
