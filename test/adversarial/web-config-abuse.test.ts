@@ -9,7 +9,7 @@ import { Agent } from "node:https";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PASSWORD_CHECKS } from "../../src/http/web-config/basic-auth.js";
-import { HANDSHAKES } from "../../src/http/web-config/tls-layer.js";
+import { HANDSHAKES } from "../../src/http/web-config/tls.js";
 import { bcryptHash, FIXTURES, httpsGet, makeCertificates, parseSamples, removeTempDirs, stopAll, tempDir, type TestCertificates } from "../helpers/index.js";
 import { sleep, startProduction } from "./harness.js";
 

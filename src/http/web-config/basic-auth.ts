@@ -1,8 +1,8 @@
-import { bcryptCost } from "./bcrypt-hash.js";
-import type { CredentialCache } from "./credential-cache.js";
+import { createHmac, randomBytes } from "node:crypto";
+import { bcryptCost } from "./names.js";
 import type { Checked, PasswordChecker } from "./password-checker.js";
 import type { ConnectionFacts } from "../guard.js";
-import type { NetworkBudget, BudgetLimits } from "./token-bucket.js";
+import type { NetworkBudget, BudgetLimits } from "./budgets.js";
 
 /**
  * Uncached password checks, in checks at bcrypt cost 10 (about 90 ms of one core in pure
@@ -116,5 +116,35 @@ export class BasicAuth {
   private floorMs(): number {
     const sorted = [...this.timings].sort((a, b) => a - b);
     return REFUSAL_FLOOR * (sorted[sorted.length >> 1] ?? 0);
+  }
+}
+
+/**
+ * Credentials that passed a bcrypt check, so a scraper's every scrape is not one more check. It
+ * holds keyed hashes of user, stored hash and password (HMAC with a key made at start), never a
+ * password; at most `max` of them, the least recently used going first.
+ */
+export class CredentialCache {
+  private readonly secret = randomBytes(32);
+  private readonly entries = new Set<string>();
+
+  constructor(private readonly max = 64) {}
+
+  /** The cache key of a user's password checked against a stored hash. */
+  keyOf(user: string, hash: string, password: string): string {
+    return createHmac("sha256", this.secret).update(JSON.stringify([user, hash, password])).digest("base64");
+  }
+
+  has(key: string): boolean {
+    if (!this.entries.has(key)) return false;
+    this.entries.delete(key);
+    this.entries.add(key);
+    return true;
+  }
+
+  add(key: string): void {
+    this.entries.delete(key);
+    this.entries.add(key);
+    if (this.entries.size > this.max) this.entries.delete(this.entries.values().next().value!);
   }
 }

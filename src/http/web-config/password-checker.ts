@@ -1,5 +1,5 @@
 import { Worker } from "node:worker_threads";
-import type { CheckRequest, CheckResult } from "./bcrypt-worker.js";
+import type { CheckRequest, CheckResult } from "./password-worker.js";
 
 export interface CheckerLimits {
   /** Checks waiting beside the one in progress; more are refused at once. */

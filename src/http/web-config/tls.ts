@@ -1,9 +1,8 @@
-import type { Socket } from "node:net";
 import { createServer, type Server, type TLSSocket, type TlsOptions } from "node:tls";
 import type { ConnectionFacts, TlsHandshakes } from "../guard.js";
-import { sanValues } from "./client-sans.js";
-import { NetworkBudget, type BudgetLimits } from "./token-bucket.js";
-import type { TlsSettings } from "./web-config.js";
+import { isIPv4, type Socket } from "node:net";
+import { NetworkBudget, type BudgetLimits } from "./budgets.js";
+import type { TlsSettings } from "./config.js";
 
 /**
  * New TLS handshakes a second: each costs a private-key operation on the main thread (about
@@ -96,4 +95,90 @@ function clientAccepted(socket: TLSSocket, settings: TlsSettings): boolean {
   const allowed = settings.clientAllowedSans;
   if (allowed === undefined) return true;
   return sanValues(certificate?.subjectAltName).some((value) => allowed.includes(value));
+}
+
+/**
+ * The subject alternative names of a client certificate as the exporter toolkit compares them
+ * with client_allowed_sans: DNS names, e-mail addresses, IP addresses written as Go writes them
+ * (::1, 2001:db8::1, 127.0.0.1) and URIs. `subjectAltName` is Node's X509Certificate text:
+ * "DNS:a, IP Address:127.0.0.1, URI:\"x,y\"", a value with special characters quoted as JSON.
+ */
+export function sanValues(subjectAltName: string | undefined): string[] {
+  const values: string[] = [];
+  let rest = subjectAltName ?? "";
+  while (rest !== "") {
+    const colon = rest.indexOf(":");
+    if (colon === -1) break;
+    const type = rest.slice(0, colon);
+    rest = rest.slice(colon + 1);
+    let value: string;
+    if (rest.startsWith('"')) {
+      const end = closingQuote(rest);
+      value = JSON.parse(rest.slice(0, end + 1)) as string;
+      rest = rest.slice(end + 1);
+    } else {
+      const comma = rest.indexOf(", ");
+      value = comma === -1 ? rest : rest.slice(0, comma);
+      rest = comma === -1 ? "" : rest.slice(comma);
+    }
+    rest = rest.startsWith(", ") ? rest.slice(2) : "";
+    if (type === "DNS" || type === "email" || type === "URI") values.push(value);
+    else if (type === "IP Address") values.push(goIpText(value));
+  }
+  return values;
+}
+
+function closingQuote(text: string): number {
+  for (let i = 1; i < text.length; i++) {
+    if (text[i] === "\\") i++;
+    else if (text[i] === '"') return i;
+  }
+  return text.length - 1;
+}
+
+/** An IP address as Go's net.IP.String() writes it: dotted IPv4 (also for IPv4-mapped IPv6), RFC 5952 IPv6. */
+export function goIpText(text: string): string {
+  if (isIPv4(text)) return text;
+  const groups = ipv6Groups(text);
+  if (!groups) return text;
+  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
+    return [groups[6]! >> 8, groups[6]! & 0xff, groups[7]! >> 8, groups[7]! & 0xff].join(".");
+  }
+  // The longest run of zero groups (the first of equal ones), if at least two long, becomes "::".
+  let best = { start: -1, length: 0 };
+  for (let i = 0; i < 8; ) {
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > best.length) best = { start: i, length: j - i };
+    i = j === i ? i + 1 : j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (best.length < 2) return hex.join(":");
+  return `${hex.slice(0, best.start).join(":")}::${hex.slice(best.start + best.length).join(":")}`;
+}
+
+/** The eight 16-bit groups of an IPv6 address in any notation (with "::" or a dotted tail), or undefined. */
+function ipv6Groups(text: string): number[] | undefined {
+  let body = text;
+  const tail: number[] = [];
+  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(body);
+  if (dotted) {
+    if (!isIPv4(dotted[1]!)) return undefined;
+    const b = dotted[1]!.split(".").map(Number);
+    tail.push((b[0]! << 8) | b[1]!, (b[2]! << 8) | b[3]!);
+    body = body.slice(0, dotted.index);
+    if (!body.endsWith("::")) {
+      if (!body.endsWith(":")) return undefined;
+      body = body.slice(0, -1);
+    }
+  }
+  const halves = body.split("::");
+  if (halves.length > 2) return undefined;
+  const parse = (part: string) => (part === "" ? [] : part.split(":").map((g) => (/^[0-9a-fA-F]{1,4}$/.test(g) ? parseInt(g, 16) : NaN)));
+  const head = parse(halves[0]!);
+  const back = halves.length === 2 ? parse(halves[1]!) : [];
+  const missing = 8 - tail.length - head.length - back.length;
+  if (halves.length === 1 ? missing !== 0 : missing < 1) return undefined;
+  const groups = [...head, ...Array<number>(halves.length === 2 ? missing : 0).fill(0), ...back, ...tail];
+  return groups.length === 8 && groups.every((g) => Number.isInteger(g)) ? groups : undefined;
 }

@@ -7,8 +7,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { parseWebConfig } from "../../src/http/web-config/parse-web-config.js";
-import { WebConfigError } from "../../src/http/web-config/web-config.js";
+import { parseWebConfig } from "../../src/http/web-config/parse.js";
+import { WebConfigError } from "../../src/http/web-config/config.js";
 import { ROOT } from "../helpers/index.js";
 
 const readme = readFileSync(join(ROOT, "README.md"), "utf8");
