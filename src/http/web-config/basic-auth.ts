@@ -81,7 +81,7 @@ export class BasicAuth {
       // A network in good standing is one the reserve was kept for: its check goes first.
       check = this.checker.check(credentials.password, hash, this.budget.inGoodStanding(network));
       if (!check) {
-        this.budget.settle(network, true);
+        this.budget.settle(network, undefined);
         return "busy";
       }
       this.pending.set(key, check);

@@ -57,9 +57,13 @@ export interface BudgetLimits {
 const MAX_NETWORKS = 4096;
 /** Attempts a network may have in progress and still be in good standing. */
 const MAX_PENDING_IN_GOOD_STANDING = 2;
+/** Refusals a network may collect and still be in good standing, and how fast that is forgiven: a scraper asks once a scrape, a flood thousands of times. */
+const PATIENCE = { refusals: 3, forgivenPerSecond: 0.1 };
 
 interface Standing {
   readonly bucket: TokenBucket;
+  /** Refusals it may still collect in good standing. */
+  readonly patience: TokenBucket;
   /** Attempts taken and not yet settled. */
   pending: number;
   /** How its last settled attempt ended. */
@@ -69,7 +73,8 @@ interface Standing {
 /**
  * A budget for something costly (TLS handshakes, password checks) shared by all clients, with a
  * share per client network. A network whose last attempt failed (a wrong password, a handshake
- * left unfinished), or that has several in progress, takes only from what lies above the reserve;
+ * left unfinished), that has several in progress, or that keeps asking while refused, takes only
+ * from what lies above the reserve;
  * the reserve is kept for networks in good standing, so a flood from any number of failing
  * networks leaves room for a client that has not failed.
  */
@@ -87,36 +92,44 @@ export class NetworkBudget {
   /** Whether a network's last attempt did not fail and it has few in progress: the reserve is kept for it. */
   inGoodStanding(network: string): boolean {
     const standing = this.networks.get(network);
-    return !standing || (standing.last !== "failed" && standing.pending < MAX_PENDING_IN_GOOD_STANDING);
+    return !standing || (standing.last !== "failed" && standing.pending < MAX_PENDING_IN_GOOD_STANDING && standing.patience.has(1));
   }
 
   /** Takes `amount` for a client network if its share and the whole allow it; every take is settled later. */
   take(network: string, amount = 1): boolean {
     const good = this.inGoodStanding(network);
     const standing = this.standingOf(network);
-    if (!standing.bucket.has(amount) || !this.all.has(amount + (good ? 0 : this.limits.reserve))) return false;
+    if (!standing.bucket.has(amount) || !this.all.has(amount + (good ? 0 : this.limits.reserve))) {
+      standing.patience.take(1);
+      return false;
+    }
     standing.bucket.take(amount);
     this.all.take(amount);
     standing.pending++;
     return true;
   }
 
-  /** How an attempt that was taken ended. */
-  settle(network: string, ok: boolean): void {
+  /** How an attempt that was taken ended; undefined: it was never made (what it took is not given back). */
+  settle(network: string, ok: boolean | undefined): void {
     const standing = this.networks.get(network);
     if (!standing) return;
     standing.pending = Math.max(0, standing.pending - 1);
-    standing.last = ok ? "ok" : "failed";
+    if (ok !== undefined) standing.last = ok ? "ok" : "failed";
   }
 
   private standingOf(network: string): Standing {
     let standing = this.networks.get(network);
     if (standing) return standing;
     if (this.networks.size >= MAX_NETWORKS) {
-      for (const [key, s] of this.networks) if (s.pending === 0 && s.last !== "failed" && s.bucket.full) this.networks.delete(key);
+      for (const [key, s] of this.networks) if (s.pending === 0 && s.last !== "failed" && s.bucket.full && s.patience.full) this.networks.delete(key);
       if (this.networks.size >= MAX_NETWORKS) this.networks.clear();
     }
-    standing = { bucket: new TokenBucket(this.limits.perNetworkPerSecond, this.limits.perNetworkBurst, this.now), pending: 0, last: "none" };
+    standing = {
+      bucket: new TokenBucket(this.limits.perNetworkPerSecond, this.limits.perNetworkBurst, this.now),
+      patience: new TokenBucket(PATIENCE.forgivenPerSecond, PATIENCE.refusals, this.now),
+      pending: 0,
+      last: "none",
+    };
     this.networks.set(network, standing);
     return standing;
   }
