@@ -195,4 +195,11 @@ describe("the TLS layer", () => {
     await closed;
     expect(gates[0].socket.destroyed).toBe(true);
   });
+
+  it("a verified client certificate proves the connection's client; no certificate, or one not verified, proves nothing", async () => {
+    const { port, connections } = await serve(await layerOf("  client_ca_file: ca.pem\n  client_auth_type: VerifyClientCertIfGiven\n"));
+    expect(await request(port, "client")).toBe("tls");
+    expect(await request(port, "none")).toBe("tls");
+    expect(connections.map((c) => c.proven)).toEqual([true, false]);
+  });
 });
