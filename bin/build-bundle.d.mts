@@ -4,6 +4,7 @@ export const PROGRAM_FILE: string;
 export const IN_JOB_FILE: string;
 export const WEB_CONFIG_FILE: string;
 export const PASSWORD_WORKER_FILE: string;
+export const PARSE_WORKER_FILE: string;
 export const LAUNCHER_FILE: string;
 export const KOFFI_NATIVE_FILE: string;
 export const LICENSES_FILE: string;

@@ -6,6 +6,7 @@
 //   dist/bundle/in-job.cjs                the hook and report commands that run inside jobs
 //   dist/bundle/web-config.cjs          loaded by the program only with a web configuration file (TLS, YAML, basic auth)
 //   dist/bundle/password-worker.cjs     the thread that checks bcrypt passwords for it
+//   dist/bundle/parse-worker.cjs        the thread that reads its YAML
 //   dist/bundle/runner-supervisor       POSIX sh launcher: runs the first file on the runner's own Node
 //   dist/bundle/koffi.node              only when the code imports koffi: its native part
 //   dist/bundle/THIRD_PARTY_LICENSES.txt  the licences of what was bundled
@@ -29,6 +30,7 @@ export const PROGRAM_FILE = "supervisor.cjs";
 export const IN_JOB_FILE = "in-job.cjs";
 export const WEB_CONFIG_FILE = "web-config.cjs";
 export const PASSWORD_WORKER_FILE = "password-worker.cjs";
+export const PARSE_WORKER_FILE = "parse-worker.cjs";
 export const LAUNCHER_FILE = "runner-supervisor";
 export const KOFFI_NATIVE_FILE = "koffi.node";
 export const LICENSES_FILE = "THIRD_PARTY_LICENSES.txt";
@@ -44,18 +46,17 @@ const PARTS = [
   { source: join(ROOT, "src", "http", "web-config", "index.ts"), file: WEB_CONFIG_FILE },
 ];
 /**
- * Scripts started as worker threads: `locator` is the module that says where the script is
- * (beside itself, in dist/); in the bundle it says the built file beside the bundle instead.
+ * Scripts started as worker threads, by the name the locator module exports for each: the
+ * locator says where the scripts are (beside itself, in dist/); in the bundle it says the built
+ * files beside the bundle instead.
  */
+const WORKER_LOCATOR = join(ROOT, "src", "http", "web-config", "worker-files.ts");
 const WORKERS = [
-  {
-    locator: join(ROOT, "src", "http", "web-config", "worker-file.ts"),
-    source: join(ROOT, "src", "http", "web-config", "bcrypt-worker.ts"),
-    file: PASSWORD_WORKER_FILE,
-  },
+  { name: "PASSWORD_WORKER", source: join(ROOT, "src", "http", "web-config", "password-worker.ts"), file: PASSWORD_WORKER_FILE },
+  { name: "PARSE_WORKER", source: join(ROOT, "src", "http", "web-config", "parse-worker.ts"), file: PARSE_WORKER_FILE },
 ];
 // Every file a build may write, removed first: a build that no longer needs one leaves none behind.
-const ALL_FILES = [BUNDLE_FILE, PROGRAM_FILE, IN_JOB_FILE, WEB_CONFIG_FILE, PASSWORD_WORKER_FILE, LAUNCHER_FILE, KOFFI_NATIVE_FILE, LICENSES_FILE];
+const ALL_FILES = [BUNDLE_FILE, PROGRAM_FILE, IN_JOB_FILE, WEB_CONFIG_FILE, PASSWORD_WORKER_FILE, PARSE_WORKER_FILE, LAUNCHER_FILE, KOFFI_NATIVE_FILE, LICENSES_FILE];
 
 /** Builds the bundle directory; returns what it wrote. */
 export async function buildBundle({ entry = join(ROOT, "src", "entry.ts"), outdir = join(ROOT, DEFAULT_OUTDIR) } = {}) {
@@ -139,14 +140,13 @@ function workersPlugin() {
     setup(b) {
       b.onResolve({ filter: /^\.\.?\/.*\.js$/ }, (args) => {
         const source = resolve(args.resolveDir, args.path).replace(/\.js$/, ".ts");
-        const worker = WORKERS.find((w) => w.locator === source);
-        if (!worker) return undefined;
-        used.add(worker.file);
-        return { path: worker.file, namespace: "workers-beside-bundle" };
+        if (source !== WORKER_LOCATOR) return undefined;
+        for (const w of WORKERS) used.add(w.file);
+        return { path: "worker-files", namespace: "workers-beside-bundle" };
       });
-      b.onLoad({ filter: /.*/, namespace: "workers-beside-bundle" }, (args) => ({
+      b.onLoad({ filter: /.*/, namespace: "workers-beside-bundle" }, () => ({
         loader: "js",
-        contents: `export const WORKER_FILE = require("node:path").join(__dirname, ${JSON.stringify(args.path)});`,
+        contents: WORKERS.map((w) => `export const ${w.name} = require("node:path").join(__dirname, ${JSON.stringify(w.file)});`).join("\n"),
       }));
     },
   };

@@ -1,9 +1,9 @@
-import type { RequestGate } from "./request-gate.js";
+import type { Connection } from "./connection.js";
 
 export interface PoolLimits {
   /** Connections held at once. */
   readonly maxConnections: number;
-  /** A request head (or a new connection's first one) not complete by then is answered 408 and closed. */
+  /** A request head (or a new connection's first one, TLS handshake included) not complete by then is answered 408 and closed. */
   readonly headTimeoutMs: number;
   /** An answer not written by then is abandoned with its connection (its client stopped reading). */
   readonly answerDeadlineMs: number;
@@ -13,13 +13,15 @@ export interface PoolLimits {
 
 /**
  * The endpoint's connections. When it is full, a new connection takes the place of the one that
- * has given least: first one that has not completed a request (from the address holding most
- * connections, oldest first: slow or idle clients), then the longest idle keep-alive connection,
- * then one whose client stopped reading its answer. Only when every connection is being answered
- * is the newcomer refused. So idle and unfinished connections can never lock a scraper out.
+ * has given least. Connections whose client has proven nothing (no verified client certificate, no
+ * accepted credentials) go before any that has; within each: first one that has not completed a
+ * request (from the network holding most connections, oldest first: slow or idle clients), then
+ * the longest idle keep-alive connection, then one whose client stopped reading its answer. Only
+ * when every connection is being answered is the newcomer refused. So idle and unfinished
+ * connections never lock a scraper out, and a scraper that has proven itself keeps its connection.
  */
 export class ConnectionPool {
-  private readonly gates = new Set<RequestGate>();
+  private readonly connections = new Set<Connection>();
 
   constructor(
     private readonly limits: PoolLimits,
@@ -27,63 +29,64 @@ export class ConnectionPool {
   ) {}
 
   get size(): number {
-    return this.gates.size;
+    return this.connections.size;
   }
 
   /** Takes a new connection in, evicting another when full; false (and the newcomer closed) when none can go. */
-  admit(gate: RequestGate): boolean {
-    if (this.gates.size >= this.limits.maxConnections) {
+  admit(connection: Connection): boolean {
+    if (this.connections.size >= this.limits.maxConnections) {
       const victim = this.victim();
       if (!victim) {
-        gate.destroy();
+        connection.close();
         return false;
       }
-      this.gates.delete(victim);
-      victim.destroy();
+      this.connections.delete(victim);
+      victim.close();
     }
-    this.gates.add(gate);
-    gate.once("close", () => this.gates.delete(gate));
+    this.connections.add(connection);
+    connection.socket.once("close", () => this.connections.delete(connection));
     return true;
   }
 
-  /** Closes connections whose client is too slow: to send a request head, or to read its answer. */
+  /** Closes connections whose client is too slow: to begin a request or a handshake, or to read its answer. */
   sweep(): void {
     const now = this.now();
-    for (const gate of this.gates) {
-      const headSince = gate.waitingForHeadSinceMs();
+    for (const c of this.connections) {
+      const headSince = c.waitingForHeadSinceMs();
       if (headSince !== undefined && now - headSince > this.limits.headTimeoutMs) {
-        this.gates.delete(gate);
-        gate.timeOut();
-      } else if (gate.answerSinceMs !== undefined && now - gate.answerSinceMs > this.limits.answerDeadlineMs) gate.destroy();
+        this.connections.delete(c);
+        c.timeOut();
+      } else if (c.answerSinceMs !== undefined && now - c.answerSinceMs > this.limits.answerDeadlineMs) c.close();
     }
   }
 
   closeAll(): void {
-    for (const gate of this.gates) gate.destroy();
-    this.gates.clear();
+    for (const c of this.connections) c.close();
+    this.connections.clear();
   }
 
-  private victim(): RequestGate | undefined {
+  private victim(): Connection | undefined {
     const now = this.now();
-    const perAddress = new Map<string, number>();
-    for (const gate of this.gates) perAddress.set(gate.remoteAddress, (perAddress.get(gate.remoteAddress) ?? 0) + 1);
-    let best: RequestGate | undefined;
+    const perNetwork = new Map<string, number>();
+    for (const c of this.connections) perNetwork.set(c.network, (perNetwork.get(c.network) ?? 0) + 1);
+    let best: Connection | undefined;
     let bestRank: readonly number[] | undefined;
-    for (const gate of this.gates) {
-      const rank = this.rank(gate, now, perAddress.get(gate.remoteAddress) ?? 0);
+    for (const c of this.connections) {
+      const rank = this.rank(c, now, perNetwork.get(c.network) ?? 0);
       if (rank && (!bestRank || before(rank, bestRank))) {
-        best = gate;
+        best = c;
         bestRank = rank;
       }
     }
     return best;
   }
 
-  /** Lower goes first: [kind, fewer connections of its address last, older first]; undefined: not to be evicted. */
-  private rank(gate: RequestGate, now: number, ofAddress: number): readonly number[] | undefined {
-    if (gate.fresh) return [0, -ofAddress, gate.openedAtMs];
-    if (gate.answerSinceMs === undefined) return [1, -ofAddress, gate.lastAnswerMs];
-    if (now - gate.answerSinceMs >= this.limits.stalledAnswerMs) return [2, -ofAddress, gate.answerSinceMs];
+  /** Lower goes first: [proven, kind, fewer connections of its network last, older first]; undefined: not to be evicted. */
+  private rank(c: Connection, now: number, ofNetwork: number): readonly number[] | undefined {
+    const proven = c.proven ? 1 : 0;
+    if (c.fresh) return [proven, 0, -ofNetwork, c.openedAtMs];
+    if (c.answerSinceMs === undefined) return [proven, 1, -ofNetwork, c.lastAnswerMs];
+    if (now - c.answerSinceMs >= this.limits.stalledAnswerMs) return [proven, 2, -ofNetwork, c.answerSinceMs];
     return undefined;
   }
 }

@@ -1,9 +1,9 @@
 import { monotonicMs } from "../clock.js";
-import { createServer as createHttpParser, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createListener, type AddressInfo } from "node:net";
+import { Connection } from "./connection.js";
 import { ConnectionPool } from "./connection-pool.js";
 import type { EndpointGuard } from "./guard.js";
-import { RequestGate } from "./request-gate.js";
 import { route, type RouteSources } from "./routes.js";
 import { send } from "./send.js";
 import { describeError } from "../log.js";
@@ -39,40 +39,69 @@ const LIMITS = {
   sweepIntervalMs: 1_000,
 };
 
+/** A TLS record of type handshake: how every ClientHello starts. Plain HTTP starts with a letter. */
+const TLS_HANDSHAKE = 0x16;
+
 const CLIENT_ERRORS: Readonly<Record<string, string>> = {
   HPE_HEADER_OVERFLOW: "431 Request Header Fields Too Large",
 };
 
 /**
  * Starts the endpoint; resolves when it listens, rejects when the port cannot be bound.
- * Connections are accepted here, kept in a pool that makes room for a scraper by closing the
- * least useful connection, and handed to node:http's parser one request at a time.
+ * A net.Server accepts connections into a pool that makes room for a scraper by closing the least
+ * useful connection; a connection's first byte says whether it goes to the guard's TLS first; then
+ * node:http reads it (emit("connection")), one request at a time. node:http enforces its
+ * headersTimeout and requestTimeout only on a server that listens itself, so the pool's sweep
+ * times out slow heads and unread answers.
  */
 export function startEndpoint(o: EndpointOptions): Promise<Endpoint> {
   const now = monotonicMs;
-  const parser = createHttpParser({ keepAliveTimeout: LIMITS.keepAliveTimeoutMs, maxHeaderSize: LIMITS.maxHeaderSize }, (req, res) => {
-    const gate = req.socket as unknown as RequestGate;
-    gate.requestStarted();
-    res.once("close", () => gate.answered());
-    answer(req, res, gate, o).catch((error: unknown) => {
-      o.onError(`metrics request failed: ${describeError(error)}`);
-      if (!res.headersSent) send(res, 500, "text/plain; charset=utf-8", "internal error\n", { Connection: "close" });
-      else res.destroy();
-    });
-  });
-  // A malformed request gets its error status (or the socket closes); it never reaches the process.
-  parser.on("clientError", (error: NodeJS.ErrnoException, socket) => {
+  const connections = new WeakMap<object, Connection>();
+  const http = createHttpServer(
+    {
+      keepAliveTimeout: LIMITS.keepAliveTimeoutMs,
+      maxHeaderSize: LIMITS.maxHeaderSize,
+      noDelay: true,
+    },
+    (req, res) => {
+      const connection = connections.get(req.socket);
+      if (!connection) return res.destroy();
+      connection.requestStarted();
+      res.once("close", () => connection.answered());
+      answer(req, res, connection, o).catch((error: unknown) => {
+        o.onError(`metrics request failed: ${describeError(error)}`);
+        if (!res.headersSent) send(res, 500, "text/plain; charset=utf-8", "internal error\n", { Connection: "close" });
+        else res.destroy();
+      });
+    },
+  );
+  // A malformed or too slow request gets its error status (or the socket closes); it never reaches the process.
+  http.on("clientError", (error: NodeJS.ErrnoException, socket) => {
     const status = CLIENT_ERRORS[error.code ?? ""] ?? "400 Bad Request";
     if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     else socket.destroy();
   });
 
   const pool = new ConnectionPool(LIMITS, now);
-  const listener = createListener((socket) => {
+  const listener = createListener({ noDelay: true }, (socket) => {
     socket.on("error", () => undefined);
-    const gate = new RequestGate(socket, now, (g) => parser.emit("connection", g), o.guard?.firstBytes);
-    gate.on("error", () => undefined);
-    pool.admit(gate);
+    const connection = new Connection(socket, now);
+    if (!pool.admit(connection)) return;
+    // Nothing reads a connection before its first bytes: one that sends none costs no parser.
+    socket.once("data", (first: Buffer) => {
+      socket.pause();
+      socket.unshift(first);
+      const read = (source: typeof socket, encrypted: boolean) => {
+        const stream = connection.readBy(source, encrypted);
+        connections.set(stream, connection);
+        stream.on("error", () => undefined);
+        http.emit("connection", stream);
+      };
+      if (first[0] === TLS_HANDSHAKE && o.guard?.tls) {
+        connection.stage = "handshake";
+        o.guard.tls.accept(socket, connection, (secure) => read(secure, true));
+      } else read(socket, false);
+    });
   });
   const sweeper = setInterval(() => pool.sweep(), LIMITS.sweepIntervalMs).unref();
 
@@ -90,6 +119,7 @@ export function startEndpoint(o: EndpointOptions): Promise<Endpoint> {
           new Promise<void>((done) => {
             clearInterval(sweeper);
             pool.closeAll();
+            http.close();
             listener.close(() => done());
           }),
       });
@@ -99,9 +129,9 @@ export function startEndpoint(o: EndpointOptions): Promise<Endpoint> {
 }
 
 /** Routes a request the guard (if any) lets through; a request it holds back it has answered itself. */
-async function answer(req: IncomingMessage, res: ServerResponse, gate: RequestGate, o: EndpointOptions): Promise<void> {
+async function answer(req: IncomingMessage, res: ServerResponse, connection: Connection, o: EndpointOptions): Promise<void> {
   if (o.guard) {
-    const admitted = o.guard.admit(req, res, gate);
+    const admitted = o.guard.admit(req, res, connection);
     if (!(typeof admitted === "boolean" ? admitted : await admitted)) return;
   }
   await route(req, res, o);

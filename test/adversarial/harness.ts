@@ -9,9 +9,13 @@ export { sleep };
 import { buildBundle, NODE24, requireNode24 } from "../image/helpers.js";
 
 let launcher: string | undefined;
-/** The bundle and its launcher, built once per test file: the form the images run. */
+/**
+ * The bundle and its launcher, built once per test file: the form the images run. With
+ * ADVERSARIAL_BUNDLE_DIR, that bundle instead (one built from an older commit, to see a test fail on it).
+ */
 export function productionForm(): string {
-  if (!launcher) launcher = join(buildBundle().dir, "runner-supervisor");
+  const given = process.env.ADVERSARIAL_BUNDLE_DIR;
+  if (!launcher) launcher = join(given ?? buildBundle().dir, "runner-supervisor");
   return launcher;
 }
 

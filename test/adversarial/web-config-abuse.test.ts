@@ -1,6 +1,6 @@
 // An endpoint with TLS and basic auth under attack, against the production form (bundle on Node 24),
 // while a fuzzed runner prints: a flood of wrong passwords on keep-alive TLS connections and a
-// flood of half-open TLS handshakes. The runner's output still passes byte for byte, Prometheus's
+// flood of half-open TLS handshakes, each from one network other than the scraper's (budgets count by /24). The runner's output still passes byte for byte, Prometheus's
 // credentials are still let in, and the work the attackers cause stays within the budgets.
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -9,7 +9,7 @@ import { Agent } from "node:https";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PASSWORD_CHECKS } from "../../src/http/web-config/basic-auth.js";
-import { HANDSHAKES } from "../../src/http/web-config/tls-layer.js";
+import { HANDSHAKES } from "../../src/http/web-config/tls.js";
 import { bcryptHash, FIXTURES, httpsGet, makeCertificates, parseSamples, removeTempDirs, stopAll, tempDir, type TestCertificates } from "../helpers/index.js";
 import { sleep, startProduction } from "./harness.js";
 
@@ -79,8 +79,8 @@ describe("wrong passwords and half-open handshakes while the runner prints", () 
     const cpuBefore = cpuOf(pid);
     const t0 = Date.now();
     writeFileSync(go, "");
-    const passwords = flood<{ statuses: Record<string, number> }>(port, "127.0.0.2", "passwords");
-    const handshakes = flood<{ opened: number; answered: number }>(port, "127.0.0.3", "handshakes");
+    const passwords = flood<{ statuses: Record<string, number> }>(port, "127.0.2.2", "passwords");
+    const handshakes = flood<{ opened: number; answered: number }>(port, "127.0.3.3", "handshakes");
     const scrapes: number[] = [];
     while (Date.now() - t0 < FLOOD_SECONDS * 1000) {
       // On the connection Prometheus keeps, and on a new one (a new handshake) as after a restart of it.
@@ -111,10 +111,10 @@ describe("wrong passwords and half-open handshakes while the runner prints", () 
     expect(scrapes.every((c) => c === 200)).toBe(true);
     // Passwords: only 401 (checked) and 429 (refused without a check); the checks within one address's budget.
     expect(Object.keys(password.statuses).sort()).toEqual(["401", "429"]);
-    expect(checked).toBeLessThanOrEqual(PASSWORD_CHECKS.perAddressBurst + PASSWORD_CHECKS.perAddressPerSecond * wall + 1);
+    expect(checked).toBeLessThanOrEqual(PASSWORD_CHECKS.perNetworkBurst + PASSWORD_CHECKS.perNetworkPerSecond * wall + 1);
     expect(refused).toBeGreaterThan(checked);
     // Handshakes: the server did its side of a handshake only within one address's budget; the rest were closed unanswered.
-    expect(handshake.answered).toBeLessThanOrEqual(HANDSHAKES.perAddressBurst + HANDSHAKES.perAddressPerSecond * wall + 1);
+    expect(handshake.answered).toBeLessThanOrEqual(HANDSHAKES.perNetworkBurst + HANDSHAKES.perNetworkPerSecond * wall + 1);
     expect(handshake.opened).toBeGreaterThan(handshake.answered);
 
     // The runner: both streams byte for byte, every job counted.

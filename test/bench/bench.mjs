@@ -5,9 +5,12 @@
 // node:http server, cat, tini) and the target it is held to. Everything runs on 127.0.0.1 and is
 // bounded in count and time. BENCH_CONTAINER=0 skips the part in a real container engine (it
 // needs root and builds images for a few minutes); BENCH_ONLY=passthrough,parsing (any of node24,
-// node20, tini, passthrough, parsing, container) runs only those parts.
+// node20, tini, passthrough, parsing, container, endpoint) runs only those parts. The endpoint
+// part measures this tree's endpoint beside the one of BENCH_ENDPOINT_BASELINE (a git commit,
+// d3f75b5 by default: before the connection layer's redesign), built from git into .cache.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
 import { loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -38,8 +41,8 @@ function row(name, value, unit, baseline, baselineName, target = "") {
 }
 
 /** The production form on one Node, with a runner command; resolves with the process and its port. */
-function startProduction(node, command, extraEnv = {}) {
-  const proc = spawn("/bin/sh", [LAUNCHER, "--", ...command], {
+function startProduction(node, command, extraEnv = {}, launcher = LAUNCHER) {
+  const proc = spawn("/bin/sh", [launcher, "--", ...command], {
     env: { ...process.env, RUNNER_SUPERVISOR_NODE: node.path, METRICS_HOST: "127.0.0.1", METRICS_PORT: "0", RUNNER_HOME: work, ...extraEnv },
     stdio: ["ignore", "ignore", "pipe"],
   });
@@ -309,6 +312,89 @@ async function benchContainer() {
   return "";
 }
 
+/** The launcher of BENCH_ENDPOINT_BASELINE's bundle, built once from git into .cache/bench-baseline/. */
+function baselineLauncher(rev) {
+  const dir = join(ROOT, ".cache", "bench-baseline", rev);
+  const launcher = join(dir, "bundle", "runner-supervisor");
+  if (existsSync(launcher)) return launcher;
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const archive = spawnSync("/bin/sh", ["-c", `git -C "$0" archive "$1" | tar -x -C "$2"`, ROOT, rev, dir], { encoding: "utf8" });
+  if (archive.status !== 0) throw new Error(`git archive ${rev} failed: ${archive.stderr}`);
+  symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));
+  const build = spawnSync(process.execPath, ["bin/build-bundle.mjs", "--outdir", join(dir, "bundle")], { cwd: dir, encoding: "utf8", timeout: 120_000 });
+  if (build.status !== 0) throw new Error(`building ${rev}'s bundle failed: ${build.stderr}`);
+  return launcher;
+}
+
+/** Peak resident memory since the last reset (VmHWM), in MiB; reset by writing 5 to clear_refs. */
+const peakOf = (pid) => Number(/^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))[1]) / 1024;
+const resetPeak = (pid) => writeFileSync(`/proc/${pid}/clear_refs`, "5");
+
+/** Holds `count` raw connections to the port that each write `bytes` and never read, for `ms`; resolves once they are closed. */
+async function holdConnections(port, count, bytes, ms) {
+  const sockets = Array.from({ length: count }, () => {
+    const c = connect({ port, host: "127.0.0.1" });
+    c.on("error", () => undefined);
+    if (bytes) c.on("connect", () => c.write(bytes));
+    c.pause();
+    return c;
+  });
+  await sleep(ms);
+  for (const c of sockets) c.destroy();
+  await sleep(1_000);
+}
+
+/** The endpoint on Node 24, this tree beside the baseline commit, taking turns: latency, throughput, memory under floods. */
+async function benchEndpoint() {
+  const rev = process.env.BENCH_ENDPOINT_BASELINE ?? "d3f75b5";
+  const forms = [
+    { name: "this tree", launcher: LAUNCHER },
+    { name: `main ${rev}`, launcher: baselineLauncher(rev) },
+  ];
+  const results = forms.map(() => ({ runs: [], fresh: [], pipelined: [], flood: [] }));
+  const pipelined = Buffer.from("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n".repeat(5_000));
+  for (let turn = 0; turn < 3; turn++) {
+    for (const [i, form] of forms.entries()) {
+      const { proc, port: portPromise } = startProduction(NODES[0], ["sleep", "120"], {}, form.launcher);
+      try {
+        const port = await portPromise;
+        const url = `http://127.0.0.1:${port}/metrics`;
+        if (turn === 0) wrk(url, CONCURRENCY, 2);
+        results[i].runs.push(wrk(url, CONCURRENCY, 4));
+        // A new connection for every request: what a connection costs (accepting it, its first byte looked at).
+        results[i].fresh.push(wrk(url, CONCURRENCY, 4, ["Connection: close"]));
+        await sleep(1_000);
+        const idle = memory(proc.pid).rss;
+        resetPeak(proc.pid);
+        await holdConnections(port, 10, pipelined, 3_000);
+        results[i].pipelined.push(peakOf(proc.pid) - idle);
+        resetPeak(proc.pid);
+        await holdConnections(port, 1_000, undefined, 3_000);
+        results[i].flood.push(peakOf(proc.pid) - idle);
+      } finally {
+        proc.kill("SIGKILL");
+        await new Promise((r) => proc.once("exit", r));
+      }
+    }
+  }
+  const [now, before] = results.map((r) => ({
+    p50: median(r.runs.map((x) => x.p50)),
+    p99: median(r.runs.map((x) => x.p99)),
+    perSecond: median(r.runs.map((x) => x.perSecond)),
+    freshPerSecond: median(r.fresh.map((x) => x.perSecond)),
+    pipelined: median(r.pipelined),
+    flood: median(r.flood),
+  }));
+  const was = forms[1].name;
+  row(`[endpoint] scrape latency p50, wrk ${CONCURRENCY} connections, Node 24`, now.p50, "ms", before.p50, was);
+  row(`[endpoint] scrape latency p99, wrk ${CONCURRENCY} connections, Node 24`, now.p99, "ms", before.p99, was, "<= 10 ms");
+  row(`[endpoint] scrapes per second, wrk ${CONCURRENCY} connections, Node 24`, now.perSecond, "/s", before.perSecond, was);
+  row(`[endpoint] scrapes per second on a new connection each, wrk ${CONCURRENCY} connections, Node 24`, now.freshPerSecond, "/s", before.freshPerSecond, was);
+  row("[endpoint] peak memory above idle, 10 connections x 5,000 pipelined GETs never read", now.pipelined, "MiB", before.pipelined, was, "< 32 MiB");
+  row("[endpoint] peak memory above idle, 1,000 connections held open", now.flood, "MiB", before.flood, was, "< 32 MiB");
+}
+
 const fmt = (v) => (v === undefined || Number.isNaN(v) ? "" : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 let containerNote = "";
 try {
@@ -319,6 +405,7 @@ try {
   if (part("tini")) await benchTini();
   if (part("passthrough")) benchPassthrough();
   if (part("parsing")) await benchParsing();
+  if (part("endpoint")) await benchEndpoint();
   if (part("container")) containerNote = await benchContainer();
 } finally {
   rmSync(work, { recursive: true, force: true });

@@ -3,7 +3,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readlinkS
 import { builtinModules } from "node:module";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { BUNDLE_FILE, IN_JOB_FILE, KOFFI_NATIVE_FILE, LAUNCHER_FILE, LICENSES_FILE, PASSWORD_WORKER_FILE, PROGRAM_FILE, WEB_CONFIG_FILE } from "../../bin/build-bundle.mjs";
+import { BUNDLE_FILE, IN_JOB_FILE, KOFFI_NATIVE_FILE, LAUNCHER_FILE, LICENSES_FILE, PARSE_WORKER_FILE, PASSWORD_WORKER_FILE, PROGRAM_FILE, WEB_CONFIG_FILE } from "../../bin/build-bundle.mjs";
 import {
   buildBundle,
   IMAGE_FIXTURES,
@@ -66,7 +66,7 @@ afterAll(removeTemps);
 describe("the build output", () => {
   it("is the first file, the program, the in-job commands, the web configuration's part and its password worker, the launcher and the licences, plus koffi.node exactly when the program uses koffi", () => {
     const importsKoffi = readFileSync(join(built.dir, PROGRAM_FILE), "utf8").includes(KOFFI_NATIVE_FILE);
-    const expected = [BUNDLE_FILE, PROGRAM_FILE, IN_JOB_FILE, WEB_CONFIG_FILE, PASSWORD_WORKER_FILE, LAUNCHER_FILE, LICENSES_FILE, ...(importsKoffi ? [KOFFI_NATIVE_FILE] : [])].sort();
+    const expected = [BUNDLE_FILE, PROGRAM_FILE, IN_JOB_FILE, WEB_CONFIG_FILE, PASSWORD_WORKER_FILE, PARSE_WORKER_FILE, LAUNCHER_FILE, LICENSES_FILE, ...(importsKoffi ? [KOFFI_NATIVE_FILE] : [])].sort();
     expect(built.files).toEqual(expected);
     expect(readFileSync(join(built.dir, LICENSES_FILE), "utf8")).toMatch(/^prom-client@\S+ \(Apache-2\.0\)$/m);
   });
@@ -78,7 +78,7 @@ describe("the build output", () => {
   it("loads nothing from outside itself but Node's built-ins, its other files and (if present) its koffi.node", () => {
     const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
     const own = new Set([`./${PROGRAM_FILE}`, `./${IN_JOB_FILE}`, `./${WEB_CONFIG_FILE}`]);
-    for (const file of [BUNDLE_FILE, PROGRAM_FILE, IN_JOB_FILE, WEB_CONFIG_FILE, PASSWORD_WORKER_FILE]) {
+    for (const file of [BUNDLE_FILE, PROGRAM_FILE, IN_JOB_FILE, WEB_CONFIG_FILE, PASSWORD_WORKER_FILE, PARSE_WORKER_FILE]) {
       const text = readFileSync(join(built.dir, file), "utf8");
       const specifiers = [...text.matchAll(/(?:[}\s]from\s*|\bimport\s*\(\s*|\bimport\s*|require\s*\(\s*)"([^"]+)"/g)].map((m) => m[1]!);
       expect(specifiers.length, file).toBeGreaterThan(0);

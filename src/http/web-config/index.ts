@@ -4,21 +4,22 @@
 import { monotonicMs } from "../../clock.js";
 import { describeError, logAtMost, type Log } from "../../log.js";
 import type { EndpointGuard } from "../guard.js";
-import { BasicAuth, PASSWORD_CHECKS } from "./basic-auth.js";
-import { watchFiles } from "./change-watch.js";
-import { CredentialCache } from "./credential-cache.js";
-import { loadWebConfig, type LoadedWebConfig } from "./load-web-config.js";
+import { stat } from "node:fs/promises";
+import { BasicAuth, CredentialCache, PASSWORD_CHECKS } from "./basic-auth.js";
+import { loadWebConfig, PARSE_TIME_LIMIT_MS, type LoadedWebConfig } from "./load.js";
 import { PasswordChecker } from "./password-checker.js";
 import { admit, type Policy } from "./request-policy.js";
-import { createTlsLayer } from "./tls-layer.js";
-import { AddressBudget, TokenBucket } from "./token-bucket.js";
-import { WebConfigError, type RateLimit } from "./web-config.js";
-import { WORKER_FILE } from "./worker-file.js";
+import { createTlsLayer } from "./tls.js";
+import { NetworkBudget, TokenBucket } from "./budgets.js";
+import { WebConfigError, type RateLimit } from "./config.js";
+import { PASSWORD_WORKER } from "./worker-files.js";
 
 export { WebConfigError };
 
 /** How often the file and the files it names are looked at for a change (certificate rotation). */
 const CHANGE_CHECK_MS = 5_000;
+/** A reload not done by then is given up (its result, if it ever comes, is ignored) and the next change is read. */
+const RELOAD_LIMIT_MS = PARSE_TIME_LIMIT_MS + 5_000;
 /** Password checks that may wait beside the one in progress, and how long the idle checker thread lives. */
 const CHECKER = { maxWaiting: 4, idleMs: 10_000 };
 
@@ -33,9 +34,9 @@ export async function openWebConfig(file: string, log: Log): Promise<EndpointGua
   for (const warning of loaded.warnings) log(`warning: ${warning}`);
   const now = monotonicMs;
   const cache = new CredentialCache();
-  const checks = new AddressBudget(PASSWORD_CHECKS, now);
+  const checks = new NetworkBudget(PASSWORD_CHECKS, now);
   const reportFailure = logAtMost(3, log);
-  const checker = new PasswordChecker(WORKER_FILE, {
+  const checker = new PasswordChecker(PASSWORD_WORKER, {
     ...CHECKER,
     onFailure: (error) => reportFailure(`warning: the password checker failed (${describeError(error)}); requests that need a password check get 503 until it works`),
   });
@@ -53,7 +54,8 @@ export async function openWebConfig(file: string, log: Log): Promise<EndpointGua
   let lastFailure = "";
   const reload = async () => {
     try {
-      const next = await loadWebConfig(loaded.path);
+      // A reading that hangs is given up, so that later changes are still read.
+      const next = await Promise.race([loadWebConfig(loaded.path), timeLimit(RELOAD_LIMIT_MS)]);
       if ((next.tls === undefined) !== (loaded.tls === undefined)) throw new WebConfigError("tls_server_config", "turning TLS on or off takes a restart");
       if (next.tls && next.config.tls) tls?.use(next.tls, next.config.tls);
       policy = policyOf(next, policy, loaded.config.rateLimit);
@@ -74,13 +76,17 @@ export async function openWebConfig(file: string, log: Log): Promise<EndpointGua
   return {
     scheme: tls ? "https" : "http",
     summary: summary(loaded),
-    ...(tls ? { firstBytes: tls.firstBytes } : {}),
+    ...(tls ? { tls } : {}),
     admit: (req, res, connection) => admit(policy, req, res, connection),
     close: () => {
       stopWatching();
       checker.close();
     },
   };
+}
+
+function timeLimit(ms: number): Promise<never> {
+  return new Promise((_, reject) => setTimeout(() => reject(new WebConfigError("", `not read within ${ms / 1000} s`)), ms).unref());
 }
 
 function bucketOf(limit: RateLimit | undefined, now: () => number): TokenBucket | undefined {
@@ -98,4 +104,41 @@ function summary(loaded: LoadedWebConfig): string {
   if (users.size > 0) parts.push(`basic auth for ${users.size} user${users.size === 1 ? "" : "s"}`);
   if (rateLimit) parts.push(`rate limit of a request per ${rateLimit.intervalMs} ms in bursts of ${rateLimit.burst}`);
   return `web config ${loaded.path}: ${parts.join(", ")}`;
+}
+
+/**
+ * Calls `changed` when any of the files (the list may change between calls) is replaced or
+ * modified, looking every `intervalMs`: a few stat calls, never a read while nothing changed.
+ * Returns the function that stops it.
+ */
+export function watchFiles(files: () => readonly string[], changed: () => Promise<void>, intervalMs: number): () => void {
+  let last: string | undefined;
+  let busy = false;
+  const look = async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      const now = await fingerprint(files());
+      if (last !== undefined && now !== last) await changed();
+      last = now;
+    } finally {
+      busy = false;
+    }
+  };
+  void look();
+  const timer = setInterval(() => void look(), intervalMs).unref();
+  return () => clearInterval(timer);
+}
+
+/** Identity, size and modification time of each file (or why it cannot be seen), in one string. */
+async function fingerprint(files: readonly string[]): Promise<string> {
+  const parts = await Promise.all(
+    files.map((file) =>
+      stat(file).then(
+        (s) => `${file}:${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}`,
+        (error: NodeJS.ErrnoException) => `${file}:${error.code ?? "error"}`,
+      ),
+    ),
+  );
+  return parts.join("\n");
 }

@@ -1,5 +1,5 @@
 import { Worker } from "node:worker_threads";
-import type { CheckRequest, CheckResult } from "./bcrypt-worker.js";
+import type { CheckRequest, CheckResult } from "./password-worker.js";
 
 export interface CheckerLimits {
   /** Checks waiting beside the one in progress; more are refused at once. */
@@ -10,9 +10,18 @@ export interface CheckerLimits {
   readonly onFailure?: (error: Error) => void;
 }
 
+/** A check's outcome and how long the thread took for it. */
+export interface Checked {
+  readonly ok: boolean;
+  readonly ms: number;
+}
+
+/** Places for urgent checks beyond maxWaiting. */
+const URGENT_ROOM = 2;
+
 interface Job {
   readonly request: CheckRequest;
-  readonly resolve: (ok: boolean) => void;
+  readonly resolve: (checked: Checked) => void;
   readonly reject: (error: Error) => void;
 }
 
@@ -38,11 +47,17 @@ export class PasswordChecker {
     return this.running === undefined || this.queue.length < this.limits.maxWaiting;
   }
 
-  /** Whether `password` matches the bcrypt `hash`; undefined when the queue is full. Rejects when the thread fails. */
-  check(password: string, hash: string): Promise<boolean> | undefined {
-    if (!this.hasRoom) return undefined;
+  /**
+   * Whether `password` matches the bcrypt `hash`; undefined when the queue is full. An urgent check
+   * (from a client in good standing) goes before the others and may wait beyond maxWaiting.
+   * Rejects when the thread fails.
+   */
+  check(password: string, hash: string, urgent = false): Promise<Checked> | undefined {
+    if (!this.hasRoom && !(urgent && this.queue.length < this.limits.maxWaiting + URGENT_ROOM)) return undefined;
     return new Promise((resolve, reject) => {
-      this.queue.push({ request: { id: this.nextId++, password, hash }, resolve, reject });
+      const job = { request: { id: this.nextId++, password, hash }, resolve, reject };
+      if (urgent) this.queue.unshift(job);
+      else this.queue.push(job);
       this.startNext();
     });
   }
@@ -77,7 +92,7 @@ export class PasswordChecker {
     const job = this.running;
     if (!job || job.request.id !== result.id) return;
     this.running = undefined;
-    job.resolve(result.ok);
+    job.resolve({ ok: result.ok, ms: result.ms });
     if (this.queue.length > 0) this.startNext();
     else this.idleTimer = setTimeout(() => this.stop(undefined), this.limits.idleMs).unref();
   }

@@ -2,8 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ConnectionFacts } from "../guard.js";
 import { send } from "../send.js";
 import type { BasicAuth } from "./basic-auth.js";
-import { isLoopback } from "./loopback.js";
-import type { TokenBucket } from "./token-bucket.js";
+import type { TokenBucket } from "./budgets.js";
 
 const TEXT = "text/plain; charset=utf-8";
 
@@ -35,11 +34,21 @@ export function admit(policy: Policy, req: IncomingMessage, res: ServerResponse,
     return false;
   }
   if (!policy.auth) return true;
-  return policy.auth.verify(req.headers.authorization, connection.remoteAddress).then((result) => {
-    if (result === "ok") return true;
+  return policy.auth.verify(req.headers.authorization, connection).then((result) => {
+    if (result === "ok") {
+      connection.prove();
+      return true;
+    }
     if (result === "denied") send(res, 401, TEXT, "unauthorized\n", { "WWW-Authenticate": "Basic" });
     else if (result === "busy") send(res, 429, TEXT, "too many password checks; try again in a second\n", { "Retry-After": "1" });
     else send(res, 503, TEXT, "credentials cannot be checked right now\n", { "Retry-After": "1" });
     return false;
   });
+}
+
+/** Whether a peer address is this machine's (or this container's) loopback: 127.0.0.0/8, ::1, or 127.x as an IPv4-mapped IPv6 address. */
+export function isLoopback(address: string): boolean {
+  if (address === "::1") return true;
+  const v4 = address.toLowerCase().startsWith("::ffff:") ? address.slice(7) : address;
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
 }

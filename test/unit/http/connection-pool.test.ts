@@ -1,22 +1,26 @@
 import { EventEmitter } from "node:events";
 import { describe, expect, it } from "vitest";
+import type { Connection } from "../../../src/http/connection.js";
 import { ConnectionPool } from "../../../src/http/connection-pool.js";
-import type { RequestGate } from "../../../src/http/request-gate.js";
+import { networkOf } from "../../../src/http/network.js";
 
 /** A connection as the pool sees it: what its client has done, and whether it was closed. */
-class FakeGate extends EventEmitter {
+class FakeConnection {
   requests = 0;
   answerSinceMs: number | undefined;
   headSinceMs: number | undefined;
   lastAnswerMs: number;
+  proven = false;
   destroyed = false;
   timedOut = false;
+  readonly socket = new EventEmitter();
+  readonly network: string;
   constructor(
     readonly name: string,
-    readonly remoteAddress: string,
+    remoteAddress: string,
     readonly openedAtMs: number,
   ) {
-    super();
+    this.network = networkOf(remoteAddress);
     this.lastAnswerMs = openedAtMs;
   }
   get fresh(): boolean {
@@ -26,33 +30,36 @@ class FakeGate extends EventEmitter {
     if (this.answerSinceMs !== undefined) return undefined;
     return this.fresh ? (this.headSinceMs ?? this.openedAtMs) : this.headSinceMs;
   }
-  destroy(): void {
+  close(): void {
     this.destroyed = true;
-    this.emit("close");
+    this.socket.emit("close");
   }
   timeOut(): void {
     this.timedOut = true;
-    this.destroy();
+    this.close();
   }
 }
+const FakeGate = FakeConnection;
+type FakeGate = FakeConnection;
 
 const LIMITS = { maxConnections: 3, headTimeoutMs: 5_000, answerDeadlineMs: 10_000, stalledAnswerMs: 1_000 };
 
 function pool(now: { t: number }) {
   const p = new ConnectionPool(LIMITS, () => now.t);
-  const admit = (g: FakeGate) => p.admit(g as unknown as RequestGate);
+  const admit = (g: FakeGate) => p.admit(g as unknown as Connection);
   return { p, admit };
 }
 
 describe("the connection pool", () => {
-  it("when full, evicts a connection that has not completed a request, from the address with most connections, oldest first", () => {
+  it("when full, evicts a connection that has not completed a request, from the network with most connections, oldest first", () => {
     const now = { t: 0 };
     const { admit } = pool(now);
-    const a1 = new FakeGate("a1", "10.0.0.1", 1);
-    const b1 = new FakeGate("b1", "10.0.0.2", 0);
-    const a2 = new FakeGate("a2", "10.0.0.1", 2);
+    // 10.0.1.1 and 10.0.1.9 are one network (/24), as are the two addresses of one /56 in IPv6.
+    const a1 = new FakeGate("a1", "10.0.1.1", 1);
+    const b1 = new FakeGate("b1", "10.0.2.1", 0);
+    const a2 = new FakeGate("a2", "10.0.1.9", 2);
     for (const g of [a1, b1, a2]) expect(admit(g)).toBe(true);
-    expect(admit(new FakeGate("c", "10.0.0.3", 3))).toBe(true);
+    expect(admit(new FakeGate("c", "10.0.3.1", 3))).toBe(true);
     expect([a1.destroyed, b1.destroyed, a2.destroyed]).toEqual([true, false, false]);
   });
 
@@ -93,5 +100,18 @@ describe("the connection pool", () => {
     p.sweep();
     expect([slowHead.timedOut, unread.destroyed]).toEqual([true, true]);
     expect(p.size).toBe(0);
+  });
+
+  it("evicts connections whose client proved nothing before one that proved itself, even idle and from a network of its own", () => {
+    const now = { t: 10_000 };
+    const { admit } = pool(now);
+    const prometheus = Object.assign(new FakeGate("prometheus", "2001:db8:0:1::5", 0), { requests: 5, lastAnswerMs: 1_000, proven: true });
+    const flood = [1, 2].map((i) => Object.assign(new FakeGate(`flood${i}`, `192.0.${i}.1`, 9_000 + i), { requests: 1, lastAnswerMs: 9_500 }));
+    for (const g of [prometheus, ...flood]) admit(g);
+    // Newcomers that complete a request each, as a flood of wrong passwords does.
+    for (let i = 3; i < 9; i++) admit(Object.assign(new FakeGate(`more${i}`, `192.0.${i}.1`, 10_000 + i), { requests: 1, lastAnswerMs: 10_000 + i }));
+    expect(prometheus.destroyed).toBe(false);
+    expect(flood.every((g) => g.destroyed)).toBe(true);
+    expect(prometheus.destroyed).toBe(false);
   });
 });

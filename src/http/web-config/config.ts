@@ -1,4 +1,4 @@
-import type { ClientAuthType, TlsVersionName } from "./tls-names.js";
+import type { ClientAuthType, TlsVersionName } from "./names.js";
 
 /** tls_server_config, once it turns TLS on: paths resolved against the file's directory. */
 export interface TlsSettings {

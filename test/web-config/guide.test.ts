@@ -7,8 +7,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { parseWebConfig } from "../../src/http/web-config/parse-web-config.js";
-import { WebConfigError } from "../../src/http/web-config/web-config.js";
+import { parseWebConfig } from "../../src/http/web-config/parse.js";
+import { WebConfigError } from "../../src/http/web-config/config.js";
 import { ROOT } from "../helpers/index.js";
 
 const readme = readFileSync(join(ROOT, "README.md"), "utf8");
@@ -44,7 +44,7 @@ describe("the README's Protecting the endpoint", () => {
 });
 
 describe("docs/PROMETHEUS_INTEGRATION.md's HTTPS scrape job", () => {
-  it("is the example file's, which test/endpoint/web-config.test.ts runs", () => {
+  it("is the example file's, which test/web-config/endpoint.test.ts runs", () => {
     const guide = readFileSync(join(ROOT, "docs", "PROMETHEUS_INTEGRATION.md"), "utf8");
     const at = guide.indexOf("### Over HTTPS with basic auth");
     const shown = parse(/```yaml\n([\s\S]*?)```/.exec(guide.slice(at))![1]!) as unknown;

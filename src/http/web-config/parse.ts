@@ -1,9 +1,7 @@
 import { isAbsolute, resolve } from "node:path";
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
-import { bcryptCost, BCRYPT_RULE } from "./bcrypt-hash.js";
-import { parseGoDuration } from "./duration.js";
-import { CIPHER_SUITES, CLIENT_AUTH_ALIASES, CLIENT_AUTH_TYPES, CURVES, SETTABLE_HEADERS, TLS_VERSIONS, type ClientAuthType, type TlsVersionName } from "./tls-names.js";
-import { WebConfigError, type RateLimit, type TlsSettings, type WebConfig } from "./web-config.js";
+import { BCRYPT_RULE, bcryptCost, CIPHER_SUITES, CLIENT_AUTH_ALIASES, CLIENT_AUTH_TYPES, CURVES, SETTABLE_HEADERS, TLS_VERSIONS, type ClientAuthType, type TlsVersionName } from "./names.js";
+import { WebConfigError, type RateLimit, type TlsSettings, type WebConfig } from "./config.js";
 
 const TOP_KEYS = ["tls_server_config", "http_server_config", "basic_auth_users", "rate_limit"];
 const TLS_KEYS = [
@@ -32,7 +30,7 @@ const VERSION_NAMES = Object.keys(TLS_VERSIONS) as TlsVersionName[];
  */
 export function parseWebConfig(text: string, dir: string): WebConfig {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { version: "1.1", lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { version: "1.1", lineCounter: lines, prettyErrors: false, uniqueKeys: false });
   const [error] = doc.errors;
   if (error) {
     const { line, col } = lines.linePos(error.pos[0]);
@@ -202,6 +200,11 @@ class Reader {
         const name = shownKey(key);
         throw this.error({ key: keyNode, value: keyNode }, at || "top level", `unknown key ${name === key ? quoted(key) : name}: expected one of ${allowed.join(", ")}`);
       }
+      // Duplicates are found here, in linear time (the yaml library's own check is quadratic).
+      if (entries.has(key)) {
+        const name = shownKey(key);
+        throw this.error({ key: keyNode, value: keyNode }, at || "top level", `duplicate key ${name === key ? quoted(key) : name}`);
+      }
       entries.set(key, { key: keyNode, value: pair.value });
     }
     return entries;
@@ -273,4 +276,26 @@ function scalarText(node: { value: unknown; source?: string }): string {
 /** A value quoted for a message, shortened. */
 function quoted(value: string): string {
   return JSON.stringify(value.length > 64 ? `${value.slice(0, 64)}...` : value);
+}
+
+const UNIT_MS: Readonly<Record<string, number>> = { ns: 1e-6, us: 1e-3, "\u00b5s": 1e-3, "\u03bcs": 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/**
+ * A duration written as Go's time.ParseDuration reads it ("1s", "1m30s", "250ms", "0"), in
+ * milliseconds; undefined when it is not one. Negative durations are not accepted.
+ */
+export function parseGoDuration(text: string): number | undefined {
+  if (text === "0") return 0;
+  const body = text.startsWith("+") ? text.slice(1) : text;
+  if (body === "") return undefined;
+  let total = 0;
+  let rest = body;
+  while (rest !== "") {
+    const m = /^(\d+(?:\.\d*)?|\.\d+)([a-zµμ]+)/.exec(rest);
+    const unit = m ? UNIT_MS[m[2]!] : undefined;
+    if (!m || unit === undefined) return undefined;
+    total += Number(m[1]) * unit;
+    rest = rest.slice(m[0].length);
+  }
+  return Number.isFinite(total) ? total : undefined;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseWebConfig } from "../../../../src/http/web-config/parse-web-config.js";
-import { WebConfigError } from "../../../../src/http/web-config/web-config.js";
+import { parseWebConfig } from "../../../src/http/web-config/parse.js";
+import { WebConfigError } from "../../../src/http/web-config/config.js";
 
 const DIR = "/etc/runner";
 // Secrets that appear in the files below: no message may ever contain one.
@@ -150,7 +150,7 @@ http_server_config:
 describe("a web configuration file that cannot be used: one message naming the key and what it accepts, never a secret", () => {
   const cases: [string, string, string, RegExp][] = [
     ["bad YAML", `basic_auth_users:\n  alice: ${HASH}\n    bob: x\n`, "", /^not valid YAML at line \d+, column \d+: \w/],
-    ["a duplicate key", `basic_auth_users:\n  alice: ${HASH}\n  alice: ${HASH}\n`, "", /^not valid YAML at line 3, column 3: Map keys must be unique/],
+    ["a duplicate key", `basic_auth_users:\n  alice: ${HASH}\n  alice: ${HASH}\n`, "basic_auth_users", /^basic_auth_users \(line 3\): duplicate key "alice"$/],
     ["two documents", "tls_server_config:\n---\nrate_limit:\n", "", /^not valid YAML at line 2/],
     ["YAML whose message ends in a bracket", "rate_limit: [1, 2\n", "", /^not valid YAML at line 2, column 1: Flow sequence in block collection must be sufficiently indented and end with a \] \(BAD_INDENT\)$/],
     ["YAML whose error quotes a hash", `basic_auth_users:\n  alice: |${HASH}\n`, "", /^not valid YAML at line 2, column \d+: Block scalar header includes extra characters \(\w+\)$/],

@@ -3,8 +3,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
-import { goIpText, sanValues } from "../../../../src/http/web-config/client-sans.js";
-import { removeTempDirs, tempDir } from "../../../helpers/index.js";
+import { goIpText, sanValues } from "../../../src/http/web-config/tls.js";
+import { removeTempDirs, tempDir } from "../../helpers/index.js";
 
 afterAll(removeTempDirs);
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isLoopback } from "../../../../src/http/web-config/loopback.js";
+import { isLoopback } from "../../../src/http/web-config/request-policy.js";
 
 describe("isLoopback", () => {
   it.each(["127.0.0.1", "127.1.2.3", "127.255.255.255", "::1", "::ffff:127.0.0.1", "::FFFF:127.0.0.2"])("%s is the loopback", (address) => {

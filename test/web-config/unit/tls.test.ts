@@ -1,14 +1,17 @@
-// The TLS layer under real request gates on real loopback connections, with real TLS clients:
+// The TLS layer on real loopback connections, handed over as the endpoint does, with real TLS clients:
 // what each tls_server_config setting lets through and what it refuses.
 import { readFileSync, writeFileSync } from "node:fs";
-import { createServer, connect as connectPlain, type Server } from "node:net";
+import { createServer, connect as connectPlain, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import { connect, type ConnectionOptions } from "node:tls";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { RequestGate } from "../../../../src/http/request-gate.js";
-import { loadWebConfig } from "../../../../src/http/web-config/load-web-config.js";
-import { createTlsLayer, HANDSHAKES, type TlsLayer } from "../../../../src/http/web-config/tls-layer.js";
-import { makeCertificates, removeTempDirs, tempDir, type TestCertificates } from "../../../helpers/index.js";
+import { Connection } from "../../../src/http/connection.js";
+import { loadWebConfig } from "../../../src/http/web-config/load.js";
+import { createTlsLayer, HANDSHAKES, type TlsLayer } from "../../../src/http/web-config/tls.js";
+import { makeCertificates, PARSE_WORKER, removeTempDirs, tempDir, type TestCertificates } from "../../helpers/index.js";
+
+/** Reads a file as the endpoint does, through the built parse thread. */
+const load = (path: string) => loadWebConfig(path, PARSE_WORKER);
 
 let certs: TestCertificates;
 beforeAll(() => {
@@ -25,25 +28,32 @@ afterEach(() => {
 async function layerOf(lines: string, now: () => number = () => performance.now()): Promise<TlsLayer> {
   const path = join(certs.dir, `web-${Math.random().toString(36).slice(2)}.yml`);
   writeFileSync(path, `tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\n${lines}`);
-  const loaded = await loadWebConfig(path);
+  const loaded = await load(path);
   return createTlsLayer(loaded.tls!, loaded.config.tls!, now);
 }
 
-/** Gates as the endpoint makes them, over the layer; each answers its first request head with 200. */
-async function serve(layer: TlsLayer): Promise<{ port: number; gates: RequestGate[] }> {
-  const gates: RequestGate[] = [];
+/** Connections as the endpoint hands them over (a first byte 0x16 goes to the layer); each answers its first request head with 200. */
+async function serve(layer: TlsLayer): Promise<{ port: number; connections: Connection[] }> {
+  const connections: Connection[] = [];
   const server = createServer((socket) => {
-    const gate = new RequestGate(socket, () => performance.now(), () => undefined, layer.firstBytes);
-    gate.on("error", () => undefined);
-    gate.on("data", () => {
-      gate.write(`HTTP/1.1 200 OK\r\nContent-Length: ${gate.encrypted ? 3 : 5}\r\nConnection: close\r\n\r\n${gate.encrypted ? "tls" : "plain"}`);
-      gate.end();
+    socket.on("error", () => undefined);
+    const connection = new Connection(socket, () => performance.now());
+    connections.push(connection);
+    const answer = (s: Socket, encrypted: boolean) => {
+      s.once("data", () => s.end(`HTTP/1.1 200 OK\r\nContent-Length: ${encrypted ? 3 : 5}\r\nConnection: close\r\n\r\n${encrypted ? "tls" : "plain"}`));
+      s.resume();
+    };
+    socket.once("data", (first: Buffer) => {
+      socket.pause();
+      socket.unshift(first);
+      if (first[0] !== 0x16) return answer(socket, false);
+      connection.stage = "handshake";
+      layer.accept(socket, connection, (tls) => answer(tls, true));
     });
-    gates.push(gate);
   });
   servers.push(server);
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return { port: (server.address() as { port: number }).port, gates };
+  return { port: (server.address() as { port: number }).port, connections };
 }
 
 type Client = "none" | "client" | "stranger";
@@ -60,11 +70,10 @@ function request(port: number, client: Client = "none", extra: ConnectionOptions
   });
 }
 
-describe("the TLS layer under the request gate", () => {
-  it("a ClientHello goes to TLS and the gate reads the decrypted request; plain HTTP stays plain", async () => {
-    const { port, gates } = await serve(await layerOf(""));
+describe("the TLS layer", () => {
+  it("a ClientHello goes to TLS and the request is read decrypted; plain HTTP stays plain", async () => {
+    const { port } = await serve(await layerOf(""));
     expect(await request(port)).toBe("tls");
-    expect(gates[0]!.encrypted).toBe(true);
     const plain = await new Promise<string>((resolve) => {
       let got = "";
       const s = connectPlain(port, "127.0.0.1", () => s.write("GET / HTTP/1.1\r\n\r\n"));
@@ -159,24 +168,24 @@ describe("the TLS layer under the request gate", () => {
     expect(await subjectOf()).toBe("CN=127.0.0.1");
     const path = join(certs.dir, "stranger-web.yml");
     writeFileSync(path, "tls_server_config:\n  cert_file: stranger.pem\n  key_file: stranger.key\n");
-    const next = await loadWebConfig(path);
+    const next = await load(path);
     layer.use(next.tls!, next.config.tls!);
     expect(await subjectOf()).toBe("CN=stranger");
   });
 
-  it(`bounds new handshakes per client address (${HANDSHAKES.perAddressBurst} at once): beyond, the connection is closed before any TLS work`, async () => {
+  it(`bounds new handshakes per client network (${HANDSHAKES.perNetworkBurst} at once): beyond, the connection is closed before any TLS work`, async () => {
     let now = 0;
     const { port } = await serve(await layerOf("", () => now));
     const answers = [];
-    for (let i = 0; i < HANDSHAKES.perAddressBurst + 2; i++) answers.push(await request(port));
-    expect(answers.filter((a) => a === "tls")).toHaveLength(HANDSHAKES.perAddressBurst);
+    for (let i = 0; i < HANDSHAKES.perNetworkBurst + 2; i++) answers.push(await request(port));
+    expect(answers.filter((a) => a === "tls")).toHaveLength(HANDSHAKES.perNetworkBurst);
     expect(answers.slice(-2)).toEqual(["refused", "refused"]);
     now += 1000;
     expect(await request(port)).toBe("tls");
   });
 
-  it("a gate whose handshake is under way is closed at once when timed out", async () => {
-    const { port, gates } = await serve(await layerOf(""));
+  it("a connection whose handshake is under way is closed at once when timed out", async () => {
+    const { port, connections: gates } = await serve(await layerOf(""));
     const s = connectPlain(port, "127.0.0.1", () => s.write(Buffer.from([0x16, 0x03, 0x01, 0x00, 0x50])));
     s.on("error", () => undefined);
     while (gates.length === 0 || !gates[0]) await new Promise((r) => setTimeout(r, 10));
@@ -184,6 +193,13 @@ describe("the TLS layer under the request gate", () => {
     const closed = new Promise((r) => s.once("close", r));
     gates[0].timeOut();
     await closed;
-    expect(gates[0].destroyed).toBe(true);
+    expect(gates[0].socket.destroyed).toBe(true);
+  });
+
+  it("a verified client certificate proves the connection's client; no certificate, or one not verified, proves nothing", async () => {
+    const { port, connections } = await serve(await layerOf("  client_ca_file: ca.pem\n  client_auth_type: VerifyClientCertIfGiven\n"));
+    expect(await request(port, "client")).toBe("tls");
+    expect(await request(port, "none")).toBe("tls");
+    expect(connections.map((c) => c.proven)).toEqual([true, false]);
   });
 });

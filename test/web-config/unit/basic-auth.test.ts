@@ -1,10 +1,10 @@
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { BasicAuth, basicCredentials } from "../../../../src/http/web-config/basic-auth.js";
-import { CredentialCache } from "../../../../src/http/web-config/credential-cache.js";
-import { PasswordChecker } from "../../../../src/http/web-config/password-checker.js";
-import { AddressBudget } from "../../../../src/http/web-config/token-bucket.js";
-import { bcryptHash, PASSWORD_WORKER as WORKER } from "../../../helpers/index.js";
+import { BasicAuth, basicCredentials, CredentialCache } from "../../../src/http/web-config/basic-auth.js";
+import { PasswordChecker } from "../../../src/http/web-config/password-checker.js";
+import { NetworkBudget } from "../../../src/http/web-config/budgets.js";
+import { bcryptHash, PASSWORD_WORKER as WORKER } from "../../helpers/index.js";
 
+const net = { network: "10.0.0.0/24" };
 const header = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
 
 describe("basicCredentials: the Authorization header as Go's Request.BasicAuth reads it", () => {
@@ -31,49 +31,48 @@ describe("BasicAuth", () => {
     for (const c of checkers.splice(0)) c.close();
   });
 
-  /** BasicAuth over the real checker thread, with a budget of `checks` cost-10 units that never refills. */
+  /** BasicAuth over the real checker thread, with a budget of `checks` cost-10 units that never refills (a check at cost 5, the file's highest, is 1/32). */
   function auth(checks: number, users = new Map([["alice", alice], ["bob", bob]])): BasicAuth {
     const checker = new PasswordChecker(WORKER, { maxWaiting: 4, idleMs: 60_000 });
     checkers.push(checker);
-    const budget = new AddressBudget({ perSecond: 0, burst: checks, perAddressPerSecond: 0, perAddressBurst: checks }, () => 0);
+    const budget = new NetworkBudget({ perSecond: 0, burst: checks, perNetworkPerSecond: 0, perNetworkBurst: checks, reserve: 0 }, () => 0);
     return new BasicAuth(users, new CredentialCache(), budget, checker);
   }
 
   it("lets the right password in; once checked it is let in from the cache, without spending the budget", async () => {
-    const a = auth(1 / 64); // one cost-4 check
-    expect(await a.verify(header("alice", "alice's password"), "10.0.0.1")).toBe("ok");
-    for (let i = 0; i < 3; i++) expect(await a.verify(header("alice", "alice's password"), "10.0.0.1")).toBe("ok");
-    expect(await a.verify(header("alice", "another"), "10.0.0.1")).toBe("busy");
+    const a = auth(1 / 32); // one check
+    expect(await a.verify(header("alice", "alice's password"), net)).toBe("ok");
+    for (let i = 0; i < 3; i++) expect(await a.verify(header("alice", "alice's password"), net)).toBe("ok");
+    expect(await a.verify(header("alice", "another"), net)).toBe("busy");
   });
 
   it("a wrong password, an unknown user, no header: denied; the first two each cost a check", async () => {
-    const a = auth(2 / 64);
-    expect(await a.verify(undefined, "10.0.0.1")).toBe("denied");
-    expect(await a.verify("Bearer x", "10.0.0.1")).toBe("denied");
-    expect(await a.verify(header("alice", "guess"), "10.0.0.1")).toBe("denied");
-    expect(await a.verify(header("mallory", "guess"), "10.0.0.1")).toBe("denied");
-    expect(await a.verify(header("alice", "alice's password"), "10.0.0.1")).toBe("busy");
+    const a = auth(2 / 32);
+    expect(await a.verify(undefined, net)).toBe("denied");
+    expect(await a.verify("Bearer x", net)).toBe("denied");
+    expect(await a.verify(header("alice", "guess"), net)).toBe("denied");
+    expect(await a.verify(header("mallory", "guess"), net)).toBe("denied");
+    expect(await a.verify(header("alice", "alice's password"), net)).toBe("busy");
   });
 
-  it("a cost-5 hash counts twice a cost-4 one", async () => {
+  it("every check is charged as one at the file's highest cost, whoever the user (the budget tells nothing of who exists)", async () => {
     const a = auth(3 / 64);
-    expect(await a.verify(header("bob", "guess"), "10.0.0.1")).toBe("denied");
-    expect(await a.verify(header("bob", "bob's password"), "10.0.0.1")).toBe("busy");
-    expect(await a.verify(header("alice", "alice's password"), "10.0.0.1")).toBe("ok");
+    expect(await a.verify(header("alice", "guess"), net)).toBe("denied");
+    expect(await a.verify(header("alice", "alice's password"), net)).toBe("busy");
   });
 
   it("the same credentials asked for at once are checked once", async () => {
-    const a = auth(1 / 64);
-    const answers = await Promise.all([1, 2, 3].map(() => a.verify(header("alice", "alice's password"), "10.0.0.1")));
+    const a = auth(1 / 32);
+    const answers = await Promise.all([1, 2, 3].map(() => a.verify(header("alice", "alice's password"), net)));
     expect(answers).toEqual(["ok", "ok", "ok"]);
   });
 
   it("a checker that fails makes the answer unavailable, not a yes", async () => {
     const checker = new PasswordChecker("/nonexistent/worker.js", { maxWaiting: 1, idleMs: 60_000 });
     checkers.push(checker);
-    const budget = new AddressBudget({ perSecond: 0, burst: 1, perAddressPerSecond: 0, perAddressBurst: 1 }, () => 0);
+    const budget = new NetworkBudget({ perSecond: 0, burst: 1, perNetworkPerSecond: 0, perNetworkBurst: 1, reserve: 0 }, () => 0);
     const a = new BasicAuth(new Map([["alice", alice]]), new CredentialCache(), budget, checker);
-    expect(await a.verify(header("alice", "alice's password"), "10.0.0.1")).toBe("unavailable");
+    expect(await a.verify(header("alice", "alice's password"), net)).toBe("unavailable");
   });
 });
 

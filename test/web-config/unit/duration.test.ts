@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseGoDuration } from "../../../../src/http/web-config/duration.js";
+import { parseGoDuration } from "../../../src/http/web-config/parse.js";
 
 describe("parseGoDuration: Go's time.ParseDuration, in milliseconds", () => {
   it.each([

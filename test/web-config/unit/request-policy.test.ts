@@ -3,13 +3,12 @@
 // (encrypted or not, from where) are given by the test, as the request gate gives them.
 import { createServer, request, type Server } from "node:http";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { ConnectionFacts } from "../../../../src/http/guard.js";
-import { BasicAuth } from "../../../../src/http/web-config/basic-auth.js";
-import { CredentialCache } from "../../../../src/http/web-config/credential-cache.js";
-import { PasswordChecker } from "../../../../src/http/web-config/password-checker.js";
-import { admit, type Policy } from "../../../../src/http/web-config/request-policy.js";
-import { AddressBudget, TokenBucket } from "../../../../src/http/web-config/token-bucket.js";
-import { bcryptHash, PASSWORD_WORKER } from "../../../helpers/index.js";
+import type { ConnectionFacts } from "../../../src/http/guard.js";
+import { BasicAuth, CredentialCache } from "../../../src/http/web-config/basic-auth.js";
+import { PasswordChecker } from "../../../src/http/web-config/password-checker.js";
+import { admit, type Policy } from "../../../src/http/web-config/request-policy.js";
+import { NetworkBudget, TokenBucket } from "../../../src/http/web-config/budgets.js";
+import { bcryptHash, PASSWORD_WORKER } from "../../helpers/index.js";
 
 const servers: Server[] = [];
 let checker: PasswordChecker;
@@ -47,9 +46,18 @@ function get(port: number, path: string, auth?: string): Promise<{ status: numbe
   });
 }
 
-const plainLoopback = { encrypted: false, remoteAddress: "127.0.0.1" };
-const plainRemote = { encrypted: false, remoteAddress: "10.1.2.3" };
-const tlsRemote = { encrypted: true, remoteAddress: "10.1.2.3" };
+const facts = (encrypted: boolean, remoteAddress: string): ConnectionFacts & { proven: boolean } => ({
+  encrypted,
+  remoteAddress,
+  network: remoteAddress,
+  proven: false,
+  prove() {
+    this.proven = true;
+  },
+});
+const plainLoopback = facts(false, "127.0.0.1");
+const plainRemote = facts(false, "10.1.2.3");
+const tlsRemote = facts(true, "10.1.2.3");
 const headers = new Map([["X-Frame-Options", "deny"]]);
 
 describe("admit", () => {
@@ -62,7 +70,7 @@ describe("admit", () => {
     expect(refused.status).toBe(400);
     expect(refused.headers.connection).toBe("close");
     expect(refused.body).toMatch(/use https:\/\//);
-    expect((await get(await serve(policy, { encrypted: false, remoteAddress: "::ffff:127.0.0.1" }), "/health")).body).toBe("routed");
+    expect((await get(await serve(policy, facts(false, "::ffff:127.0.0.1")), "/health")).body).toBe("routed");
     expect((await get(await serve(policy, plainRemote), "/health")).status).toBe(400);
     expect((await get(await serve(policy, tlsRemote), "/metrics")).body).toBe("routed");
   });
@@ -88,7 +96,7 @@ describe("admit", () => {
   });
 
   it("basic auth: 401 with WWW-Authenticate: Basic, 200 with the password, 429 when the check budget is spent", async () => {
-    const budget = new AddressBudget({ perSecond: 0, burst: 2 / 64, perAddressPerSecond: 0, perAddressBurst: 2 / 64 }, () => 0);
+    const budget = new NetworkBudget({ perSecond: 0, burst: 2 / 64, perNetworkPerSecond: 0, perNetworkBurst: 2 / 64, reserve: 0 }, () => 0);
     const policy: Policy = { tls: false, headers: new Map(), rateLimit: undefined, auth: new BasicAuth(new Map([["alice", hash]]), new CredentialCache(), budget, checker) };
     const port = await serve(policy, plainRemote);
     const none = await get(port, "/metrics");

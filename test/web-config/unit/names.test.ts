@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { bcryptCost } from "../../../../src/http/web-config/bcrypt-hash.js";
-import { bcryptHash } from "../../../helpers/index.js";
+import { bcryptCost } from "../../../src/http/web-config/names.js";
+import { bcryptHash } from "../../helpers/index.js";
 
 const TAIL = "X0h1gDsPszWURQaxFh.zoubFi6DXncSjhoQNJgRrnGs7EsimhC7zG";
 

@@ -1,10 +1,13 @@
 import { createPrivateKey, X509Certificate, type KeyObject } from "node:crypto";
+import { constants } from "node:fs";
 import { open } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { createSecureContext, DEFAULT_CIPHERS, type TlsOptions } from "node:tls";
-import { parseWebConfig } from "./parse-web-config.js";
-import { CIPHER_SUITES, CURVES, TLS_VERSIONS } from "./tls-names.js";
-import { WebConfigError, type TlsSettings, type WebConfig } from "./web-config.js";
+import { Worker } from "node:worker_threads";
+import type { ParseRequest, ParseResult } from "./parse-worker.js";
+import { PARSE_WORKER } from "./worker-files.js";
+import { CIPHER_SUITES, CURVES, TLS_VERSIONS } from "./names.js";
+import { WebConfigError, type TlsSettings, type WebConfig } from "./config.js";
 import { describeError } from "../../log.js";
 
 /** A web configuration file read, with what TLS needs ready to use. */
@@ -22,11 +25,16 @@ export interface LoadedWebConfig {
 
 // Far more than any web configuration, certificate chain or CA bundle: a bound on what is read.
 const MAX_FILE_BYTES = 1024 * 1024;
+/** A file's YAML not read by then is refused: far more than the largest file takes (about 2 s for 1 MiB on a busy core). */
+export const PARSE_TIME_LIMIT_MS = 15_000;
 
-/** Reads and checks a web configuration file and every file it names; throws a WebConfigError naming the key at fault. */
-export async function loadWebConfig(file: string): Promise<LoadedWebConfig> {
+/**
+ * Reads and checks a web configuration file and every file it names; throws a WebConfigError
+ * naming the key at fault. `parser` is the parse thread's script (tests give the built one).
+ */
+export async function loadWebConfig(file: string, parser: string | URL = PARSE_WORKER): Promise<LoadedWebConfig> {
   const path = resolve(file);
-  const config = parseWebConfig(await readText(path, ""), dirname(path));
+  const config = await parseOffThread(parser, await readText(path, ""), dirname(path));
   if (!config.tls) return { path, config, tls: undefined, files: [path], warnings: [] };
   const material = await tlsMaterial(config.tls);
   return {
@@ -147,15 +155,47 @@ function checkCertificates(pem: string, at: string): void {
   });
 }
 
-/** A file's text, at most MAX_FILE_BYTES; what went wrong named by the key that points at it ("" for the configuration itself). */
+/**
+ * Reads a file's YAML on a thread of its own, within PARSE_TIME_LIMIT_MS and a bounded heap:
+ * the main thread only waits, whatever the file's size or shape.
+ */
+function parseOffThread(script: string | URL, text: string, dir: string): Promise<WebConfig> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(script, { workerData: { text, dir } satisfies ParseRequest, resourceLimits: { maxOldGenerationSizeMb: 256 }, stdout: false, stderr: false });
+    let settled = false;
+    const settle = (error: WebConfigError | undefined, config?: WebConfig) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      void worker.terminate();
+      if (error) reject(error);
+      else resolve(config!);
+    };
+    const timer = setTimeout(() => settle(new WebConfigError("", `took more than ${PARSE_TIME_LIMIT_MS / 1000} s to read; expected a smaller file`)), PARSE_TIME_LIMIT_MS);
+    worker.once("message", (result: ParseResult) => settle("error" in result ? new WebConfigError(result.error.key, result.error.problem, result.error.line) : undefined, "config" in result ? result.config : undefined));
+    worker.once("error", (error) => settle(new WebConfigError("", `cannot be read (${error.message.slice(0, 80)})`)));
+    worker.once("exit", () => settle(new WebConfigError("", "cannot be read (the reading thread ended)")));
+  });
+}
+
+/**
+ * A file's text, at most MAX_FILE_BYTES; what went wrong named by the key that points at it ("" for
+ * the configuration itself). Opened without blocking (a FIFO or a device would hold the open, or
+ * the read, forever) and read only once fstat says it is a regular file.
+ */
 async function readText(path: string, key: string): Promise<string> {
   try {
-    const handle = await open(path, "r");
+    const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
     try {
       const info = await handle.stat();
-      if (!info.isFile()) throw new WebConfigError(key, `expected a file, ${JSON.stringify(path)} is not one`);
+      if (!info.isFile()) throw new WebConfigError(key, `expected a regular file, ${JSON.stringify(path)} is not one`);
       if (info.size > MAX_FILE_BYTES) throw new WebConfigError(key, `expected a file of at most 1 MiB, ${JSON.stringify(path)} has ${info.size} bytes`);
-      return (await handle.readFile({ encoding: "utf8" })).slice(0, MAX_FILE_BYTES);
+      // Never more than the cap, even from a file that grows while it is read.
+      const buffer = Buffer.alloc(MAX_FILE_BYTES + 1);
+      let length = 0;
+      for (let n = -1; n !== 0 && length < buffer.length; length += n) n = (await handle.read(buffer, length, buffer.length - length, null)).bytesRead;
+      if (length > MAX_FILE_BYTES) throw new WebConfigError(key, `expected a file of at most 1 MiB, ${JSON.stringify(path)} grew past it`);
+      return buffer.toString("utf8", 0, length);
     } finally {
       await handle.close();
     }

@@ -1,6 +1,7 @@
 import { createServer, connect, type Server, type Socket } from "node:net";
+import type { Duplex } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
-import { headEnd, MAX_HELD_BYTES, RequestGate } from "../../../src/http/request-gate.js";
+import { Connection, headEnd, MAX_HELD_BYTES } from "../../../src/http/connection.js";
 
 describe("headEnd", () => {
   it("finds the end of the first request head, CRLF or bare LF, also across reads", () => {
@@ -18,20 +19,22 @@ afterEach(() => {
 });
 
 /**
- * A gate over a real loopback connection; returns it, the client side, and what it handed on.
- * With `parse`, a request starts as soon as a head is handed on, as node:http's parser does.
+ * A connection over a real loopback socket, read as node:http reads it; returns it, the stream,
+ * the client side, and what the stream handed on. With `parse`, a request starts as soon as a
+ * head is handed on, as node:http's parser does.
  */
-async function gatePair(parse: boolean): Promise<{ gate: RequestGate; client: Socket; handed: string[] }> {
+async function pair(parse: boolean): Promise<{ connection: Connection; stream: Duplex; client: Socket; handed: string[] }> {
   const handed: string[] = [];
-  const accepted = new Promise<RequestGate>((resolve) => {
+  const accepted = new Promise<{ connection: Connection; stream: Duplex }>((resolve) => {
     const server = createServer((socket) => {
-      const gate = new RequestGate(socket, () => performance.now(), () => undefined);
-      gate.on("data", (c: Buffer) => {
+      const connection = new Connection(socket, () => performance.now());
+      const stream = connection.readBy(socket, false);
+      stream.on("data", (c: Buffer) => {
         handed.push(c.toString());
-        if (parse && c.includes("\r\n\r\n")) gate.requestStarted();
+        if (parse && c.includes("\r\n\r\n")) connection.requestStarted();
       });
-      gate.on("error", () => undefined);
-      resolve(gate);
+      stream.on("error", () => undefined);
+      resolve({ connection, stream });
     });
     servers.push(server);
     server.listen(0, "127.0.0.1");
@@ -40,24 +43,24 @@ async function gatePair(parse: boolean): Promise<{ gate: RequestGate; client: So
   await new Promise((r) => server.once("listening", r));
   const client = connect((server.address() as { port: number }).port, "127.0.0.1");
   client.on("error", () => undefined);
-  return { gate: await accepted, client, handed };
+  return { ...(await accepted), client, handed };
 }
 const tick = () => new Promise((r) => setTimeout(r, 30));
 
-describe("the request gate", () => {
+describe("a connection as node:http reads it", () => {
   it("hands on one request at a time: the next only when the answer is done", async () => {
-    const { gate, client, handed } = await gatePair(true);
+    const { connection, client, handed } = await pair(true);
     client.write("GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n");
     await tick();
     expect(handed.join("")).toBe("GET /a HTTP/1.1\r\n\r\n");
-    gate.answered();
+    connection.answered();
     await tick();
     expect(handed.join("")).toBe("GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n");
     client.destroy();
   });
 
   it("reads on when the parser made no request of a head (it waits for more)", async () => {
-    const { client, handed } = await gatePair(false);
+    const { client, handed } = await pair(false);
     client.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
     await tick();
     expect(handed.join("")).toBe("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
@@ -65,12 +68,21 @@ describe("the request gate", () => {
   });
 
   it("closes a connection that sends more than it may while its answer is written", async () => {
-    const { gate, client } = await gatePair(true);
+    const { stream, client } = await pair(true);
     client.write("GET /a HTTP/1.1\r\n\r\n");
     await tick();
-    const closed = new Promise((r) => gate.once("close", r));
+    const closed = new Promise((r) => stream.once("close", r));
     client.write(Buffer.alloc(MAX_HELD_BYTES + 1, 0x61));
     await closed;
-    expect(gate.destroyed).toBe(true);
+    expect(stream.destroyed).toBe(true);
+  });
+
+  it("counts its client by network, and is proven only when told", async () => {
+    const { connection, client } = await pair(false);
+    expect(connection.network).toBe("127.0.0.0/24");
+    expect(connection.proven).toBe(false);
+    connection.prove();
+    expect(connection.proven).toBe(true);
+    client.destroy();
   });
 });
