@@ -11,7 +11,7 @@ const SRC = join(ROOT, "src");
 const LAYERS: readonly (readonly string[])[] = [
   ["names.ts", "redact.ts", "log.ts", "version.ts", "clock.ts", "outbound.ts", "messages/"],
   ["config/", "runner/"],
-  ["io/", "process/", "in-job/"],
+  ["io/", "process/", "in-job/", "cgroup/"],
   ["enrich/", "observation.ts"],
   ["metrics/"],
   ["collectors/"],
