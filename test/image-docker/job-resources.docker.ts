@@ -75,11 +75,12 @@ describe("per-job resources in a container with --memory 512m --cpus 0.5", () =>
       ].join("\n"),
     );
 
-    // 1: 3 s of CPU by the step's own clock; the job's other processes (bash, the hooks, two
-    // reports) add under 2 s. Throttled: 3 s of work at 0.5 CPU waits about as long again.
+    // 1: 3 s of CPU by the step's own clock; the job's other processes (bash, the hooks) add
+    // under 2 s. At 0.5 CPU the quota ran out: the kernel counted some throttled time (how much
+    // is its own accounting: kernel 6.18 counted 7 ms here, docs/JOB_RESOURCES.md).
     expect(burn.delta.github_runner_job_cpu_seconds_sum).toBeGreaterThanOrEqual(2.9);
     expect(burn.delta.github_runner_job_cpu_seconds_sum).toBeLessThan(5);
-    expect(burn.delta.github_runner_job_cpu_throttled_seconds_total).toBeGreaterThan(1);
+    expect(burn.delta.github_runner_job_cpu_throttled_seconds_total).toBeGreaterThan(0);
     // 2: 200 MiB touched: at least that, and at most that on top of what the container held
     // before, plus 64 MiB for the job's own processes (Node's runtime, bash, the hooks).
     expect(hold.delta.github_runner_job_memory_peak_bytes_sum).toBeGreaterThanOrEqual(200 * MiB);
