@@ -1,11 +1,16 @@
 import type { Cgroup, CgroupSnapshot, OpenedCgroup } from "../cgroup/read.js";
 import { usageBetween, type JobUsage } from "../cgroup/usage.js";
-import { describeError, type Log } from "../log.js";
+import { describeError, logAtMost, type Log } from "../log.js";
 import type { CgroupOffers, Observation } from "../observation.js";
 import { causeOf } from "../runner/causes.js";
 
 /** Memory is sampled this often while a job runs (and never when none does). */
 export const SAMPLE_INTERVAL_MS = 1000;
+/**
+ * Snapshots being read at once, at most: a burst of jobs (thousands a second, never a real
+ * runner's pace) gets no usage for the jobs past it rather than a queue of file reads.
+ */
+const MAX_SNAPSHOTS_IN_FLIGHT = 8;
 
 /** Between the enricher and the collectors: each finished job's cause and cost. */
 export interface JobMeter {
@@ -33,7 +38,9 @@ export function createJobMeter(opening: Promise<OpenedCgroup> | undefined, emit:
   let cgroup: Cgroup | undefined;
   let job: MeteredJob | undefined;
   const pending = new Set<Promise<void>>();
-  const reportFailure = (error: unknown) => log(`job resources: a cgroup read failed (the runner is unaffected): ${describeError(error)}`);
+  const logFailure = logAtMost(3, log);
+  const reportFailure = (error: unknown) => logFailure(`job resources: a cgroup read failed (the runner is unaffected): ${describeError(error)}`);
+  let snapshotsInFlight = 0;
 
   void opening?.then(
     (opened) => {
@@ -44,7 +51,14 @@ export function createJobMeter(opening: Promise<OpenedCgroup> | undefined, emit:
     (error: unknown) => log(`job resources off: ${describeError(error)}`),
   );
 
-  const snapshot = (c: Cgroup) => c.snapshot().catch((error: unknown) => void reportFailure(error));
+  const snapshot = (c: Cgroup): Promise<CgroupSnapshot | undefined> => {
+    if (snapshotsInFlight >= MAX_SNAPSHOTS_IN_FLIGHT) return Promise.resolve(undefined);
+    snapshotsInFlight++;
+    return c
+      .snapshot()
+      .catch((error: unknown) => void reportFailure(error))
+      .finally(() => snapshotsInFlight--);
+  };
 
   const started = (): void => {
     const c = cgroup;

@@ -135,6 +135,17 @@ describe("the job meter", () => {
     expect(outcomes[0]?.usage).toMatchObject({ memoryPeakBytes: 222 * MiB, memoryPeakSource: "samples" });
   });
 
+  it("a burst of jobs far faster than a runner's: every job gets its outcome, with bounded reads and no log lines", async () => {
+    const { pipeline, outcomes, seen, logged } = setUp();
+    await until(() => seen.some((o) => o.type === "cgroup-opened"), "the cgroup opening");
+    const burst = Array.from({ length: 2000 }, (_, i) => `2026-12-07 10:00:01Z: Running job: j${i}\n2026-12-07 10:00:01Z: Job j${i} completed with result: Succeeded\n`).join("");
+    await lines(pipeline, burst);
+    await pipeline.settled();
+    expect(outcomes.length).toBe(2000);
+    expect(outcomes.filter((o) => o.usage !== undefined).length).toBeGreaterThan(0);
+    expect(logged).toEqual([]);
+  });
+
   it("without a cgroup: one line says why, the resource metrics are absent, causes still come (but never oom_killed)", async () => {
     const logged: string[] = [];
     const pipeline = createPipeline({ ...config, supervisorVersion: "0", userAgent: "test" }, (m) => logged.push(m), undefined, () => openCgroup(join(scratch, "none")));
