@@ -61,6 +61,7 @@ export function createJobMeter(opening: Promise<OpenedCgroup> | undefined, emit:
   };
 
   const started = (): void => {
+    clearInterval(job?.sampling);
     const c = cgroup;
     const metered: MeteredJob = { start: c && snapshot(c), sampledMax: undefined, sampling: undefined, stopped: false };
     if (c) {
