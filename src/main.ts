@@ -63,6 +63,7 @@ async function supervise(config: Config, guard: EndpointGuard | undefined, signa
     const stops = controlStops(config, child, pipeline, out.log, (state) => {
       phase = state;
       pipeline.draining(state === "draining");
+      if (state === "stopping") pipeline.stopping();
     });
     signals.attach((signal) => stops.receive(signal));
 

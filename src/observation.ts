@@ -1,3 +1,7 @@
+import type { CgroupLimits, PressureResource } from "./cgroup/read.js";
+import type { JobUsage } from "./cgroup/usage.js";
+import type { JobContext } from "./messages/job-context.js";
+import type { JobCause } from "./runner/causes.js";
 import type { JobStatus } from "./runner/jobs.js";
 import type { Change, FinishedJob } from "./runner/state.js";
 
@@ -35,7 +39,17 @@ export type Observation =
   /** A job ended, with its opt-in labels. */
   | (FinishedJob & { readonly labels: JobLabels })
   /** A job in flight learned its labels from a hook: their series start at 0 now. */
-  | { readonly type: "job-labelled"; readonly labels: JobLabels }
+  | { readonly type: "job-labelled"; readonly labels: JobLabels; readonly context?: JobContext }
+  /**
+   * How a finished job ended and what it cost: always delivered once per job-finished, after it
+   * (at once without a cgroup, else once the end snapshot is read). `cause` is set for every job
+   * that did not succeed (runner/causes.ts); `usage` only where the container's cgroup is read.
+   */
+  | JobOutcome
+  /** The container's cgroup was found at start-up: what it offers, and its limits. */
+  | { readonly type: "cgroup-opened"; readonly limits: CgroupLimits; readonly offers: CgroupOffers }
+  /** A stop reached the runner (a stop signal forwarded, or a drain that ran past its timeout). */
+  | { readonly type: "stopping" }
   /** A queue-time look-up finished (or could not be made). */
   | { readonly type: "queue-time"; readonly labels: JobLabels; readonly result: LookupResult }
   /** A job with a context ended, and DEPLOY_PATTERN was tried on it: whether it made the job a deploy. */
@@ -53,3 +67,24 @@ export type Observation =
   | { readonly type: "cache-report"; readonly cacheType: string; readonly hits: number; readonly misses: number }
   /** The supervisor holds back a SIGTERM until the job in flight finishes, or no longer does. */
   | { readonly type: "draining"; readonly draining: boolean };
+
+/** How a finished job ended, and what it used of the container's cgroup. */
+export interface JobOutcome {
+  readonly type: "job-outcome";
+  readonly name: string;
+  readonly status: JobStatus;
+  readonly cause: JobCause | undefined;
+  readonly labels: JobLabels;
+  readonly context: JobContext | undefined;
+  readonly usage: JobUsage | undefined;
+}
+
+/** Which per-job figures the container's cgroup offers (each metric exists only where its figure does). */
+export interface CgroupOffers {
+  readonly cpu: boolean;
+  readonly memory: boolean;
+  readonly throttling: boolean;
+  readonly io: boolean;
+  readonly oomKills: boolean;
+  readonly pressure: readonly PressureResource[];
+}

@@ -1,6 +1,8 @@
+import { openCgroup, type OpenedCgroup } from "./cgroup/read.js";
 import { createCollectors, type CollectorsOptions } from "./collectors/index.js";
 import type { OptionValues } from "./config/config.js";
 import { createEnricher, type EnricherOptions } from "./enrich/enricher.js";
+import { createJobMeter } from "./enrich/job-meter.js";
 import { createLineTap, type LineTap } from "./io/line-tap.js";
 import { describeError, logAtMost, type Log } from "./log.js";
 import type { ChannelMessage } from "./messages/message.js";
@@ -11,7 +13,7 @@ import { parseLine } from "./runner/parse.js";
 import { RunnerTracker, type Change } from "./runner/state.js";
 import { systemClock, type Clock } from "./clock.js";
 
-export type PipelineOptions = Pick<OptionValues, "runnerName" | "runnerType"> & CollectorsOptions & EnricherOptions;
+export type PipelineOptions = Pick<OptionValues, "runnerName" | "runnerType" | "jobResources"> & CollectorsOptions & EnricherOptions;
 
 /**
  * The observing half, one way: the runner's lines are parsed into events, the tracker turns
@@ -29,6 +31,8 @@ export interface Pipeline {
   childExited(): void;
   /** The supervisor holds back a SIGTERM until the job in flight finishes, or no longer does. */
   draining(draining: boolean): void;
+  /** A stop reached the runner (forwarded, or after a drain ran past its timeout). */
+  stopping(): void;
   /** The name of the job in flight, if any. */
   jobInFlight(): string | undefined;
   /** Calls the listener with every observation, after the collectors have it; returns an unsubscribe. */
@@ -39,7 +43,11 @@ export interface Pipeline {
   settled(): Promise<void>;
 }
 
-export function createPipeline(o: PipelineOptions, log: Log, clock: Clock = systemClock): Pipeline {
+/**
+ * `cgroup` opens the container's cgroup for the job meter (the real one unless JOB_RESOURCES is
+ * false; tests pass their own).
+ */
+export function createPipeline(o: PipelineOptions, log: Log, clock: Clock = systemClock, cgroup: (() => Promise<OpenedCgroup>) | undefined = o.jobResources ? openCgroup : undefined): Pipeline {
   const registries = createRegistries({ runner_name: o.runnerName, runner_type: o.runnerType });
   const collectors = createCollectors(o, registries.both, clock);
   const listeners = new Set<(observation: Observation) => void>();
@@ -62,7 +70,8 @@ export function createPipeline(o: PipelineOptions, log: Log, clock: Clock = syst
     version++;
     each(listeners, (listener) => listener(observation));
   };
-  const enricher = createEnricher(o, deliver, log, clock);
+  const meter = createJobMeter(cgroup?.(), deliver, log);
+  const enricher = createEnricher(o, meter.take, log, clock);
   const tracker = new RunnerTracker(clock);
   const apply = (changes: readonly Change[]): void => {
     for (const change of changes) enricher.take(change);
@@ -90,12 +99,16 @@ export function createPipeline(o: PipelineOptions, log: Log, clock: Clock = syst
     channelRejected: () => deliver({ type: "channel-message", kind: "rejected" }),
     childExited: () => apply(tracker.apply({ type: "child-exited" })),
     draining: (draining) => deliver({ type: "draining", draining }),
+    stopping: () => meter.take({ type: "stopping" }),
     jobInFlight: () => tracker.currentJob,
     subscribe: (listener) => {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
     render: createRenderer(registries, () => version),
-    settled: () => enricher.settled(),
+    settled: async () => {
+      await enricher.settled();
+      await meter.settled();
+    },
   };
 }

@@ -5,7 +5,7 @@
 // No data (the runners dashboard needs no rules). Only the runner-now stats read the runners'
 // own gauges, one sample each.
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
-import { datasourceVariable, frame, gaugePanel, labelVariable, piePanel, seriesPanel, statPanel } from "./panels.js";
+import { datasourceVariable, frame, gaugePanel, labelVariable, piePanel, seriesPanel, statPanel, tablePanel } from "./panels.js";
 
 /** The variable matcher every selector of this dashboard carries. */
 const T = 'runner_type=~"$runner_type"';
@@ -24,6 +24,10 @@ const overRange = (series: string, matchers = "") => `sum(sum_over_time(${series
  */
 const queueTimeQuantile = (q: number) =>
   `histogram_quantile(${q}, ${perWindow("runner_type:github_runner_job_queue_time_seconds_bucket:increments1m", "le")}) and on() (sum(sum_over_time(runner_type:github_runner_job_queue_time_seconds_bucket:increments1m{le="+Inf", ${T}}[$__interval])) > 0)`;
+
+/** A quantile of a recorded per-job histogram in each window, kept only where a job ended (as queueTimeQuantile). */
+const perJobQuantile = (q: number, series: string) =>
+  `histogram_quantile(${q}, ${perWindow(series, "le")}) and on() (sum(sum_over_time(${series}{le="+Inf", ${T}}[$__interval])) > 0)`;
 
 /** The fleet dashboard, as Grafana loads it. */
 export function fleetDashboard(): dashboard.Dashboard {
@@ -325,6 +329,102 @@ export function fleetDashboard(): dashboard.Dashboard {
         min: 0,
         rightAxis: { refId: "B", unit: "percentunit" },
         minInterval: EVERY_MINUTE,
+      }),
+    )
+    .withPanel(
+      seriesPanel({
+        id: 20,
+        title: "CPU per Job",
+        description:
+          "Median (p50) and 95th percentile (p95) of the CPU seconds each job used (github_runner_job_cpu_seconds, from each container's cgroup between the job's start and end lines), from the recorded per-minute increments of its buckets: estimates exact to the bucket. See docs/JOB_RESOURCES.md.",
+        place: { x: 0, y: 52, w: 8, h: 8 },
+        queries: [
+          { expr: perJobQuantile(0.5, "runner_type:github_runner_job_cpu_seconds_bucket:increments1m"), legend: "p50" },
+          { expr: perJobQuantile(0.95, "runner_type:github_runner_job_cpu_seconds_bucket:increments1m"), legend: "p95" },
+        ],
+        unit: "s",
+        min: 0,
+        minInterval: EVERY_MINUTE,
+      }),
+    )
+    .withPanel(
+      seriesPanel({
+        id: 21,
+        title: "Cores Used by Jobs vs CPU Limit",
+        description:
+          "Per runner type: CPU seconds jobs used per second the runners were busy (recorded increments of github_runner_job_cpu_seconds_sum over those of github_runner_busy_seconds_total), the cores a job keeps busy on average, beside the largest CPU limit of the type's containers (absent without a limit).",
+        place: { x: 8, y: 52, w: 8, h: 8 },
+        queries: [
+          {
+            expr: `${perWindow("runner_type:github_runner_job_cpu_seconds_sum:increments1m", "runner_type")} / (${perWindow("runner_type:github_runner_busy_seconds:increments1m", "runner_type")} > 0)`,
+            legend: "{{runner_type}} used",
+          },
+          { expr: `max by (runner_type) (max_over_time(runner_type:github_runner_container_cpu_limit_cores:max{${T}}[$__interval]))`, legend: "{{runner_type}} limit" },
+        ],
+        unit: "short",
+        min: 0,
+        minInterval: EVERY_MINUTE,
+      }),
+    )
+    .withPanel(
+      seriesPanel({
+        id: 22,
+        title: "Peak Memory per Job vs Memory Limit",
+        description:
+          "Median (p50) and 95th percentile (p95) of each job's peak memory (github_runner_job_memory_peak_bytes, recorded bucket increments), beside the largest memory limit of each type's containers (absent without a limit): jobs use at most the p95 of the limit they get.",
+        place: { x: 16, y: 52, w: 8, h: 8 },
+        queries: [
+          { expr: perJobQuantile(0.5, "runner_type:github_runner_job_memory_peak_bytes_bucket:increments1m"), legend: "p50" },
+          { expr: perJobQuantile(0.95, "runner_type:github_runner_job_memory_peak_bytes_bucket:increments1m"), legend: "p95" },
+          { expr: `max by (runner_type) (max_over_time(runner_type:github_runner_container_memory_limit_bytes:max{${T}}[$__interval]))`, legend: "{{runner_type}} limit" },
+        ],
+        unit: "bytes",
+        min: 0,
+        minInterval: EVERY_MINUTE,
+      }),
+    )
+    .withPanel(
+      seriesPanel({
+        id: 23,
+        title: "Why Jobs Did Not Succeed",
+        description:
+          "Jobs that did not succeed in each interval, by cause (recorded increments of github_runner_job_failures_total), stacked: oom_killed, runner_stopped, runner_lost, cancelled, abandoned, job_failed. The rules are in docs/JOB_RESOURCES.md.",
+        place: { x: 0, y: 60, w: 12, h: 8 },
+        queries: [{ expr: perWindow("runner_type:github_runner_job_failures:increments1m", "cause"), legend: "{{cause}}" }],
+        unit: "none",
+        min: 0,
+        stacked: true,
+        minInterval: EVERY_MINUTE,
+      }),
+    )
+    .withPanel(
+      statPanel({
+        id: 24,
+        title: "OOM Kills During Jobs",
+        description: "Processes the kernel's OOM killer killed in the runners' containers while a job ran, in the selected time range (recorded increments of github_runner_job_oom_kills_total).",
+        place: { x: 12, y: 60, w: 4, h: 8 },
+        queries: [{ expr: overRange("runner_type:github_runner_job_oom_kills:increments1m"), legend: "OOM kills" }],
+        unit: "none",
+        decimals: 0,
+        steps: [[null, "green"], [1, "red"]],
+      }),
+    )
+    .withPanel(
+      tablePanel({
+        id: 25,
+        title: "Jobs in Flight by Workflow",
+        description:
+          "Jobs running now, by repository and workflow: runners whose github_runner_job_info (one series per runner, present only while its job runs) names them. An instant query: one sample per busy runner.",
+        place: { x: 16, y: 60, w: 8, h: 8 },
+        query: { expr: `count by (repository, workflow) (github_runner_job_info{${T}})`, legend: "{{workflow}}", table: true },
+        unit: "none",
+        decimals: 0,
+        columns: [
+          ["repository", "Repository"],
+          ["workflow", "Workflow"],
+          ["Value", "Jobs running"],
+        ],
+        sortBy: "Jobs running",
       }),
     )
     .build();

@@ -18,6 +18,10 @@ const OWN = `${F}, runner_name!=""`;
 const queueTimeQuantile = (q: number) =>
   `histogram_quantile(${q}, sum by (le) (rate(github_runner_job_queue_time_seconds_bucket{${F}}[$__rate_interval]))) and on() (sum(rate(github_runner_job_queue_time_seconds_count{${F}}[$__rate_interval])) > 0)`;
 
+/** A quantile of a per-job histogram over the jobs that ended in each window (none: no value, not NaN). */
+const perJobQuantile = (q: number, metric: string) =>
+  `histogram_quantile(${q}, sum by (le) (rate(${metric}_bucket{${F}}[$__rate_interval]))) and on() (sum(rate(${metric}_count{${F}}[$__rate_interval])) > 0)`;
+
 const ONLINE_OFFLINE: dashboard.ValueMapping = {
   type: dashboard.MappingType.ValueToText,
   options: { "0": { text: "Offline", color: "red", index: 0 }, "1": { text: "Online", color: "green", index: 1 } },
@@ -345,6 +349,103 @@ export function runnersDashboard(): dashboard.Dashboard {
         unit: "bytes",
         min: 0,
         rightAxis: { refId: "B", unit: "percentunit" },
+      }),
+    )
+    .withPanel(
+      seriesPanel({
+        id: 22,
+        title: "CPU per Job",
+        description:
+          "Median (p50) and 95th percentile (p95) of the CPU seconds each job used, from github_runner_job_cpu_seconds: the container's cgroup from the job's Running job line to its completed line, every process in the container (the runner's own included), not the job's container: and services: containers. Estimates exact to the bucket. See docs/JOB_RESOURCES.md.",
+        place: { x: 0, y: 60, w: 8, h: 8 },
+        queries: [
+          { expr: perJobQuantile(0.5, "github_runner_job_cpu_seconds"), legend: "p50" },
+          { expr: perJobQuantile(0.95, "github_runner_job_cpu_seconds"), legend: "p95" },
+        ],
+        unit: "s",
+        min: 0,
+      }),
+    )
+    .withPanel(
+      seriesPanel({
+        id: 23,
+        title: "Cores Used by Jobs vs CPU Limit",
+        description:
+          "Per runner type: CPU seconds jobs used per second of job time (rate of github_runner_job_cpu_seconds_sum over rate of github_runner_job_duration_seconds_sum), that is the cores a job keeps busy on average, beside the largest CPU limit of the type's containers (github_runner_container_cpu_limit_cores, absent without a limit). Jobs far under their limit can be given less.",
+        place: { x: 8, y: 60, w: 8, h: 8 },
+        queries: [
+          {
+            expr: `sum by (runner_type) (rate(github_runner_job_cpu_seconds_sum{${F}}[$__rate_interval])) / (sum by (runner_type) (rate(github_runner_job_duration_seconds_sum{${F}}[$__rate_interval])) > 0)`,
+            legend: "{{runner_type}} used",
+          },
+          { expr: `max by (runner_type) (github_runner_container_cpu_limit_cores{${F}})`, legend: "{{runner_type}} limit" },
+        ],
+        unit: "short",
+        min: 0,
+      }),
+    )
+    .withPanel(
+      seriesPanel({
+        id: 24,
+        title: "Peak Memory per Job vs Memory Limit",
+        description:
+          "Median (p50) and 95th percentile (p95) of each job's peak memory (github_runner_job_memory_peak_bytes: the cgroup's peak when it rose during the job, else the highest of one-second samples; page cache included), beside the largest memory limit of the selected containers (github_runner_container_memory_limit_bytes, absent without a limit): jobs use at most the p95 of the limit they get.",
+        place: { x: 16, y: 60, w: 8, h: 8 },
+        queries: [
+          { expr: perJobQuantile(0.5, "github_runner_job_memory_peak_bytes"), legend: "p50" },
+          { expr: perJobQuantile(0.95, "github_runner_job_memory_peak_bytes"), legend: "p95" },
+          { expr: `max(github_runner_container_memory_limit_bytes{${F}})`, legend: "limit" },
+        ],
+        unit: "bytes",
+        min: 0,
+      }),
+    )
+    .withPanel(
+      seriesPanel({
+        id: 25,
+        title: "Why Jobs Did Not Succeed",
+        description:
+          "Jobs that did not succeed per hour, by cause (github_runner_job_failures_total), stacked: oom_killed (an OOM kill in the container during the job), runner_stopped (the supervisor was stopped while the job ran), runner_lost (no completed line: the listener or worker died), cancelled, abandoned, job_failed (the job's own failure). The rules are in docs/JOB_RESOURCES.md.",
+        place: { x: 0, y: 68, w: 12, h: 8 },
+        queries: [{ expr: `sum by (cause) (rate(github_runner_job_failures_total{${F}}[$__rate_interval])) * 3600`, legend: "{{cause}}" }],
+        unit: "suffix: jobs/h",
+        min: 0,
+        stacked: true,
+      }),
+    )
+    .withPanel(
+      statPanel({
+        id: 26,
+        title: "OOM Kills During Jobs",
+        description:
+          "Processes the kernel's OOM killer killed in the selected runners' containers while a job ran, in the selected time range (increase of github_runner_job_oom_kills_total, rounded). Above 0: a job needs more memory than its container has (see the RunnerJobOOMKilled alert).",
+        place: { x: 12, y: 68, w: 4, h: 8 },
+        queries: [{ expr: `round(sum(increase(github_runner_job_oom_kills_total{${F}}[$__range])))`, legend: "OOM kills" }],
+        unit: "none",
+        decimals: 0,
+        steps: [[null, "green"], [1, "red"]],
+      }),
+    )
+    .withPanel(
+      tablePanel({
+        id: 27,
+        title: "Job in Flight per Runner",
+        description:
+          "The job each selected runner runs now, from its job-started hook (github_runner_job_info: one series per runner, present only while a job runs). A runner without hooks, or idle, has no row.",
+        place: { x: 16, y: 68, w: 8, h: 8 },
+        query: { expr: `max by (runner_name, repository, workflow, job, run_id, run_attempt) (github_runner_job_info{${F}})`, legend: "{{runner_name}}", table: true },
+        unit: "none",
+        decimals: 0,
+        columns: [
+          ["runner_name", "Runner"],
+          ["repository", "Repository"],
+          ["workflow", "Workflow"],
+          ["job", "Job"],
+          ["run_id", "Run"],
+          ["run_attempt", "Attempt"],
+          ["Value", "Running"],
+        ],
+        sortBy: "Runner",
       }),
     )
     .build();

@@ -5,7 +5,9 @@ import { cacheCollector } from "./cache.js";
 import { channelCollector } from "./channel.js";
 import type { Collector, Registers } from "./collector.js";
 import { deploysCollector } from "./deploys.js";
+import { jobOutcomesCollector } from "./job-outcomes.js";
 import { jobPhasesCollector } from "./job-phases.js";
+import { jobResourcesCollector } from "./job-resources.js";
 import { jobsCollector } from "./jobs.js";
 import { listenerCollector } from "./listener.js";
 import { processCollector } from "./process.js";
@@ -13,7 +15,7 @@ import { queueTimeCollector } from "./queue-time.js";
 import { runnerStatusCollector } from "./runner-status.js";
 import { supervisorCollector } from "./supervisor.js";
 
-export type CollectorsOptions = Pick<OptionValues, "runnerVersion" | "jobDurationBuckets" | "jobPhaseBuckets" | "queueTimeBuckets" | "cacheTypes" | "jobLabels" | "deployPattern"> & {
+export type CollectorsOptions = Pick<OptionValues, "runnerVersion" | "jobDurationBuckets" | "jobPhaseBuckets" | "jobCpuBuckets" | "jobMemoryBuckets" | "queueTimeBuckets" | "cacheTypes" | "jobLabels" | "deployPattern"> & {
   readonly supervisorVersion: string;
 };
 
@@ -24,6 +26,8 @@ export function createCollectors(o: CollectorsOptions, registers: Registers, clo
     runnerStatusCollector(o, registers, clock),
     jobsCollector({ ...jobLabels, jobDurationBuckets: o.jobDurationBuckets }, registers),
     jobPhasesCollector({ ...jobLabels, jobPhaseBuckets: o.jobPhaseBuckets }, registers),
+    jobOutcomesCollector(registers),
+    jobResourcesCollector({ ...jobLabels, jobCpuBuckets: o.jobCpuBuckets, jobMemoryBuckets: o.jobMemoryBuckets }, registers),
     listenerCollector(registers),
     queueTimeCollector({ ...jobLabels, queueTimeBuckets: o.queueTimeBuckets }, registers),
     cacheCollector(o, registers),

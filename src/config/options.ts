@@ -5,6 +5,7 @@ import {
   parseBaseUrl,
   parseBoolean,
   parseBuckets,
+  parseByteBuckets,
   parseCacheTypes,
   parseExitCodes,
   parseInteger,
@@ -56,6 +57,10 @@ const DEFAULT_TIME_BUCKETS = [1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200,
 // Job phases: a few bands that tell a quick set-up or clean-up from a slow one (an image pull, a
 // cache restore); each costs 18 series (3 phases x 6 statuses), and the dashboard reads only _sum.
 const DEFAULT_PHASE_BUCKETS = [5, 30, 120, 600];
+// Per-job CPU seconds: from a quick lint (a second) to a four-hour build; 11 series a label set.
+const DEFAULT_CPU_BUCKETS = [1, 10, 30, 60, 300, 900, 3600, 14400];
+// Per-job peak memory: 256 MiB to 32 GiB in doublings, the sizes runner containers are given.
+const DEFAULT_MEMORY_BUCKETS = [28, 29, 30, 31, 32, 33, 34, 35].map((power) => 2 ** power);
 const DEFAULT_CACHE_TYPES = ["actions", "apt", "buildkit", "cargo", "docker", "go", "gradle", "maven", "npm", "pip", "pnpm", "yarn"];
 
 export const OPTIONS = {
@@ -150,6 +155,32 @@ export const OPTIONS = {
     defaultText: DEFAULT_PHASE_BUCKETS.join(","),
     defaultValue: () => DEFAULT_PHASE_BUCKETS,
     parse: parseBuckets,
+  },
+  jobResources: {
+    flag: "job-resources",
+    env: "JOB_RESOURCES",
+    description: "read each job's CPU, memory, I/O and OOM kills from the container's cgroup (docs/JOB_RESOURCES.md); false: those metrics are absent",
+    defaultText: "true",
+    defaultValue: () => true,
+    parse: parseBoolean,
+  },
+  jobCpuBuckets: {
+    flag: "job-cpu-buckets",
+    arg: "<seconds,...>",
+    env: "JOB_CPU_BUCKETS",
+    description: "upper bounds of the github_runner_job_cpu_seconds buckets",
+    defaultText: DEFAULT_CPU_BUCKETS.join(","),
+    defaultValue: () => DEFAULT_CPU_BUCKETS,
+    parse: parseBuckets,
+  },
+  jobMemoryBuckets: {
+    flag: "job-memory-buckets",
+    arg: "<bytes,...>",
+    env: "JOB_MEMORY_BUCKETS",
+    description: "upper bounds of the github_runner_job_memory_peak_bytes buckets (256 MiB to 32 GiB in doublings by default)",
+    defaultText: DEFAULT_MEMORY_BUCKETS.join(","),
+    defaultValue: () => DEFAULT_MEMORY_BUCKETS,
+    parse: parseByteBuckets,
   },
   signalGroup: {
     flag: "signal-group",

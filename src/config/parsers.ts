@@ -25,7 +25,15 @@ export function parsePort(raw: string): number | ParseError {
 }
 
 export function parseBuckets(raw: string): number[] | ParseError {
-  const accepts = "a comma-separated list of increasing positive numbers of seconds, e.g. 10,60,300";
+  return increasingNumbers(raw, "a comma-separated list of increasing positive numbers of seconds, e.g. 10,60,300");
+}
+
+/** Histogram bounds in bytes. */
+export function parseByteBuckets(raw: string): number[] | ParseError {
+  return increasingNumbers(raw, "a comma-separated list of increasing positive numbers of bytes, e.g. 268435456,1073741824");
+}
+
+function increasingNumbers(raw: string, accepts: string): number[] | ParseError {
   const parts = raw.split(",").map((s) => s.trim());
   const values = parts.map(Number);
   const ok =

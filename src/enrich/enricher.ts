@@ -77,7 +77,7 @@ export function createEnricher(o: EnricherOptions, emit: (observation: Observati
   return {
     take: (change) => {
       if (change.type === "job-context") {
-        emit({ type: "job-labelled", labels: labels.labelsFor(change.context) });
+        emit({ type: "job-labelled", labels: labels.labelsFor(change.context), context: change.context });
         lookUp(change);
       } else if (change.type === "job-finished") finished(change);
       else emit(change);

@@ -99,6 +99,21 @@ async function runHook(variable: string, env: NodeJS.ProcessEnv): Promise<void> 
   if (hook) await run("bash", ["--noprofile", "--norc", "-e", "-o", "pipefail", hook], env);
 }
 
+// The step's process: burns CPU_SECONDS of CPU by its own clock, then holds MIB of touched memory
+// until SECONDS have passed, so the job-resource metrics show real work (docs/JOB_RESOURCES.md).
+const STEP_WORK = `const [cpu, mib, seconds] = process.argv.slice(1).map(Number);
+const t = process.cpuUsage();
+while (process.cpuUsage(t).user + process.cpuUsage(t).system < cpu * 1e6);
+const held = Buffer.alloc(mib * 1024 * 1024, 1);
+setTimeout(() => held.length, Math.max(0, seconds * 1000 - process.uptime() * 1000));`;
+
+/** The job's step: a small, real amount of CPU (0.2 to 1 s) and memory (16 to 64 MiB) in a process of its own, for the step's time. */
+async function workStep(n: number, seconds: number): Promise<void> {
+  const cpu = Math.min(0.2 + (n % 5) * 0.2, seconds * pace);
+  const mib = 16 * (1 + (n % 4));
+  await run(process.execPath, ["-e", STEP_WORK, String(cpu), String(mib), String(seconds * pace)], process.env);
+}
+
 async function main(): Promise<void> {
   await connect();
   for (let n = 0; n < maxJobs; n++) {
@@ -118,7 +133,7 @@ async function main(): Promise<void> {
     await runHook("ACTIONS_RUNNER_HOOK_JOB_STARTED", env);
     const launcher = process.env.RUNNER_SUPERVISOR;
     if (launcher) await run(launcher, ["report", "cache", "--type", CACHES[n % CACHES.length]!, n % 4 === 3 ? "--miss" : "--hit"], env);
-    await pause(2 + ((n * 7) % 5));
+    await workStep(n, 2 + ((n * 7) % 5));
     await runHook("ACTIONS_RUNNER_HOOK_JOB_COMPLETED", env);
     // Clean-up: the worker stops the job's containers and orphan processes, then reports.
     await pause(0.3 + (n % 3) * 0.2);

@@ -5,7 +5,7 @@
 // node:http server, cat, tini) and the target it is held to. Everything runs on 127.0.0.1 and is
 // bounded in count and time. BENCH_CONTAINER=0 skips the part in a real container engine (it
 // needs root and builds images for a few minutes); BENCH_ONLY=passthrough,parsing (any of node24,
-// node20, tini, passthrough, parsing, container, endpoint) runs only those parts. The endpoint
+// node20, tini, passthrough, parsing, jobresources, container, endpoint) runs only those parts. The endpoint
 // part measures this tree's endpoint beside the one of BENCH_ENDPOINT_BASELINE (a git commit,
 // d3f75b5 by default: before the connection layer's redesign), built from git into .cache.
 import { spawn, spawnSync } from "node:child_process";
@@ -297,6 +297,55 @@ async function benchParsing() {
   row("lines split, parsed and recorded per second (40 % of them job events)", parsed / 1e6, "M lines/s", splitOnly / 1e6, "split2 alone");
 }
 
+/** A fake runner that prints PACED_JOBS jobs 10 ms apart (each job's cgroup reads have their time), then idles. */
+const PACED_JOBS = 500;
+function pacedJobsRunner() {
+  const file = join(work, "paced-jobs.mjs");
+  writeFileSync(
+    file,
+    `const ts = () => new Date().toISOString().slice(0, 19).replace("T", " ") + "Z";
+console.log(ts() + ": Listening for Jobs");
+for (let i = 0; i < ${PACED_JOBS}; i++) {
+  console.log(ts() + ": Running job: job " + i);
+  await new Promise((r) => setTimeout(r, 5));
+  console.log(ts() + ": Job job " + i + " completed with result: Succeeded");
+  await new Promise((r) => setTimeout(r, 5));
+}
+setInterval(() => {}, 1000);
+`,
+  );
+  return file;
+}
+
+/**
+ * What reading the container's cgroup costs (docs/JOB_RESOURCES.md): the same supervisor with
+ * JOB_RESOURCES on (the default) beside JOB_RESOURCES=false, in this run: idle, and after paced jobs.
+ */
+async function benchJobResources(node) {
+  const tag = `[${node.name}]`;
+  const off = { JOB_RESOURCES: "false" };
+  const idleOn = await idleMemory(() => startProduction(node, ["sleep", "60"]).proc);
+  const idleOff = await idleMemory(() => startProduction(node, ["sleep", "60"], off).proc);
+  row(`${tag} resident memory, idle, job resources on`, idleOn.rss, "MiB", idleOff.rss, "JOB_RESOURCES=false");
+  const after = {};
+  for (const [name, env] of [["on", {}], ["off", off]]) {
+    const { proc, port } = startProduction(node, [node.path, pacedJobsRunner()], env);
+    try {
+      const url = `http://127.0.0.1:${await port}/metrics`;
+      const cpuBefore = cpuSeconds(proc.pid);
+      await jobsCounted(url, PACED_JOBS);
+      const cpu = cpuSeconds(proc.pid) - cpuBefore;
+      await sleep(SETTLE_MS);
+      after[name] = { ...memory(proc.pid), cpu };
+    } finally {
+      proc.kill("SIGKILL");
+    }
+  }
+  row(`${tag} resident memory ${SETTLE_MS / 1000} s after ${PACED_JOBS} paced jobs, job resources on`, after.on.rss, "MiB", after.off.rss, "JOB_RESOURCES=false");
+  row(`${tag}   of which anonymous`, after.on.anon, "MiB", after.off.anon, "JOB_RESOURCES=false");
+  row(`${tag} CPU for ${PACED_JOBS} paced jobs, job resources on`, after.on.cpu * 1000, "ms", after.off.cpu * 1000, "JOB_RESOURCES=false");
+}
+
 /** The supervisor as a container's PID 1 beside tini and a bare sleep, in a real engine (issue: the user-visible overhead). */
 async function benchContainer() {
   if (process.env.BENCH_CONTAINER === "0") return "skipped (BENCH_CONTAINER=0)";
@@ -402,6 +451,7 @@ try {
   const only = process.env.BENCH_ONLY?.split(",");
   const part = (name) => !only || only.includes(name);
   for (const node of NODES) if (part(node.name.replace(" ", "").toLowerCase())) await benchNode(node);
+  if (part("jobresources")) await benchJobResources(NODES[0]);
   if (part("tini")) await benchTini();
   if (part("passthrough")) benchPassthrough();
   if (part("parsing")) await benchParsing();

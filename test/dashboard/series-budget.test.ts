@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { openCgroup } from "../../src/cgroup/read.js";
 import { FIXTURES, parseSamples, startSupervisor, stopSupervisor, type Running, type Samples } from "../helpers/index.js";
 
 /** Series per metric family (histograms: buckets, _sum and _count together). */
@@ -24,13 +25,39 @@ const total = (counts: Map<string, number>) => [...counts.values()].reduce((a, b
 // recovery times in 4 DORA bands (7 series each); 6 process_* series of the supervisor's own;
 // with DEPLOY_PATTERN, the jobs it was tried on by matched (2 series, without job labels, so not
 // per pair).
+// Without the container's cgroup (JOB_RESOURCES=false), 5 more for the causes of failure
+// (github_runner_job_failures_total, oom_killed left out). What the cgroup adds depends on what
+// the host's kernel offers (jobResourceSeries below): at most 34 (cgroup v2 with pressure files, a
+// memory and a CPU limit), 29 on this project's cgroup v1 machines; github_runner_job_info adds 1
+// while a job runs. So at most 40 over the 302 before them.
 const BUDGET = {
-  defaults: 302,
+  defaults: 307,
   jobDurationPerLabelSet: 90,
-  everyOption: 819,
+  everyOption: 824,
   /** What each further (repository, workflow) pair adds with JOB_LABELS and DEPLOY_PATTERN. */
   perJobLabelPair: 257,
+  /** What the cgroup adds at most, and to each further pair (the CPU and memory histograms, 11 each). */
+  jobResourcesMax: 34,
+  jobResourcesPerPair: 22,
 };
+
+/** The series the container's cgroup adds on this host, from what its kernel offers (docs/JOB_RESOURCES.md). */
+async function jobResourceSeries(): Promise<number> {
+  const opened = await openCgroup();
+  if ("absent" in opened) return 0;
+  const f = opened.first;
+  const on = (value: unknown) => (value === undefined ? 0 : 1);
+  return (
+    (on(f.cpuSeconds) + on(f.memoryCurrentBytes)) * 11 + // the two histograms with their default 8 buckets
+    on(f.memoryCurrentBytes) * 2 + // the peak's source
+    on(f.io) * 2 +
+    on(f.throttledSeconds) +
+    on(f.oomKills) * 2 + // the counter, and oom_killed among the causes
+    Object.keys(f.pressureSeconds).length +
+    on(opened.limits.memoryBytes) +
+    on(opened.limits.cpus)
+  );
+}
 
 const running: Running[] = [];
 const scratch = mkdtempSync(join(tmpdir(), "series-budget-"));
@@ -57,20 +84,31 @@ async function scrapeAfter(jobs: readonly string[], env: Record<string, string>)
 const report: string[] = [];
 
 describe("series per runner", () => {
-  it("with the defaults", async () => {
-    const counts = await scrapeAfter([], {});
-    report.push(`defaults: ${total(counts)} series (${[...counts].map(([f, n]) => `${f} ${n}`).join(", ")})`);
+  it("with the defaults, without and with the container's cgroup", async () => {
+    const counts = await scrapeAfter([], { JOB_RESOURCES: "false" });
+    report.push(`defaults without the cgroup: ${total(counts)} series (${[...counts].map(([f, n]) => `${f} ${n}`).join(", ")})`);
     expect(counts.get("github_runner_job_duration_seconds")).toBe(BUDGET.jobDurationPerLabelSet);
     expect(total(counts)).toBe(BUDGET.defaults);
+    const withCgroup = await scrapeAfter([], {});
+    const added = await jobResourceSeries();
+    report.push(`defaults with this host's cgroup: ${total(withCgroup)} series (${added} from the cgroup)`);
+    expect(added).toBeLessThanOrEqual(BUDGET.jobResourcesMax);
+    expect(total(withCgroup)).toBe(BUDGET.defaults + added);
   });
 
   it("with every option that adds series (job labels, deploy metrics), after jobs in two workflows", async () => {
-    const env = { JOB_LABELS: "repository,workflow", DEPLOY_PATTERN: "Deploy" };
+    const env = { JOB_LABELS: "repository,workflow", DEPLOY_PATTERN: "Deploy", JOB_RESOURCES: "false" };
     const one = await scrapeAfter(['job "build" 0.2 Succeeded CI'], env);
     const two = await scrapeAfter(['job "build" 0.2 Succeeded CI', 'job "deploy (production)" 0.2 Succeeded Deploy'], env);
     report.push(`every option, one (repository, workflow) pair: ${total(one)} series; a second pair adds ${total(two) - total(one)}`);
     expect(total(two)).toBe(BUDGET.everyOption);
     expect(total(two) - total(one)).toBe(BUDGET.perJobLabelPair);
+    // The cgroup's histograms carry the job labels too; its counters do not.
+    const withCgroup = { ...env, JOB_RESOURCES: "true" };
+    const oneOn = await scrapeAfter(['job "build" 0.2 Succeeded CI'], withCgroup);
+    const twoOn = await scrapeAfter(['job "build" 0.2 Succeeded CI', 'job "deploy (production)" 0.2 Succeeded Deploy'], withCgroup);
+    report.push(`every option with this host's cgroup: ${total(twoOn)} series; a second pair adds ${total(twoOn) - total(oneOn)}`);
+    if ((await jobResourceSeries()) > 0) expect(total(twoOn) - total(oneOn)).toBe(BUDGET.perJobLabelPair + BUDGET.jobResourcesPerPair);
   });
 
   afterAll(() => console.log(report.join("\n")));

@@ -13,7 +13,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ["names.ts", "redact.ts", "log.ts", "version.ts", "clock.ts", "outbound.ts"],
   ["messages/"],
   ["config/", "runner/"],
-  ["io/", "in-job/"],
+  ["io/", "in-job/", "cgroup/"],
   ["process/"],
   ["observation.ts"],
   ["enrich/"],
