@@ -6,7 +6,7 @@ import { describeError, logAtMost, type Log } from "./log.js";
 import type { ChannelMessage } from "./messages/message.js";
 import { createRegistries } from "./metrics/registries.js";
 import { createRenderer, type Exposition, type Format } from "./metrics/render.js";
-import type { Observation } from "./observation.js";
+import type { Observation, SpanOutcome } from "./observation.js";
 import { parseLine } from "./runner/parse.js";
 import { RunnerTracker, systemClock, type Change, type Clock } from "./runner/state.js";
 
@@ -28,6 +28,8 @@ export interface Pipeline {
   childExited(): void;
   /** The supervisor holds back a SIGTERM until the job in flight finishes, or no longer does. */
   draining(draining: boolean): void;
+  /** The trace exporter finished with `count` spans this way. */
+  traceSpans(outcome: SpanOutcome, count: number): void;
   /** The name of the job in flight, if any. */
   jobInFlight(): string | undefined;
   /** Calls the listener with every observation, after the collectors have it; returns an unsubscribe. */
@@ -89,6 +91,7 @@ export function createPipeline(o: PipelineOptions, log: Log, clock: Clock = syst
     channelRejected: () => deliver({ type: "channel-message", kind: "rejected" }),
     childExited: () => apply(tracker.apply({ type: "child-exited" })),
     draining: (draining) => deliver({ type: "draining", draining }),
+    traceSpans: (outcome, count) => deliver({ type: "trace-spans", outcome, count }),
     jobInFlight: () => tracker.currentJob,
     subscribe: (listener) => {
       listeners.add(listener);

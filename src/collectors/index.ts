@@ -12,8 +12,10 @@ import { processCollector } from "./process.js";
 import { queueTimeCollector } from "./queue-time.js";
 import { runnerStatusCollector } from "./runner-status.js";
 import { supervisorCollector } from "./supervisor.js";
+import { tracesCollector } from "./traces.js";
+import { tracingOn } from "../config/options.js";
 
-export type CollectorsOptions = Pick<OptionValues, "runnerVersion" | "jobDurationBuckets" | "jobPhaseBuckets" | "queueTimeBuckets" | "cacheTypes" | "jobLabels" | "deployPattern"> & {
+export type CollectorsOptions = Pick<OptionValues, "runnerVersion" | "jobDurationBuckets" | "jobPhaseBuckets" | "queueTimeBuckets" | "cacheTypes" | "jobLabels" | "deployPattern" | "otlpEndpoint" | "otlpTracesEndpoint"> & {
   readonly supervisorVersion: string;
 };
 
@@ -29,6 +31,7 @@ export function createCollectors(o: CollectorsOptions, registers: Registers, clo
     cacheCollector(o, registers),
     ...(o.deployPattern ? [deploysCollector(jobLabels, registers)] : []),
     channelCollector(registers),
+    ...(tracingOn(o) ? [tracesCollector(registers)] : []),
     supervisorCollector(o, registers),
     processCollector(registers),
   ];
