@@ -46,7 +46,8 @@ export function followWorkerLog(o: FollowOptions): Follower {
   const pollMs = o.pollMs ?? 250;
   const maxLine = o.maxLineBytes ?? 16 * 1024;
   const maxBytes = o.maxBytes ?? 64 * 1024 * 1024;
-  const buffer = Buffer.allocUnsafe(CHUNK);
+  // Allocated when a log is found: a job without one costs no buffer.
+  let buffer: Buffer | undefined;
   let partial: Buffer[] = [];
   let partialBytes = 0;
   let skipping = false;
@@ -94,6 +95,7 @@ export function followWorkerLog(o: FollowOptions): Follower {
       partialBytes = 0;
     }
     let read = false;
+    buffer ??= Buffer.allocUnsafe(CHUNK);
     while (total < maxBytes && !(o.enough?.() ?? false)) {
       const { bytesRead } = await current.handle.read(buffer, 0, Math.min(CHUNK, maxBytes - total), current.offset);
       if (bytesRead === 0) break;

@@ -16,6 +16,12 @@ export interface Tracing {
 
 /** How long a finished job waits for its worker log's last lines before its spans are made. */
 const LOG_SETTLE_MS = 3_000;
+/**
+ * Jobs whose spans wait for their logs at once. A runner runs one job at a time, so this is
+ * reached only when jobs end faster than their logs can be read; further jobs then get their
+ * job and phase spans without steps (runner_supervisor.job.steps="not_read"), and memory stays bounded.
+ */
+const MAX_PENDING = 8;
 
 /**
  * Loaded only when an OTLP endpoint is set (main imports this module dynamically, the bundle
@@ -35,6 +41,8 @@ export function startTracing(o: TracingOptions, subscribe: (listener: (observati
   let job: { timeline: StepTimeline; follower: Follower } | undefined;
 
   const started = (): void => {
+    job = undefined;
+    if (pending.size >= MAX_PENDING) return;
     const timeline = new StepTimeline();
     const follower = followWorkerLog({ diagDir, notBeforeMs: Date.now(), taken, onLine: (line) => timeline.line(line), enough: () => timeline.formatUnknown });
     job = { timeline, follower };
@@ -51,7 +59,7 @@ export function startTracing(o: TracingOptions, subscribe: (listener: (observati
       } else if (outcome?.state === "no-log") {
         reportNoLog(`traces: no worker log found in ${diagDir} for job ${JSON.stringify(observation.name)}; its trace has no step spans`);
       }
-      recordJob(tracer, observation, outcome ?? { state: "no-log", steps: [], dropped: 0 }, o);
+      recordJob(tracer, observation, outcome ?? { state: "off" }, o);
     })().catch((error: unknown) => reportFailure(`traces: a job's spans could not be made (the runner is unaffected): ${describeError(error)}`));
     pending.add(done);
     void done.finally(() => pending.delete(done));

@@ -46,8 +46,10 @@ export interface JobSpanOptions {
   readonly runnerType: string;
 }
 
-/** How the steps of a job were (or were not) read: "off" when the runner's _diag was not looked at. */
+/** How the steps of a job were (or were not) read: "off" when its log was not read (too many jobs at once). */
 export type StepsSource = StepsOutcome | { readonly state: "off" };
+
+const STEPS_SOURCE: Readonly<Record<StepsSource["state"], string>> = { ok: "worker_log", "no-log": "no_log", "unknown-format": "unknown_format", off: "not_read" };
 
 const JOB_RESULT: Readonly<Record<JobStatus, string | undefined>> = {
   success: CICD_PIPELINE_TASK_RUN_RESULT_VALUE_SUCCESS,
@@ -141,7 +143,7 @@ function jobAttributes(job: FinishedJob, steps: StepsSource, o: JobSpanOptions):
     [ATTR_CICD_PIPELINE_TASK_NAME]: job.name,
     [ATTR.jobStatus]: job.status,
     [ATTR.context]: c ? "hooks" : "missing",
-    [ATTR.steps]: steps.state === "ok" ? "worker_log" : steps.state.replace("-", "_"),
+    [ATTR.steps]: STEPS_SOURCE[steps.state],
     [ATTR_CICD_WORKER_NAME]: c?.runnerName || o.runnerName,
   };
   const result = JOB_RESULT[job.status];
