@@ -7,6 +7,7 @@
 //   dist/bundle/web-config.cjs          loaded by the program only with a web configuration file (TLS, YAML, basic auth)
 //   dist/bundle/password-worker.cjs     the thread that checks bcrypt passwords for it
 //   dist/bundle/parse-worker.cjs        the thread that reads its YAML
+//   dist/bundle/traces.cjs              loaded by the program only with an OTLP endpoint (the OpenTelemetry SDK and exporter)
 //   dist/bundle/runner-supervisor       POSIX sh launcher: runs the first file on the runner's own Node
 //   dist/bundle/koffi.node              only when the code imports koffi: its native part
 //   dist/bundle/THIRD_PARTY_LICENSES.txt  the licences of what was bundled
@@ -31,6 +32,7 @@ export const IN_JOB_FILE = "in-job.cjs";
 export const WEB_CONFIG_FILE = "web-config.cjs";
 export const PASSWORD_WORKER_FILE = "password-worker.cjs";
 export const PARSE_WORKER_FILE = "parse-worker.cjs";
+export const TRACES_FILE = "traces.cjs";
 export const LAUNCHER_FILE = "runner-supervisor";
 export const KOFFI_NATIVE_FILE = "koffi.node";
 export const LICENSES_FILE = "THIRD_PARTY_LICENSES.txt";
@@ -44,6 +46,7 @@ const PARTS = [
   { source: join(ROOT, "src", "main.ts"), file: PROGRAM_FILE },
   { source: join(ROOT, "src", "in-job", "commands.ts"), file: IN_JOB_FILE },
   { source: join(ROOT, "src", "http", "web-config", "index.ts"), file: WEB_CONFIG_FILE },
+  { source: join(ROOT, "src", "traces", "index.ts"), file: TRACES_FILE },
 ];
 /**
  * Scripts started as worker threads, by the name the locator module exports for each: the
@@ -56,7 +59,7 @@ const WORKERS = [
   { name: "PARSE_WORKER", source: join(ROOT, "src", "http", "web-config", "parse-worker.ts"), file: PARSE_WORKER_FILE },
 ];
 // Every file a build may write, removed first: a build that no longer needs one leaves none behind.
-const ALL_FILES = [BUNDLE_FILE, PROGRAM_FILE, IN_JOB_FILE, WEB_CONFIG_FILE, PASSWORD_WORKER_FILE, PARSE_WORKER_FILE, LAUNCHER_FILE, KOFFI_NATIVE_FILE, LICENSES_FILE];
+const ALL_FILES = [BUNDLE_FILE, PROGRAM_FILE, IN_JOB_FILE, WEB_CONFIG_FILE, TRACES_FILE, PASSWORD_WORKER_FILE, PARSE_WORKER_FILE, LAUNCHER_FILE, KOFFI_NATIVE_FILE, LICENSES_FILE];
 
 /** Builds the bundle directory; returns what it wrote. */
 export async function buildBundle({ entry = join(ROOT, "src", "entry.ts"), outdir = join(ROOT, DEFAULT_OUTDIR) } = {}) {

@@ -29,6 +29,10 @@ export type LookupResult = { readonly ok: true; readonly seconds: number } | { r
 export const CHANNEL_MESSAGE_KINDS = ["job_started", "job_completed", "cache_report", "rejected"] as const;
 export type ChannelMessageKind = (typeof CHANNEL_MESSAGE_KINDS)[number];
 
+/** What became of spans handed to the trace exporter: sent, dropped from a full queue, or lost in a failed export. */
+export const SPAN_OUTCOMES = ["exported", "dropped", "failed"] as const;
+export type SpanOutcome = (typeof SPAN_OUTCOMES)[number];
+
 /**
  * What the collectors are told, one at a time and in order: the runner's changes as the tracker
  * derived them from its console, enriched with what the job's context adds (labels, queue time,
@@ -65,6 +69,8 @@ export type Observation =
   | { readonly type: "channel-message"; readonly kind: ChannelMessageKind }
   /** A step reported cache look-ups (the type as reported; the collector bounds it). */
   | { readonly type: "cache-report"; readonly cacheType: string; readonly hits: number; readonly misses: number }
+  /** The trace exporter (when on) finished with some spans. */
+  | { readonly type: "trace-spans"; readonly outcome: SpanOutcome; readonly count: number }
   /** The supervisor holds back a SIGTERM until the job in flight finishes, or no longer does. */
   | { readonly type: "draining"; readonly draining: boolean };
 

@@ -8,7 +8,7 @@ import { describeError, logAtMost, type Log } from "./log.js";
 import type { ChannelMessage } from "./messages/message.js";
 import { createRegistries } from "./metrics/registries.js";
 import { createRenderer, type Exposition, type Format } from "./metrics/render.js";
-import type { Observation } from "./observation.js";
+import type { Observation, SpanOutcome } from "./observation.js";
 import { parseLine } from "./runner/parse.js";
 import { RunnerTracker, type Change } from "./runner/state.js";
 import { systemClock, type Clock } from "./clock.js";
@@ -33,6 +33,8 @@ export interface Pipeline {
   draining(draining: boolean): void;
   /** A stop reached the runner (forwarded, or after a drain ran past its timeout). */
   stopping(): void;
+  /** The trace exporter finished with `count` spans this way. */
+  traceSpans(outcome: SpanOutcome, count: number): void;
   /** The name of the job in flight, if any. */
   jobInFlight(): string | undefined;
   /** Calls the listener with every observation, after the collectors have it; returns an unsubscribe. */
@@ -100,6 +102,7 @@ export function createPipeline(o: PipelineOptions, log: Log, clock: Clock = syst
     childExited: () => apply(tracker.apply({ type: "child-exited" })),
     draining: (draining) => deliver({ type: "draining", draining }),
     stopping: () => meter.take({ type: "stopping" }),
+    traceSpans: (outcome, count) => deliver({ type: "trace-spans", outcome, count }),
     jobInFlight: () => tracker.currentJob,
     subscribe: (listener) => {
       listeners.add(listener);

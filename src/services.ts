@@ -1,19 +1,26 @@
 import type { AddressInfo } from "node:net";
 import { openJobChannel } from "./channel/job-channel.js";
 import { holdsSecrets, type OptionValues } from "./config/config.js";
+import { tracingOn } from "./config/options.js";
 import type { EndpointGuard } from "./http/guard.js";
 import type { Health } from "./http/routes.js";
 import { startEndpoint, type Endpoint } from "./http/server.js";
-import type { Log } from "./log.js";
+import { describeError, type Log } from "./log.js";
 import type { Pipeline } from "./pipeline.js";
 import { takeOnInitDuties } from "./process/init-duties.js";
+import type { Tracing } from "./traces/index.js";
+import { VERSION } from "./version.js";
 
 export type ServicesOptions = Pick<
   OptionValues,
   "metrics" | "metricsHost" | "metricsPort" | "parentDeathSignal" | "jobHooks" | "runnerHome" | "githubApiToken" | "pushgatewayUrl"
+  | "runnerName" | "runnerType" | "otlpEndpoint" | "otlpTracesEndpoint" | "otlpProtocol" | "otlpHeaders" | "traceIdRule"
 >;
 
-/** What runs beside the runner: the endpoint, PID 1's duties, the job channel. */
+/** At the end, queued spans are sent for at most this long: the runner has exited, the container waits. */
+export const TRACES_FLUSH_MS = 2_000;
+
+/** What runs beside the runner: the endpoint, PID 1's duties, the job channel, the traces. */
 export interface Services {
   /** Whether the endpoint serves (false when metrics are off or the port could not be bound). */
   readonly serving: Promise<boolean>;
@@ -31,6 +38,7 @@ export interface Services {
 export async function startServices(config: ServicesOptions, pipeline: Pipeline, health: () => Health, log: Log, guard?: EndpointGuard): Promise<Services> {
   // Listening goes on while the runner starts: the runner never waits for the endpoint.
   const endpoint = config.metrics ? serve(config, pipeline, health, log, guard) : Promise.resolve(undefined);
+  const tracing = tracingOn(config) ? startTraces(config, pipeline, log) : Promise.resolve(undefined);
   const stopDuties = await takeOnInitDuties({ parentDeathSignal: config.parentDeathSignal, holdsSecrets: holdsSecrets(config), log });
   const channel = config.jobHooks
     ? await openJobChannel({ runnerHome: config.runnerHome, env: process.env, onMessage: pipeline.channelMessage, onRejected: pipeline.channelRejected, log })
@@ -43,12 +51,27 @@ export async function startServices(config: ServicesOptions, pipeline: Pipeline,
     runnerEnv: channel?.env ?? {},
     close: async () => {
       unsubscribe();
+      await (await tracing)?.close(TRACES_FLUSH_MS);
       stopDuties();
       await channel?.close();
       await (await endpoint)?.close();
       guard?.close();
     },
   };
+}
+
+/** Loads the trace exporter (only now: without an endpoint none of it is loaded); failing, it says so and the runner runs on. */
+async function startTraces(config: ServicesOptions, pipeline: Pipeline, log: Log): Promise<Tracing | undefined> {
+  try {
+    const { startTracing } = await import("./traces/index.js");
+    const tracing = startTracing({ ...config, serviceVersion: VERSION, onSpans: pipeline.traceSpans }, pipeline.subscribe, log);
+    const url = config.otlpTracesEndpoint || `${config.otlpEndpoint}/v1/traces`;
+    log(`sending every job as a trace to ${url} (${config.otlpProtocol}, trace ids: ${config.traceIdRule})`);
+    return tracing;
+  } catch (error) {
+    log(`traces disabled: cannot load the exporter: ${describeError(error)}; the runner runs on`);
+    return undefined;
+  }
 }
 
 function serve(config: ServicesOptions, pipeline: Pipeline, health: () => Health, log: Log, guard: EndpointGuard | undefined): Promise<Endpoint | undefined> {

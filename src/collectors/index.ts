@@ -14,8 +14,10 @@ import { processCollector } from "./process.js";
 import { queueTimeCollector } from "./queue-time.js";
 import { runnerStatusCollector } from "./runner-status.js";
 import { supervisorCollector } from "./supervisor.js";
+import { tracesCollector } from "./traces.js";
+import { tracingOn } from "../config/options.js";
 
-export type CollectorsOptions = Pick<OptionValues, "runnerVersion" | "jobDurationBuckets" | "jobPhaseBuckets" | "jobCpuBuckets" | "jobMemoryBuckets" | "queueTimeBuckets" | "cacheTypes" | "jobLabels" | "deployPattern"> & {
+export type CollectorsOptions = Pick<OptionValues, "runnerVersion" | "jobDurationBuckets" | "jobPhaseBuckets" | "jobCpuBuckets" | "jobMemoryBuckets" | "queueTimeBuckets" | "cacheTypes" | "jobLabels" | "deployPattern" | "otlpEndpoint" | "otlpTracesEndpoint"> & {
   readonly supervisorVersion: string;
 };
 
@@ -33,6 +35,7 @@ export function createCollectors(o: CollectorsOptions, registers: Registers, clo
     cacheCollector(o, registers),
     ...(o.deployPattern ? [deploysCollector(jobLabels, registers)] : []),
     channelCollector(registers),
+    ...(tracingOn(o) ? [tracesCollector(registers)] : []),
     supervisorCollector(o, registers),
     processCollector(registers),
   ];

@@ -2,7 +2,9 @@ import { hostname } from "node:os";
 import { SHORT_NAME, SHORT_NAME_RULE } from "../names.js";
 import type { TextPattern } from "./linear-pattern.js";
 import {
+  oneOf,
   parseBaseUrl,
+  parseOtlpHeaders,
   parseBoolean,
   parseBuckets,
   parseByteBuckets,
@@ -62,6 +64,10 @@ const DEFAULT_CPU_BUCKETS = [1, 10, 30, 60, 300, 900, 3600, 14400];
 // Per-job peak memory: 256 MiB to 32 GiB in doublings, the sizes runner containers are given.
 const DEFAULT_MEMORY_BUCKETS = [28, 29, 30, 31, 32, 33, 34, 35].map((power) => 2 ** power);
 const DEFAULT_CACHE_TYPES = ["actions", "apt", "buildkit", "cargo", "docker", "go", "gradle", "maven", "npm", "pip", "pnpm", "yarn"];
+
+/** The rules a job's trace id and parent span may follow (docs/TRACES.md says where each comes from). */
+export const TRACE_ID_RULES = ["github-receiver", "github-receiver-legacy", "random"] as const;
+export type TraceIdRule = (typeof TRACE_ID_RULES)[number];
 
 export const OPTIONS = {
   runnerHome: {
@@ -383,6 +389,59 @@ export const OPTIONS = {
     defaultValue: () => "github-runner",
     parse: text(/^[A-Za-z0-9_.-]{1,64}$/, "up to 64 of letters, digits and _ . -"),
   },
+  otlpEndpoint: {
+    flag: "otlp-endpoint",
+    arg: "<url>",
+    env: "OTEL_EXPORTER_OTLP_ENDPOINT",
+    description: "OpenTelemetry collector to send every job as a trace to, over OTLP/HTTP (traces go to <url>/v1/traces); turns on the traces (docs/TRACES.md)",
+    defaultText: "none",
+    defaultValue: () => "",
+    parse: parseBaseUrl({ allowEmpty: true, allowCredentials: false }),
+  },
+  otlpTracesEndpoint: {
+    flag: "otlp-traces-endpoint",
+    arg: "<url>",
+    env: "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+    description: "the full URL traces are sent to, instead of the one OTEL_EXPORTER_OTLP_ENDPOINT gives; turns on the traces too",
+    defaultText: "none",
+    defaultValue: () => "",
+    parse: parseBaseUrl({ allowEmpty: true, allowCredentials: false }),
+  },
+  otlpProtocol: {
+    flag: "otlp-protocol",
+    arg: "<protocol>",
+    env: "OTEL_EXPORTER_OTLP_PROTOCOL",
+    description: "how the traces are encoded: http/protobuf or http/json (grpc is not supported)",
+    defaultText: "http/protobuf",
+    defaultValue: (): "http/protobuf" | "http/json" => "http/protobuf",
+    parse: oneOf(["http/protobuf", "http/json"] as const),
+  },
+  otlpHeaders: {
+    flag: "otlp-headers",
+    arg: "<key=value,...>",
+    env: "OTEL_EXPORTER_OTLP_HEADERS",
+    description: "headers sent with every export, e.g. an API key (kept from the runner's environment)",
+    defaultText: "none",
+    defaultValue: () => "",
+    parse: parseOtlpHeaders,
+    secret: "value",
+    private: true,
+  },
+  traceIdRule: {
+    flag: "trace-id-rule",
+    arg: "<rule>",
+    env: "TRACE_ID_RULE",
+    description:
+      "how a job's trace id and parent are chosen: github-receiver (the OpenTelemetry Collector GitHub receiver's trace id for the run, under its run span), github-receiver-legacy (under its job span, as the receiver names it without check run ids) or random (docs/TRACES.md)",
+    defaultText: "github-receiver",
+    defaultValue: (): TraceIdRule => "github-receiver",
+    parse: oneOf(TRACE_ID_RULES),
+  },
 } satisfies Record<string, OptionSpec<unknown>>;
+
+/** Whether traces are on: an OTLP endpoint is set (OTEL_SDK_DISABLED=true turns them off, as in every SDK). */
+export function tracingOn(o: { readonly otlpEndpoint: string; readonly otlpTracesEndpoint: string }, env: NodeJS.ProcessEnv = process.env): boolean {
+  return (o.otlpEndpoint !== "" || o.otlpTracesEndpoint !== "") && env.OTEL_SDK_DISABLED?.trim().toLowerCase() !== "true";
+}
 
 export type OptionKey = keyof typeof OPTIONS;

@@ -161,3 +161,15 @@ export function parseCacheTypes(raw: string): string[] | ParseError {
 export function text(pattern: RegExp, accepts: string): Parser<string> {
   return (raw) => (pattern.test(raw) ? raw : new ParseError(accepts));
 }
+
+/** One of a few words, as given. */
+export function oneOf<const T extends string>(choices: readonly T[]): Parser<T> {
+  const accepts = choices.join(", ");
+  return (raw) => ((choices as readonly string[]).includes(raw.trim()) ? (raw.trim() as T) : new ParseError(`one of ${accepts}`));
+}
+
+/** OTEL_EXPORTER_OTLP_HEADERS as the OpenTelemetry SDKs read it: key=value pairs joined by commas. */
+export function parseOtlpHeaders(raw: string): string | ParseError {
+  const ok = raw.length <= 8192 && raw.split(",").every((pair) => /^\s*[!#$%&'*+.^_`|~0-9A-Za-z-]+\s*=[^,\p{Cc}]*$/u.test(pair));
+  return ok ? raw : new ParseError("key=value pairs separated by commas (values URL-encoded), at most 8192 characters");
+}

@@ -18,6 +18,18 @@ export interface FinishedJob {
   readonly context: JobContext | undefined;
   /** The phases whose two bounding moments were both seen, in order. */
   readonly phases: JobPhaseSeconds;
+  /** When each moment the supervisor saw happened (Unix ms), for a trace of the job; absent when not seen. */
+  readonly moments?: JobMoments | undefined;
+}
+
+/** The four moments that bound a job's phases, in Unix milliseconds; a moment not seen is absent. */
+export interface JobMoments {
+  /** The `Running job` line. */
+  readonly startedAtMs?: number;
+  readonly startedHookAtMs?: number;
+  readonly completedHookAtMs?: number;
+  /** The completed line (absent when the job was closed without one). */
+  readonly completedLineAtMs?: number;
 }
 
 /** A job in flight learned its context from a hook. */
@@ -148,6 +160,7 @@ export class RunnerTracker {
       finishedAtEpochSeconds: nowEpoch,
       context: job?.context,
       phases: job ? phasesOf(job, sawCompletedLine ? nowMono : undefined) : {},
+      moments: job ? momentsOf(job, nowMono, nowEpoch * 1000, sawCompletedLine) : {},
     };
     return job ? [finished, { type: "busy", busy: false, sinceEpochSeconds: nowEpoch }] : [finished];
   }
@@ -173,6 +186,18 @@ function phasesOf(job: JobInFlight, completedLineMonoMs: number | undefined): Jo
   if (steps !== undefined) phases.steps = steps;
   if (cleanup !== undefined) phases.cleanup = cleanup;
   return phases;
+}
+
+/** The job's moments on the wall clock, placed by the monotonic clock so that a clock step cannot reorder them. */
+function momentsOf(job: JobInFlight, nowMono: number, nowEpochMs: number, sawCompletedLine: boolean): JobMoments {
+  const at = (mono: number | undefined) => (mono === undefined ? undefined : nowEpochMs - (nowMono - mono));
+  const moments: { -readonly [K in keyof JobMoments]: number } = { startedAtMs: at(job.startedMonoMs)! };
+  const startedHook = at(job.startedHookMonoMs);
+  const completedHook = at(job.completedHookMonoMs);
+  if (startedHook !== undefined) moments.startedHookAtMs = startedHook;
+  if (completedHook !== undefined) moments.completedHookAtMs = completedHook;
+  if (sawCompletedLine) moments.completedLineAtMs = nowEpochMs;
+  return moments;
 }
 
 function sameJob(a: JobContext, b: JobContext): boolean {

@@ -9,7 +9,8 @@
  * runs the job hooks it finds in ACTIONS_RUNNER_HOOK_JOB_STARTED/_COMPLETED (the supervisor's)
  * around each job, with the job's GITHUB_* variables, after a set-up pause and before a clean-up
  * pause, and a step reports a cache look-up through "$RUNNER_SUPERVISOR" report cache, so the
- * job-context and job-phase metrics move too.
+ * job-context and job-phase metrics move too. It writes each job's worker log in _diag/ (in its
+ * working directory, the runner's home), with the steps a trace of the job shows.
  *
  * SIMULATOR_PACE scales every pause (default 1; 0.01 runs a hundred times faster);
  * SIMULATOR_JOBS stops after that many jobs (default: run until stopped).
@@ -19,6 +20,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { simulateSteps, SimulatedWorkerLog } from "./worker-log.js";
 import { eventPayload, JOBS, RESULTS, workerDies, type SimulatedJob } from "./workflows.js";
 
 const VERSION = "2.336.0";
@@ -128,13 +130,23 @@ async function main(): Promise<void> {
     current = job.name;
     out(`${timestamp()}: Running job: ${current}`);
     const env = jobEnvironment(n, job);
+    const result = RESULTS[n % RESULTS.length]!;
+    const worker = new SimulatedWorkerLog(join(process.cwd(), "_diag"), 1000 + n);
     // Set-up: the worker starts, downloads the job's actions, creates its containers.
     await pause(0.5 + (n % 4) * 0.5);
+    worker.begin(6);
+    worker.startStep("Set up runner");
     await runHook("ACTIONS_RUNNER_HOOK_JOB_STARTED", env);
+    worker.endStep("Succeeded");
     const launcher = process.env.RUNNER_SUPERVISOR;
     if (launcher) await run(launcher, ["report", "cache", "--type", CACHES[n % CACHES.length]!, n % 4 === 3 ? "--miss" : "--hit"], env);
-    await workStep(n, 2 + ((n * 7) % 5));
+    // The steps' own record in the worker log, while the job's work uses real CPU and memory.
+    const steps = 2 + ((n * 7) % 5);
+    await Promise.all([simulateSteps(worker, result, steps, pause), workStep(n, steps)]);
+    worker.startStep("Complete runner");
     await runHook("ACTIONS_RUNNER_HOOK_JOB_COMPLETED", env);
+    worker.endStep("Succeeded");
+    worker.finish(result);
     // Clean-up: the worker stops the job's containers and orphan processes, then reports.
     await pause(0.3 + (n % 3) * 0.2);
     if (workerDies(n)) {
@@ -143,7 +155,7 @@ async function main(): Promise<void> {
       current = undefined;
       continue;
     }
-    out(`${timestamp()}: Job ${current} completed with result: ${RESULTS[n % RESULTS.length]!}`);
+    out(`${timestamp()}: Job ${current} completed with result: ${result}`);
     current = undefined;
   }
 }

@@ -5,11 +5,12 @@
 // node:http server, cat, tini) and the target it is held to. Everything runs on 127.0.0.1 and is
 // bounded in count and time. BENCH_CONTAINER=0 skips the part in a real container engine (it
 // needs root and builds images for a few minutes); BENCH_ONLY=passthrough,parsing (any of node24,
-// node20, tini, passthrough, parsing, jobresources, container, endpoint) runs only those parts. The endpoint
+// node20, tini, passthrough, parsing, jobresources, traces, container, endpoint) runs only those parts. The endpoint
 // part measures this tree's endpoint beside the one of BENCH_ENDPOINT_BASELINE (a git commit,
 // d3f75b5 by default: before the connection layer's redesign), built from git into .cache.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
 import { connect } from "node:net";
 import { loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -194,6 +195,55 @@ async function benchNode(node) {
   }
   const target = node.name === "Node 24" ? "<= 30 ms" : `<= bare + 15 ms`;
   row(`${tag} signal-loss window after exec (median of ${WINDOW_RUNS})`, median(supervised), "ms", median(bareWindow), "bare node, listener on line 1", target);
+}
+
+/** An OTLP/HTTP endpoint that takes every export and throws it away; counts the requests. */
+async function otlpSink() {
+  let requests = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      requests++;
+      res.writeHead(200, { "content-type": "application/x-protobuf" }).end();
+    });
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { url: `http://127.0.0.1:${server.address().port}`, requests: () => requests, stop: () => server.close() };
+}
+
+/**
+ * Traces off (the default: nothing of the exporter is loaded) against traces on (an endpoint set:
+ * the exporter loaded, every job sent), idle and after JOBS jobs, on Node 24, in the same run;
+ * and the size of the exporter's file in the bundle beside the program's.
+ */
+async function benchTraces(node) {
+  const sink = await otlpSink();
+  const on = { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_BSP_SCHEDULE_DELAY: "200" };
+  try {
+    const off = await idleMemory(() => startProduction(node, ["sleep", "60"]).proc);
+    const idle = await idleMemory(() => startProduction(node, ["sleep", "60"], on).proc);
+    row("[traces] resident memory, idle, export on", idle.rss, "MiB", off.rss, "export off, same run");
+    row("[traces]   of which anonymous", idle.anon, "MiB", off.anon, "export off, same run");
+    const afterJobs = async (env) => {
+      const { proc, port } = startProduction(node, [node.path, jobsRunner()], { GO: join(work, "never"), ...env });
+      try {
+        await jobsCounted(`http://127.0.0.1:${await port}/metrics`, JOBS);
+        await sleep(SETTLE_MS);
+        return memory(proc.pid);
+      } finally {
+        proc.kill("SIGKILL");
+      }
+    };
+    const loadedOff = await afterJobs({});
+    const loadedOn = await afterJobs(on);
+    row(`[traces] resident memory ${SETTLE_MS / 1000} s after ${JOBS} jobs, export on`, loadedOn.rss, "MiB", loadedOff.rss, "export off, same run");
+    row("[traces]   of which anonymous", loadedOn.anon, "MiB", loadedOff.anon, "export off, same run");
+    row("[traces] OTLP requests the sink received", sink.requests(), "", undefined, "");
+    const kib = (f) => statSync(join(ROOT, "dist", "bundle", f)).size / 1024;
+    row("[traces] traces.cjs in the bundle (loaded only with an endpoint)", kib("traces.cjs"), "KiB", kib("supervisor.cjs"), "supervisor.cjs");
+  } finally {
+    sink.stop();
+  }
 }
 
 async function benchTini() {
@@ -452,6 +502,7 @@ try {
   const part = (name) => !only || only.includes(name);
   for (const node of NODES) if (part(node.name.replace(" ", "").toLowerCase())) await benchNode(node);
   if (part("jobresources")) await benchJobResources(NODES[0]);
+  if (part("traces")) await benchTraces(NODES[0]);
   if (part("tini")) await benchTini();
   if (part("passthrough")) benchPassthrough();
   if (part("parsing")) await benchParsing();

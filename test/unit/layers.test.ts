@@ -19,7 +19,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ["enrich/"],
   ["metrics/"],
   ["collectors/"],
-  ["http/", "channel/", "push/"],
+  ["http/", "channel/", "push/", "traces/"],
   ["pipeline.ts"],
   ["services.ts", "after-exit.ts", "cli.ts"],
   ["main.ts", "entry.ts", "simulator/"],

@@ -32,7 +32,15 @@ describe("RunnerTracker", () => {
     clock.advance(42.5);
     const done = t.apply({ type: "job-completed", name: "build", result: "SucceededWithIssues" });
     expect(finished(done)).toEqual([
-      { type: "job-finished", name: "build", status: "success", durationSeconds: 42.5, finishedAtEpochSeconds: 1_800_000_042.5, phases: {} },
+      {
+        type: "job-finished",
+        name: "build",
+        status: "success",
+        durationSeconds: 42.5, finishedAtEpochSeconds: 1_800_000_042.5,
+        phases: {},
+        // No hook: only the two console lines are moments, placed on the wall clock.
+        moments: { startedAtMs: 1_800_000_000_000, completedLineAtMs: 1_800_000_042_500 },
+      },
     ]);
     expect(done).toContainEqual({ type: "busy", busy: false, sinceEpochSeconds: 1_800_000_042.5 });
     expect(t.currentJob).toBeUndefined();
@@ -47,7 +55,7 @@ describe("RunnerTracker", () => {
     t.apply({ type: "job-started", name: "lost" });
     clock.advance(3);
     expect(finished(t.apply(event))).toEqual([
-      { type: "job-finished", name: "lost", status: "unknown", durationSeconds: 3, finishedAtEpochSeconds: 1_800_000_003, phases: {} },
+      { type: "job-finished", name: "lost", status: "unknown", durationSeconds: 3, finishedAtEpochSeconds: 1_800_000_003, phases: {}, moments: { startedAtMs: 1_800_000_000_000 } },
     ]);
   });
 
@@ -114,6 +122,19 @@ describe("RunnerTracker", () => {
       t.hookContext(context("1"), "job-completed");
       clock.advance(1.5);
       expect(phasesOf(t.apply({ type: "job-completed", name: "build", result: "Succeeded" }))).toEqual({ setup: 4, steps: 30, cleanup: 1.5 });
+    });
+
+    it("places the four moments on the wall clock for a trace of the job", () => {
+      const clock = manualClock();
+      const t = new RunnerTracker(clock);
+      t.apply({ type: "job-started", name: "build" });
+      clock.advance(4);
+      t.hookContext(context("1"), "job-started");
+      clock.advance(30);
+      t.hookContext(context("1"), "job-completed");
+      clock.advance(1.5);
+      const job = finished(t.apply({ type: "job-completed", name: "build", result: "Succeeded" }))[0] as FinishedJob;
+      expect(job.moments).toEqual({ startedAtMs: 1_800_000_000_000, startedHookAtMs: 1_800_000_004_000, completedHookAtMs: 1_800_000_034_000, completedLineAtMs: 1_800_000_035_500 });
     });
 
     it("leaves a phase untimed when a moment bounding it never came: no hooks, no completed hook, no completed line", () => {
