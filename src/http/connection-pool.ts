@@ -9,6 +9,8 @@ export interface PoolLimits {
   readonly answerDeadlineMs: number;
   /** An answer waiting this long for its client makes the connection a candidate for eviction. */
   readonly stalledAnswerMs: number;
+  /** A keep-alive connection idle this long after its last answer is closed. */
+  readonly keepAliveTimeoutMs: number;
 }
 
 /**
@@ -48,7 +50,7 @@ export class ConnectionPool {
     return true;
   }
 
-  /** Closes connections whose client is too slow: to begin a request or a handshake, or to read its answer. */
+  /** Closes connections whose client is too slow (to begin a request or a handshake, or to read its answer) or idle too long. */
   sweep(): void {
     const now = this.now();
     for (const c of this.connections) {
@@ -57,6 +59,7 @@ export class ConnectionPool {
         this.connections.delete(c);
         c.timeOut();
       } else if (c.answerSinceMs !== undefined && now - c.answerSinceMs > this.limits.answerDeadlineMs) c.close();
+      else if (headSince === undefined && c.answerSinceMs === undefined && now - c.lastAnswerMs > this.limits.keepAliveTimeoutMs) c.close();
     }
   }
 

@@ -51,14 +51,16 @@ const CLIENT_ERRORS: Readonly<Record<string, string>> = {
  * A net.Server accepts connections into a pool that makes room for a scraper by closing the least
  * useful connection; a connection's first byte says whether it goes to the guard's TLS first; then
  * node:http reads it (emit("connection")), one request at a time. node:http enforces its
- * headersTimeout and requestTimeout only on a server that listens itself, so the pool's sweep
- * times out slow heads and unread answers.
+ * headersTimeout and requestTimeout only on a server that listens itself, and its keep-alive
+ * timer only on a net.Socket, so the pool's sweep times out slow heads, unread answers and idle
+ * connections.
  */
 export function startEndpoint(o: EndpointOptions): Promise<Endpoint> {
   const now = monotonicMs;
   const connections = new WeakMap<object, Connection>();
   const http = createHttpServer(
     {
+      // For the Keep-Alive header it sends: the pool closes idle connections (node:http's timer needs a net.Socket).
       keepAliveTimeout: LIMITS.keepAliveTimeoutMs,
       maxHeaderSize: LIMITS.maxHeaderSize,
       noDelay: true,

@@ -186,7 +186,7 @@ const longestGap = (times: number[], from: number, to: number) => {
 };
 
 describe("finding 4: a large web configuration file", () => {
-  it("is refused at start within seconds, and written over a live one it never holds the runner's output", async () => {
+  it("is refused at start within seconds, and written over a live one (also at the 1 MiB cap) it never holds the runner's output", async () => {
     const dir = tempDir("hardening-huge-");
     const huge = hugeConfig(dir);
     const t0 = performance.now();
@@ -207,13 +207,33 @@ describe("finding 4: a large web configuration file", () => {
     const reloaded = performance.now();
     await sleep(500);
     const stall = longestGap(ticks, written, reloaded + 500);
-    console.log(`finding 4: 30,000 keys (${(readFileSync(config).length / 1024).toFixed(0)} KiB): refused at start in ${startMs.toFixed(0)} ms (exit ${exit?.code}); on reload refused after ${(reloaded - written).toFixed(0)} ms, longest output stall ${stall.toFixed(0)} ms`);
+    const size = readFileSync(config).length;
+    // Then a file at the 1 MiB cap (about 90,000 keys), written over the live one in turn.
+    const capped = join(dir, "capped.yml");
+    const line = (i: number) => `  v${i}: x\n`;
+    let text = "basic_auth_users:\n";
+    for (let i = 0; text.length + line(i).length <= 1024 * 1024; i++) text += line(i);
+    writeFileSync(capped, text);
+    const refusals = () => s.stderr().split("changed but cannot be used").length - 1;
+    const before = refusals();
+    const writtenCapped = performance.now();
+    renameSync(capped, config);
+    await until(() => refusals() > before, 40_000, "the capped file's refusal").catch(() => undefined);
+    const reloadedCapped = performance.now();
+    await sleep(500);
+    const stallCapped = longestGap(ticks, writtenCapped, reloadedCapped + 500);
+    console.log(
+      `finding 4: 30,000 keys (${(size / 1024).toFixed(0)} KiB): refused at start in ${startMs.toFixed(0)} ms (exit ${exit?.code}); on reload refused after ${(reloaded - written).toFixed(0)} ms, longest output stall ${stall.toFixed(0)} ms; ` +
+        `${(text.length / 1024).toFixed(0)} KiB on reload: refused after ${(reloadedCapped - writtenCapped).toFixed(0)} ms, longest output stall ${stallCapped.toFixed(0)} ms`,
+    );
     expect(exit?.code).toBe(78);
     expect(startMs).toBeLessThan(6_000);
     expect(s.stderr()).toMatch(/changed but cannot be used, the previous settings stay: basic_auth_users\.u0 \(line 2\): expected a bcrypt hash/);
     // The runner prints every 50 ms: a stall of the main thread shows as a gap between its lines.
     expect(stall).toBeLessThan(1_000);
-  }, 90_000);
+    expect(refusals()).toBe(before + 1);
+    expect(stallCapped).toBeLessThan(1_000);
+  }, 120_000);
 });
 
 describe("finding 5: a FIFO as the web configuration file", () => {

@@ -89,7 +89,7 @@ beforeAll(async () => {
   const jobs = [
     { ...documented, job_name: "authorized", tls_config: { ...documented.tls_config, ...tls }, basic_auth: { ...documented.basic_auth, password_file: passwordFile }, static_configs: targets(authPort) },
     { job_name: "no_credentials", scheme: "https", tls_config: tls, static_configs: targets(authPort) },
-    { job_name: "wrong_password", scrape_interval: "5s", scheme: "https", tls_config: tls, basic_auth: { username: "prometheus", password: "guess" }, static_configs: targets(authPort) },
+    { job_name: "wrong_password", scrape_interval: "5s", scrape_timeout: "4s", scheme: "https", tls_config: tls, basic_auth: { username: "prometheus", password: "guess" }, static_configs: targets(authPort) },
     { job_name: "plain_http", static_configs: targets(authPort) },
     { job_name: "client_cert", scheme: "https", tls_config: { ...tls, cert_file: certs.clientCert, key_file: certs.clientKey }, static_configs: targets(certPort) },
     { job_name: "no_client_cert", scheme: "https", tls_config: tls, static_configs: targets(certPort) },

@@ -15,7 +15,7 @@ import type { NetworkBudget, BudgetLimits } from "./budgets.js";
 export const PASSWORD_CHECKS: BudgetLimits = { perSecond: 2, burst: 4, perNetworkPerSecond: 1, perNetworkBurst: 2, reserve: 2 };
 
 /** A refusal after a check takes this many times the typical check at the file's highest cost (room for the machine's noise). */
-const REFUSAL_FLOOR = 1.5;
+const REFUSAL_FLOOR = 1.25;
 /** Check durations kept to estimate that typical check. */
 const TIMINGS_KEPT = 9;
 

@@ -42,7 +42,7 @@ class FakeConnection {
 const FakeGate = FakeConnection;
 type FakeGate = FakeConnection;
 
-const LIMITS = { maxConnections: 3, headTimeoutMs: 5_000, answerDeadlineMs: 10_000, stalledAnswerMs: 1_000 };
+const LIMITS = { maxConnections: 3, headTimeoutMs: 5_000, answerDeadlineMs: 10_000, stalledAnswerMs: 1_000, keepAliveTimeoutMs: 120_000 };
 
 function pool(now: { t: number }) {
   const p = new ConnectionPool(LIMITS, () => now.t);
@@ -113,5 +113,18 @@ describe("the connection pool", () => {
     expect(prometheus.destroyed).toBe(false);
     expect(flood.every((g) => g.destroyed)).toBe(true);
     expect(prometheus.destroyed).toBe(false);
+  });
+
+  it("closes a keep-alive connection idle longer than its timeout, and only then", () => {
+    const now = { t: 0 };
+    const { p, admit } = pool(now);
+    const idle = Object.assign(new FakeGate("idle", "x", 0), { requests: 2, lastAnswerMs: 1_000 });
+    admit(idle);
+    now.t = 120_500;
+    p.sweep();
+    expect(idle.destroyed).toBe(false);
+    now.t = 121_500;
+    p.sweep();
+    expect(idle.destroyed).toBe(true);
   });
 });

@@ -2,6 +2,7 @@ import { createServer, connect, type Server, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { Connection, headEnd, MAX_HELD_BYTES } from "../../../src/http/connection.js";
+import { until } from "../../helpers/index.js";
 
 describe("headEnd", () => {
   it("finds the end of the first request head, CRLF or bare LF, also across reads", () => {
@@ -45,32 +46,32 @@ async function pair(parse: boolean): Promise<{ connection: Connection; stream: D
   client.on("error", () => undefined);
   return { ...(await accepted), client, handed };
 }
-const tick = () => new Promise((r) => setTimeout(r, 30));
+/** Room for what must not happen to show (a negative check), after what must happen has. */
+const tick = () => new Promise((r) => setTimeout(r, 100));
 
 describe("a connection as node:http reads it", () => {
   it("hands on one request at a time: the next only when the answer is done", async () => {
     const { connection, client, handed } = await pair(true);
     client.write("GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n");
+    await until(() => handed.length > 0, 10_000, "the first head");
     await tick();
     expect(handed.join("")).toBe("GET /a HTTP/1.1\r\n\r\n");
     connection.answered();
-    await tick();
-    expect(handed.join("")).toBe("GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n");
+    await until(() => handed.join("") === "GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n", 10_000, "the second head");
     client.destroy();
   });
 
   it("reads on when the parser made no request of a head (it waits for more)", async () => {
     const { client, handed } = await pair(false);
     client.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
-    await tick();
-    expect(handed.join("")).toBe("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+    await until(() => handed.join("") === "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 10_000, "both parts");
     client.destroy();
   });
 
   it("closes a connection that sends more than it may while its answer is written", async () => {
-    const { stream, client } = await pair(true);
+    const { stream, client, handed } = await pair(true);
     client.write("GET /a HTTP/1.1\r\n\r\n");
-    await tick();
+    await until(() => handed.length > 0, 10_000, "the head");
     const closed = new Promise((r) => stream.once("close", r));
     client.write(Buffer.alloc(MAX_HELD_BYTES + 1, 0x61));
     await closed;
