@@ -4,7 +4,7 @@ import { holdsSecrets, type OptionValues } from "./config/config.js";
 import type { EndpointGuard } from "./http/guard.js";
 import type { Health } from "./http/routes.js";
 import { startEndpoint, type Endpoint } from "./http/server.js";
-import type { Log } from "./log.js";
+import type { Log } from "./common/log.js";
 import type { Pipeline } from "./pipeline.js";
 import { takeOnInitDuties } from "./process/init-duties.js";
 

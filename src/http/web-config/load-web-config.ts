@@ -5,7 +5,7 @@ import { createSecureContext, DEFAULT_CIPHERS, type TlsOptions } from "node:tls"
 import { parseWebConfig } from "./parse-web-config.js";
 import { CIPHER_SUITES, CURVES, TLS_VERSIONS } from "./tls-names.js";
 import { WebConfigError, type TlsSettings, type WebConfig } from "./web-config.js";
-import { describeError } from "../../log.js";
+import { describeError } from "../../common/log.js";
 
 /** A web configuration file read, with what TLS needs ready to use. */
 export interface LoadedWebConfig {
