@@ -1,5 +1,5 @@
 import type { OptionValues } from "./config/config.js";
-import type { Log } from "./log.js";
+import type { Log } from "./common/log.js";
 import { STOP_SIGNALS, type SignalRouter } from "./process/signals.js";
 import type { Push } from "./push/pusher.js";
 

@@ -1,7 +1,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { EXIT_CONFIG, type FlagValues } from "./config/config.js";
 import { OPTIONS, type OptionKey, type OptionSpec } from "./config/options.js";
-import { VERSION } from "./version.js";
+import { VERSION } from "./common/version.js";
 
 /** What the command line asks for: run with these flags, or exit at once (help, version, usage error). */
 export type CliResult =

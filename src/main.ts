@@ -5,7 +5,7 @@ import type { EndpointGuard } from "./http/guard.js";
 import type { Health } from "./http/routes.js";
 import { openOutput, type Output } from "./io/output.js";
 import { passThrough } from "./io/passthrough.js";
-import { describeError, logAtMost, type Log } from "./log.js";
+import { describeError, logAtMost, type Log } from "./common/log.js";
 import { createPipeline, type Pipeline } from "./pipeline.js";
 import { childEnvironment, killGroupOnExit, spawnChild, type Child, type ChildExit } from "./process/child.js";
 import { exitCodeOf, finalExitCode, spawnFailureMessage } from "./process/exit-code.js";
@@ -17,7 +17,7 @@ import type { SignalRouter } from "./process/signals.js";
 import { StopController, type StopState } from "./process/stop-controller.js";
 import { createPusher } from "./push/pusher.js";
 import { startServices } from "./services.js";
-import { VERSION } from "./version.js";
+import { VERSION } from "./common/version.js";
 
 /** Where the supervisor is in its life; /health is 200 only while "running". */
 type Phase = "starting" | StopState | "exited";

@@ -4,14 +4,14 @@ import type { OptionValues } from "./config/config.js";
 import { createEnricher, type EnricherOptions } from "./enrich/enricher.js";
 import { createJobMeter } from "./enrich/job-meter.js";
 import { createLineTap, type LineTap } from "./io/line-tap.js";
-import { describeError, logAtMost, type Log } from "./log.js";
+import { describeError, logAtMost, type Log } from "./common/log.js";
 import type { ChannelMessage } from "./messages/message.js";
 import { createRegistries } from "./metrics/registries.js";
 import { createRenderer, type Exposition, type Format } from "./metrics/render.js";
 import type { Observation, SpanOutcome } from "./observation.js";
 import { parseLine } from "./runner/parse.js";
 import { RunnerTracker, type Change } from "./runner/state.js";
-import { systemClock, type Clock } from "./clock.js";
+import { systemClock, type Clock } from "./common/clock.js";
 
 export type PipelineOptions = Pick<OptionValues, "runnerName" | "runnerType" | "jobResources"> & CollectorsOptions & EnricherOptions;
 

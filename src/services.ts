@@ -5,11 +5,11 @@ import { tracingOn } from "./config/options.js";
 import type { EndpointGuard } from "./http/guard.js";
 import type { Health } from "./http/routes.js";
 import { startEndpoint, type Endpoint } from "./http/server.js";
-import { describeError, type Log } from "./log.js";
+import { describeError, type Log } from "./common/log.js";
 import type { Pipeline } from "./pipeline.js";
 import { takeOnInitDuties } from "./process/init-duties.js";
 import type { Tracing } from "./traces/index.js";
-import { VERSION } from "./version.js";
+import { VERSION } from "./common/version.js";
 
 export type ServicesOptions = Pick<
   OptionValues,

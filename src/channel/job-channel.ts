@@ -1,6 +1,6 @@
 import { accessSync, constants, readFileSync, realpathSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { describeError, type Log } from "../log.js";
+import { describeError, type Log } from "../common/log.js";
 import type { ChannelMessage, HookKind } from "../messages/message.js";
 import { createHookDir, HOOK_ENV } from "./hook-files.js";
 import { stableNodePath } from "./node-path.js";

@@ -9,12 +9,13 @@ import { decodeMessage, MAX_MESSAGE_BYTES, type ChannelMessage } from "../messag
  * a report writes its one line as soon as it connects, so a flood of idle or dribbling
  * connections (from a job, or something a job left running) pushes out only its own.
  */
-const MAX_CONNECTIONS = 256;
+const MAX_CONNECTIONS = 1024;
 /**
- * Connections the kernel queues before they are accepted. Below MAX_CONNECTIONS: one burst,
- * accepted at once, cannot push out a newcomer before its line has been read.
+ * Connections the kernel queues before they are accepted (Node's default, said here because it
+ * must stay below MAX_CONNECTIONS: one burst, accepted at once, cannot push out a newcomer before
+ * its line has been read). A smaller queue lost hang-ups before they were counted as rejected.
  */
-const BACKLOG = 128;
+const BACKLOG = 511;
 /** A connection that has not sent its message by then is dropped. */
 const IDLE_MS = 2000;
 

@@ -1,7 +1,7 @@
 import { Counter } from "../metrics/prom-client.js";
 import type { OptionValues } from "../config/config.js";
 import { LazyGauge } from "../metrics/absent-gauges.js";
-import { OTHER } from "../names.js";
+import { OTHER } from "../common/names.js";
 import { nameOf, type Collector, type Registers } from "./collector.js";
 
 const RESULTS = ["hit", "miss"] as const;

@@ -1,6 +1,6 @@
 import type { OptionValues } from "../config/config.js";
 import { labelsOfUnknownJob } from "../enrich/labels.js";
-import type { Clock } from "../clock.js";
+import type { Clock } from "../common/clock.js";
 import { cacheCollector } from "./cache.js";
 import { channelCollector } from "./channel.js";
 import type { Collector, Registers } from "./collector.js";

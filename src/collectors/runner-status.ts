@@ -1,7 +1,7 @@
 import { Counter, Gauge } from "../metrics/prom-client.js";
 import type { OptionValues } from "../config/config.js";
 import { OptionalGauge } from "../metrics/absent-gauges.js";
-import type { Clock } from "../clock.js";
+import type { Clock } from "../common/clock.js";
 import { nameOf, type Collector, type Registers } from "./collector.js";
 
 /** The runner as a whole: connected or not, busy or not, since when and for how long in all, and which version. */

@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { hasCredentials, withoutCredentials } from "../redact.js";
+import { hasCredentials, withoutCredentials } from "../common/redact.js";
 import { OPTIONS, type OptionKey, type OptionSpec } from "./options.js";
 import { ParseError, parseToken } from "./parsers.js";
 

@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import { SHORT_NAME, SHORT_NAME_RULE } from "../names.js";
+import { SHORT_NAME, SHORT_NAME_RULE } from "../common/names.js";
 import type { TextPattern } from "./linear-pattern.js";
 import {
   oneOf,

@@ -1,5 +1,5 @@
 import { constants } from "node:os";
-import { OTHER, SHORT_NAME, SHORT_NAME_RULE } from "../names.js";
+import { OTHER, SHORT_NAME, SHORT_NAME_RULE } from "../common/names.js";
 import { LINEAR_RULE, linearPattern, type TextPattern } from "./linear-pattern.js";
 
 /** What a parser returns for a value it does not accept: what it does accept, in words. */

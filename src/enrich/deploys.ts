@@ -1,5 +1,5 @@
 import type { JobStatus } from "../runner/jobs.js";
-import { systemClock, type Clock } from "../clock.js";
+import { systemClock, type Clock } from "../common/clock.js";
 import type { TextPattern } from "../config/linear-pattern.js";
 import type { JobContext } from "../messages/job-context.js";
 

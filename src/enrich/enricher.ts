@@ -1,6 +1,6 @@
-import { systemClock, type Clock } from "../clock.js";
+import { systemClock, type Clock } from "../common/clock.js";
 import type { OptionValues } from "../config/config.js";
-import { describeError, type Log } from "../log.js";
+import { describeError, type Log } from "../common/log.js";
 import type { LookupFailure, Observation } from "../observation.js";
 import type { Change, FinishedJob, JobContextChange } from "../runner/state.js";
 import { isDeploy, leadTimeSeconds, RecoveryClock } from "./deploys.js";

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http";
-import { requestFunction } from "../outbound.js";
+import { requestFunction } from "../common/outbound.js";
 
 /** Largest API answer read; a page of 100 jobs with their steps stays far below. */
 const MAX_BODY_BYTES = 8 * 1024 * 1024;

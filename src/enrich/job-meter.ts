@@ -1,6 +1,6 @@
 import type { Cgroup, CgroupSnapshot, OpenedCgroup } from "../cgroup/read.js";
 import { usageBetween, type JobUsage } from "../cgroup/usage.js";
-import { describeError, logAtMost, type Log } from "../log.js";
+import { describeError, logAtMost, type Log } from "../common/log.js";
 import type { CgroupOffers, Observation } from "../observation.js";
 import { causeOf } from "../runner/causes.js";
 

@@ -1,7 +1,7 @@
 import type { JobLabelName } from "../config/parsers.js";
 import type { TextPattern } from "../config/linear-pattern.js";
 import type { JobContext } from "../messages/job-context.js";
-import { OTHER } from "../names.js";
+import { OTHER } from "../common/names.js";
 
 /** Value for a job whose context never arrived (no hook ran). */
 export const UNKNOWN_VALUE = "unknown";

@@ -1,4 +1,4 @@
-import { monotonicMs } from "../clock.js";
+import { monotonicMs } from "../common/clock.js";
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createListener, type AddressInfo } from "node:net";
 import { Connection } from "./connection.js";
@@ -6,7 +6,7 @@ import { ConnectionPool } from "./connection-pool.js";
 import type { EndpointGuard } from "./guard.js";
 import { route, type RouteSources } from "./routes.js";
 import { send } from "./send.js";
-import { describeError } from "../log.js";
+import { describeError } from "../common/log.js";
 
 export type { Health } from "./routes.js";
 

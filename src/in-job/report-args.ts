@@ -1,5 +1,5 @@
 import { type ChannelMessage, MAX_CACHE_COUNT } from "../messages/message.js";
-import { SHORT_NAME } from "../names.js";
+import { SHORT_NAME } from "../common/names.js";
 
 export const REPORT_USAGE = `Usage: runner-supervisor report cache --type <type> (--hit | --miss | --result <hit|miss|true|false> | --hits <n> --misses <n>)
 

@@ -1,5 +1,5 @@
 import type { Writable } from "node:stream";
-import { LOG_PREFIX, type Log } from "../log.js";
+import { LOG_PREFIX, type Log } from "../common/log.js";
 import { fdSink } from "./fd-sink.js";
 
 /** The supervisor's own stdout and stderr, and its log on stderr. */

@@ -1,4 +1,4 @@
-import { monotonicMs } from "../clock.js";
+import { monotonicMs } from "../common/clock.js";
 import type { Readable, Writable } from "node:stream";
 
 export interface PassThroughOptions {

@@ -1,4 +1,4 @@
-import { SHORT_NAME } from "../names.js";
+import { SHORT_NAME } from "../common/names.js";
 import { boundedText, decodeContext, type JobContext } from "./job-context.js";
 
 /**

@@ -1,4 +1,4 @@
-import { monotonicMs } from "../clock.js";
+import { monotonicMs } from "../common/clock.js";
 import type { Registries } from "./registries.js";
 
 /** The exposition formats: the Prometheus text format 0.0.4, or OpenMetrics 1.0.0. */

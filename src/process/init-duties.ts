@@ -1,5 +1,5 @@
 import { constants } from "node:os";
-import { describeError, logAtMost, type Log } from "../log.js";
+import { describeError, logAtMost, type Log } from "../common/log.js";
 import { keepMemoryDown } from "./memory.js";
 import { loadNativeCalls, type NativeCalls } from "./native.js";
 import { startReaper } from "./reaper.js";

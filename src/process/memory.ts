@@ -1,4 +1,4 @@
-import { monotonicMs } from "../clock.js";
+import { monotonicMs } from "../common/clock.js";
 import { ownStatusKiB } from "./own-status.js";
 
 /** How often the supervisor looks at its own memory (and hands glibc's free pages back). */

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import type { Log } from "../log.js";
+import type { Log } from "../common/log.js";
 import { resolveCommand } from "./resolve-command.js";
 
 /**

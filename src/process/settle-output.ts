@@ -1,4 +1,4 @@
-import { monotonicMs } from "../clock.js";
+import { monotonicMs } from "../common/clock.js";
 import type { PassThrough } from "../io/passthrough.js";
 
 /** How long the child's pipes may stay silent after it exited before we stop reading them. */

@@ -1,4 +1,4 @@
-import type { Log } from "../log.js";
+import type { Log } from "../common/log.js";
 import { STOP_SIGNALS } from "./signals.js";
 
 /** How the supervisor stands towards stopping: not asked, holding SIGTERM for a job, or stopping. */

@@ -1,7 +1,7 @@
 import type { OptionValues } from "../config/config.js";
-import type { Log } from "../log.js";
+import type { Log } from "../common/log.js";
 import type { Exposition } from "../metrics/render.js";
-import { withoutCredentials } from "../redact.js";
+import { withoutCredentials } from "../common/redact.js";
 import { pushMetrics } from "./pushgateway.js";
 
 /** The longest one push to the Pushgateway may take. */

@@ -1,4 +1,4 @@
-import { requestFunction } from "../outbound.js";
+import { requestFunction } from "../common/outbound.js";
 
 export interface PushOptions {
   /** Base URL of the Pushgateway, e.g. http://pushgateway:9091. */

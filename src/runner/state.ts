@@ -1,4 +1,4 @@
-import { systemClock, type Clock } from "../clock.js";
+import { systemClock, type Clock } from "../common/clock.js";
 import type { JobContext } from "../messages/job-context.js";
 import type { HookKind } from "../messages/message.js";
 import type { RunnerEvent } from "./events.js";

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { followWorkerLog, type Follower } from "../io/worker-log-follower.js";
-import { describeError, logAtMost, type Log } from "../log.js";
+import { describeError, logAtMost, type Log } from "../common/log.js";
 import type { Observation } from "../observation.js";
 import { StepTimeline } from "../runner/worker-log.js";
 import { createTracerProvider, type ExportOptions } from "./export.js";

@@ -55,7 +55,7 @@ describe("an operator's pattern on a workflow author's text", () => {
     expect(ticks.every((l, i) => l === `tick ${i}`)).toBe(true);
     const longestGapMs = Math.max(...arrivals.slice(1).map((t, i) => t - arrivals[i]!));
     console.log(`longest gap between ticks printed every 50 ms: ${longestGapMs.toFixed(0)} ms`);
-    // A backtracking engine holds the output for seconds at 25 a's and for years at 255; the bound is far above a busy machine's jitter.
-    expect(longestGapMs).toBeLessThan(1_500);
+    // A backtracking engine holds the output 3.8 s at 25 a's and for years at 255; the bound is above a busy machine's jitter (1.1 s seen at a load of 20 on 2 cores).
+    expect(longestGapMs).toBeLessThan(2_500);
   }, 60_000);
 });

@@ -5,7 +5,7 @@ import { ROOT } from "../helpers/index.js";
 import { createCollectors } from "../../src/collectors/index.js";
 import { resolveConfig } from "../../src/config/config.js";
 import { createRegistries } from "../../src/metrics/registries.js";
-import { systemClock } from "../../src/clock.js";
+import { systemClock } from "../../src/common/clock.js";
 import { optionRows } from "./options-table.js";
 
 const readme = readFileSync(join(ROOT, "README.md"), "utf8");

@@ -10,7 +10,7 @@ import { ROOT } from "../helpers/index.js";
 const SRC = join(ROOT, "src");
 /** Upstream first. A path is matched by its longest listed prefix. */
 const LAYERS: readonly (readonly string[])[] = [
-  ["names.ts", "redact.ts", "log.ts", "version.ts", "clock.ts", "outbound.ts"],
+  ["common/"],
   ["messages/"],
   ["config/", "runner/"],
   ["io/", "in-job/", "cgroup/"],

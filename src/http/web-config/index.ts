@@ -1,8 +1,8 @@
 // The endpoint's protection from a web configuration file (the Prometheus exporter toolkit's
 // format, as node_exporter reads it). Loaded only when WEB_CONFIG_FILE is set: TLS, YAML, bcrypt
 // and worker threads are nothing a runner without one carries.
-import { monotonicMs } from "../../clock.js";
-import { describeError, logAtMost, type Log } from "../../log.js";
+import { monotonicMs } from "../../common/clock.js";
+import { describeError, logAtMost, type Log } from "../../common/log.js";
 import type { EndpointGuard } from "../guard.js";
 import { stat } from "node:fs/promises";
 import { BasicAuth, CredentialCache, PASSWORD_CHECKS } from "./basic-auth.js";

@@ -8,7 +8,7 @@ import type { ParseRequest, ParseResult } from "./parse-worker.js";
 import { PARSE_WORKER } from "./worker-files.js";
 import { CIPHER_SUITES, CURVES, TLS_VERSIONS } from "./names.js";
 import { WebConfigError, type TlsSettings, type WebConfig } from "./config.js";
-import { describeError } from "../../log.js";
+import { describeError } from "../../common/log.js";
 
 /** A web configuration file read, with what TLS needs ready to use. */
 export interface LoadedWebConfig {

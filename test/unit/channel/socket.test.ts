@@ -32,12 +32,12 @@ describe("the local channel (a real Unix socket)", () => {
     const got: ChannelMessage[] = [];
     channel = await openChannel(tempDir(), (m) => got.push(m), () => undefined);
     const idle: Socket[] = [];
-    for (let i = 0; i < 300; i++) idle.push(await opened(channel.socketPath));
+    for (let i = 0; i < 1100; i++) idle.push(await opened(channel.socketPath));
     const cache: ChannelMessage = { kind: "cache", cacheType: "npm", hits: 1, misses: 0 };
     expect(await sendMessage(channel.socketPath, cache, 5000)).toBe(true);
     expect(got).toEqual([cache]);
-    // The pool holds 256: the oldest idle ones were closed to let the others and the message in, the newest are still open.
-    await until(() => idle.filter((c) => c.destroyed).length >= 300 - 256);
+    // The pool holds 1,024: the oldest idle ones were closed to let the others and the message in, the newest are still open.
+    await until(() => idle.filter((c) => c.destroyed).length >= 1100 - 1024);
     expect(idle[0]!.destroyed).toBe(true);
     expect(idle.at(-1)!.destroyed).toBe(false);
     for (const c of idle) c.destroy();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { RunnerEvent } from "../../../src/runner/events.js";
 import type { JobContext } from "../../../src/messages/job-context.js";
-import type { Clock } from "../../../src/clock.js";
+import type { Clock } from "../../../src/common/clock.js";
 import { RunnerTracker, type Change, type FinishedJob } from "../../../src/runner/state.js";
 
 /** A clock the test moves by hand: durations are exact, nothing is timed. */
