@@ -29,7 +29,7 @@ describe("npm start with an OTLP endpoint", () => {
     const otlp = (await startOtlpReceiver()) as { url: string; spans: Span[]; close(): Promise<void> };
     cleanups.push(() => otlp.close());
     expect(startScript.startsWith(BUILD_STEP)).toBe(true);
-    const env = { ...process.env, METRICS_PORT: "0", SIMULATOR_PACE: "0.1", SIMULATOR_JOBS: "4", OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_BSP_SCHEDULE_DELAY: "100" };
+    const env: NodeJS.ProcessEnv = { ...process.env, METRICS_PORT: "0", SIMULATOR_PACE: "0.1", SIMULATOR_JOBS: "4", OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_BSP_SCHEDULE_DELAY: "100" };
     delete env.METRICS_HOST;
     const sh = spawn("sh", ["-c", startScript.slice(BUILD_STEP.length)], { cwd: ROOT, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
