@@ -3,6 +3,7 @@ export const BUNDLE_FILE: string;
 export const PROGRAM_FILE: string;
 export const IN_JOB_FILE: string;
 export const WEB_CONFIG_FILE: string;
+export const TRACES_FILE: string;
 export const PASSWORD_WORKER_FILE: string;
 export const PARSE_WORKER_FILE: string;
 export const LAUNCHER_FILE: string;

@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { hasCredentials, withoutCredentials } from "../common/redact.js";
-import { OPTIONS, type OptionKey, type OptionSpec } from "./options.js";
+import { OPTIONS, tracingOn, type OptionKey, type OptionSpec } from "./options.js";
 import { ParseError, parseToken } from "./parsers.js";
 
 /** Exit code for a configuration or usage error, before anything is spawned (sysexits EX_CONFIG). */
@@ -33,6 +33,10 @@ export function resolveConfig(flags: FlagValues, env: NodeJS.ProcessEnv, command
   const options = values as OptionValues;
   const runnerHome = resolve(options.runnerHome);
   if (!isDirectory(runnerHome)) throw new ConfigError(`invalid ${sourceOf("runnerHome", flags)}=${JSON.stringify(options.runnerHome)}: expected the path of an existing directory`);
+  // The variable may be set for the jobs' own SDKs: it matters only when this exporter is on.
+  if (tracingOn(options, env) && options.otlpProtocol === "grpc") {
+    throw new ConfigError(`invalid ${sourceOf("otlpProtocol", flags)}="grpc": expected http/protobuf or http/json (the traces are sent over OTLP/HTTP)`);
+  }
   const [first, ...rest] = command;
   return {
     ...options,

@@ -411,10 +411,10 @@ export const OPTIONS = {
     flag: "otlp-protocol",
     arg: "<protocol>",
     env: "OTEL_EXPORTER_OTLP_PROTOCOL",
-    description: "how the traces are encoded: http/protobuf or http/json (grpc is not supported)",
+    description: "how the traces are encoded: http/protobuf or http/json (grpc is refused when traces are on)",
     defaultText: "http/protobuf",
-    defaultValue: (): "http/protobuf" | "http/json" => "http/protobuf",
-    parse: oneOf(["http/protobuf", "http/json"] as const),
+    defaultValue: (): "http/protobuf" | "http/json" | "grpc" => "http/protobuf",
+    parse: oneOf(["http/protobuf", "http/json", "grpc"] as const),
   },
   otlpHeaders: {
     flag: "otlp-headers",

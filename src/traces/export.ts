@@ -27,7 +27,7 @@ export function createTracerProvider(o: ExportOptions, env: NodeJS.ProcessEnv = 
   const exporterConfig = {
     url,
     headers: headersOf(o.otlpHeaders),
-    // One export in flight at a time is enough for a job's spans, and bounds what a slow collector holds.
+    // A job's spans fit in a batch or two: two exports in flight bound what a slow collector holds.
     concurrencyLimit: 2,
   };
   const exporter = o.otlpProtocol === "http/json" ? new JsonExporter(exporterConfig) : new ProtobufExporter(exporterConfig);

@@ -1,4 +1,4 @@
-import { context as otelContext, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags, type Attributes, type Context, type Span, type Tracer } from "@opentelemetry/api";
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags, type Attributes, type Context, type Span, type Tracer } from "@opentelemetry/api";
 import { ATTR_ERROR_TYPE } from "@opentelemetry/semantic-conventions";
 import {
   ATTR_CICD_PIPELINE_NAME,
@@ -95,7 +95,7 @@ export function recordJob(tracer: Tracer, job: FinishedJob, steps: StepsSource, 
     : ROOT_CONTEXT;
   const jobSpan = tracer.startSpan(job.name, { kind: SpanKind.INTERNAL, startTime: moments.startedAtMs, attributes: jobAttributes(job, steps, o) }, parent);
   setResult(jobSpan, JOB_RESULT[job.status], job.status);
-  const inJob = trace.setSpan(otelContext.active(), jobSpan);
+  const inJob = trace.setSpan(ROOT_CONTEXT, jobSpan);
 
   let stepsParent: Context = inJob;
   for (const [phase, from, to] of PHASE_BOUNDS) {

@@ -1,9 +1,9 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { BUNDLE_FILE, IN_JOB_FILE, KOFFI_NATIVE_FILE, LAUNCHER_FILE, LICENSES_FILE, PARSE_WORKER_FILE, PASSWORD_WORKER_FILE, PROGRAM_FILE, WEB_CONFIG_FILE } from "../../bin/build-bundle.mjs";
+import { BUNDLE_FILE, IN_JOB_FILE, KOFFI_NATIVE_FILE, LAUNCHER_FILE, LICENSES_FILE, PARSE_WORKER_FILE, PASSWORD_WORKER_FILE, PROGRAM_FILE, TRACES_FILE, WEB_CONFIG_FILE } from "../../bin/build-bundle.mjs";
 import {
   buildBundle,
   IMAGE_FIXTURES,
@@ -21,7 +21,7 @@ import {
   zombieChildren,
   type Built,
 } from "./helpers.js";
-import { bcryptHash, httpsGet, makeCertificates, parseSamples, type TestCertificates } from "../helpers/index.js";
+import { bcryptHash, FIXTURES, freePort, httpsGet, makeCertificates, parseSamples, until, type TestCertificates } from "../helpers/index.js";
 
 const VERSION = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version;
 const LABELS = { runner_name: "image-test", runner_type: "chrome-go" };
@@ -64,9 +64,9 @@ afterEach(killAll);
 afterAll(removeTemps);
 
 describe("the build output", () => {
-  it("is the first file, the program, the in-job commands, the web configuration's part and its password worker, the launcher and the licences, plus koffi.node exactly when the program uses koffi", () => {
+  it("is the first file, the program, the in-job commands, the web configuration's part and its password worker, the traces' part, the launcher and the licences, plus koffi.node exactly when the program uses koffi", () => {
     const importsKoffi = readFileSync(join(built.dir, PROGRAM_FILE), "utf8").includes(KOFFI_NATIVE_FILE);
-    const expected = [BUNDLE_FILE, PROGRAM_FILE, IN_JOB_FILE, WEB_CONFIG_FILE, PASSWORD_WORKER_FILE, PARSE_WORKER_FILE, LAUNCHER_FILE, LICENSES_FILE, ...(importsKoffi ? [KOFFI_NATIVE_FILE] : [])].sort();
+    const expected = [BUNDLE_FILE, PROGRAM_FILE, IN_JOB_FILE, WEB_CONFIG_FILE, PASSWORD_WORKER_FILE, PARSE_WORKER_FILE, TRACES_FILE, LAUNCHER_FILE, LICENSES_FILE, ...(importsKoffi ? [KOFFI_NATIVE_FILE] : [])].sort();
     expect(built.files).toEqual(expected);
     expect(readFileSync(join(built.dir, LICENSES_FILE), "utf8")).toMatch(/^prom-client@\S+ \(Apache-2\.0\)$/m);
   });
@@ -77,10 +77,11 @@ describe("the build output", () => {
 
   it("loads nothing from outside itself but Node's built-ins, its other files and (if present) its koffi.node", () => {
     const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
-    const own = new Set([`./${PROGRAM_FILE}`, `./${IN_JOB_FILE}`, `./${WEB_CONFIG_FILE}`]);
-    for (const file of [BUNDLE_FILE, PROGRAM_FILE, IN_JOB_FILE, WEB_CONFIG_FILE, PASSWORD_WORKER_FILE, PARSE_WORKER_FILE]) {
+    const own = new Set([`./${PROGRAM_FILE}`, `./${IN_JOB_FILE}`, `./${WEB_CONFIG_FILE}`, `./${TRACES_FILE}`]);
+    for (const file of [BUNDLE_FILE, PROGRAM_FILE, IN_JOB_FILE, WEB_CONFIG_FILE, PASSWORD_WORKER_FILE, PARSE_WORKER_FILE, TRACES_FILE]) {
       const text = readFileSync(join(built.dir, file), "utf8");
-      const specifiers = [...text.matchAll(/(?:[}\s]from\s*|\bimport\s*\(\s*|\bimport\s*|require\s*\(\s*)"([^"]+)"/g)].map((m) => m[1]!);
+      // A specifier is a module name or path (the SDK's messages say "... from "+stack, which is not one).
+      const specifiers = [...text.matchAll(/(?:[}\s]from\s*|\bimport\s*\(\s*|\bimport\s*|require\s*\(\s*)"([\w@./:-]+)"/g)].map((m) => m[1]!);
       expect(specifiers.length, file).toBeGreaterThan(0);
       expect([...new Set(specifiers)].filter((s) => !builtins.has(s) && !own.has(s)), file).toEqual([]);
     }
@@ -133,6 +134,24 @@ describe.each(NODES)("the bundle alone in an empty directory on $name", ({ name,
     const protectedRun = loadedBy(node, { WEB_CONFIG_FILE: web.file });
     expect(protectedRun.builtins).toEqual(expect.arrayContaining(["tls", "worker_threads"]));
     expect(protectedRun.files).toContain(WEB_CONFIG_FILE);
+  });
+
+  it("without an OTLP endpoint loads nothing of the traces; with one, sends the runner's jobs from traces.cjs beside the bundle", async () => {
+    expect(loadedBy(node, {}).files).not.toContain(TRACES_FILE);
+    // The receiver runs in a process of its own: loadedBy waits for the supervisor synchronously.
+    const port = await freePort();
+    const receiver = spawn(process.execPath, [join(FIXTURES, "otlp-receiver.mjs"), String(port)], { stdio: ["ignore", "pipe", "inherit"] });
+    let printed = "";
+    receiver.stdout!.on("data", (c: Buffer) => (printed += c.toString("utf8")));
+    try {
+      await until(() => printed.includes("listening"), 10_000, "the receiver");
+      const traced = loadedBy(node, { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}` });
+      expect(traced.files).toContain(TRACES_FILE);
+      // The job's span was sent before the supervisor exited (its flush at the end).
+      await until(() => printed.includes("runner_supervisor.job.context="), 10_000, "the job's span");
+    } finally {
+      receiver.kill("SIGKILL");
+    }
   });
 
   it.skipIf(!IS_ROOT)("runs as PID 1 of a PID namespace: reaps orphans, and docker stop's SIGTERM ends it with the runner's code", async () => {

@@ -3,7 +3,7 @@
 // the worker logs the simulator writes in ./_diag. Checked at a real OTLP endpoint that decodes
 // what it gets (test/fixtures/otlp-receiver.mjs), against the jobs the console printed.
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ROOT, until } from "../helpers/index.js";
@@ -20,8 +20,14 @@ interface Span {
   attributes: Record<string, unknown>;
 }
 const cleanups: (() => Promise<void>)[] = [];
+const startedAt = Date.now();
 afterAll(async () => {
   for (const c of cleanups) await c();
+  // The worker logs the simulator wrote in ./_diag (npm start's runner home) for this test.
+  const diag = join(ROOT, "_diag");
+  for (const name of readdirSync(diag, { withFileTypes: true }).filter((e) => e.isFile() && e.name.startsWith("Worker_")).map((e) => e.name)) {
+    if (statSync(join(diag, name)).mtimeMs >= startedAt) rmSync(join(diag, name), { force: true });
+  }
 });
 
 describe("npm start with an OTLP endpoint", () => {

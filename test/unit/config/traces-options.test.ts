@@ -1,0 +1,40 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, resolveConfig, withoutPrivateVariables } from "../../../src/config/config.js";
+import { tracingOn } from "../../../src/config/options.js";
+
+const resolve = (env: Record<string, string>) => resolveConfig({}, { RUNNER_HOME: "/", ...env }, []);
+const errorOf = (env: Record<string, string>) => {
+  try {
+    resolve(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.message;
+    throw error;
+  }
+  return undefined;
+};
+
+describe("trace options", () => {
+  it("turns traces on with an endpoint only, and off with OTEL_SDK_DISABLED", () => {
+    expect(tracingOn(resolve({}), {})).toBe(false);
+    expect(tracingOn(resolve({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318/" }), {})).toBe(true);
+    expect(resolve({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318/" }).otlpEndpoint).toBe("http://collector:4318");
+    expect(tracingOn(resolve({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "https://c/v1/traces" }), { OTEL_SDK_DISABLED: "true" })).toBe(false);
+  });
+
+  it("refuses grpc only when traces are on, a bad endpoint or rule always, and never echoes the headers", () => {
+    expect(errorOf({ OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" })).toBeUndefined();
+    expect(errorOf({ OTEL_EXPORTER_OTLP_PROTOCOL: "grpc", OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318" })).toBe(
+      'invalid OTEL_EXPORTER_OTLP_PROTOCOL="grpc": expected http/protobuf or http/json (the traces are sent over OTLP/HTTP)',
+    );
+    expect(errorOf({ OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4317" })).toMatch(/^invalid OTEL_EXPORTER_OTLP_ENDPOINT="collector:4317": expected an http or https URL/);
+    expect(errorOf({ TRACE_ID_RULE: "sha1" })).toBe('invalid TRACE_ID_RULE="sha1": expected one of github-receiver, github-receiver-legacy, random');
+    const secret = "api-key=s3cr3t\nx";
+    const message = errorOf({ OTEL_EXPORTER_OTLP_HEADERS: secret })!;
+    expect(message).toMatch(/^invalid OTEL_EXPORTER_OTLP_HEADERS \(value not shown/);
+    expect(message).not.toContain("s3cr3t");
+    expect(resolve({ OTEL_EXPORTER_OTLP_HEADERS: "api-key=s3cr3t,x-team=ci%20runners" }).otlpHeaders).toBe("api-key=s3cr3t,x-team=ci%20runners");
+    // The headers (an API key) stay out of the jobs' environment; the endpoint reaches them as any container variable does.
+    const env = withoutPrivateVariables({ OTEL_EXPORTER_OTLP_HEADERS: "api-key=s3cr3t", OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318" });
+    expect(env).toEqual({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318" });
+  });
+});
