@@ -1,11 +1,11 @@
 import { spawn } from "node:child_process";
-import { appendFileSync, readFileSync, statSync } from "node:fs";
+import { appendFileSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { Container, docker, sleep } from "./containers.js";
-import { DOCKER, run } from "./exec.mjs";
+import { COMPOSE, DOCKER, run } from "./exec.mjs";
 import { guideBlock, runGuideBlock } from "./guide.js";
 import { IMAGES } from "./images.mjs";
 import { imageSuite, suiteEngine } from "./suite.js";
@@ -95,6 +95,25 @@ afterAll(async () => {
     });
   }
   await docker(engine, ["network", "rm", "runners"], { allowFailure: true });
+});
+
+describe("every compose file, as docker-compose itself reads it (its own schema: docker-compose config)", () => {
+  const files = ["docker-compose.production.yml", "docker-compose.chrome.yml", "docker-compose.chrome-go.yml", "docker-compose.monitoring.yml"];
+
+  it.each(files)("%s is valid", async (file) => {
+    const r = await run([COMPOSE, "-f", join("compose", file), "config", "-q"], { cwd: repository, env, allowFailure: true });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+  });
+
+  it("and a broken file is rejected, naming what is wrong", async () => {
+    const broken = join(repository, "compose", "broken.yml");
+    writeFileSync(broken, "services:\n  runner:\n    image: x\n    ports: \"9091\"\n    stop_grace_period: 60\n");
+    const r = await run([COMPOSE, "-f", broken, "config", "-q"], { cwd: repository, env, allowFailure: true });
+    rmSync(broken);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/ports contains an invalid type/);
+  });
 });
 
 describe("docker-compose.production.yml scaled to 2 and docker-compose.monitoring.yml's Prometheus", () => {
