@@ -181,7 +181,9 @@ describe("docker-compose.production.yml scaled to 2 and docker-compose.monitorin
     const byId = (id: string) => died.find((d) => d.id === id);
     // run.sh's code after its clean stop (docs/DOCKER_IMAGE.md, "What a stop returns").
     expect(byId(clean!.id)?.exitCode).toBe("143");
-    expect(byId(clean!.id)!.at - started).toBeLessThan(2_900);
+    // At once: long before the hung one's deadline, both stopped by the same command. (Not measured
+    // from the command's start: docker-compose itself takes seconds to start on a busy machine.)
+    expect(byId(hung!.id)!.at - byId(clean!.id)!.at).toBeGreaterThan(1_500);
     expect(byId(hung!.id)?.exitCode).toBe("137");
     expect(byId(hung!.id)!.at - started).toBeGreaterThanOrEqual(2_900);
     expect(byId(hung!.id)!.at - started).toBeLessThan(20_000);
