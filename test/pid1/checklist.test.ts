@@ -125,7 +125,7 @@ describe.each(IMPLS)("as PID 1: %s", (impl: Impl) => {
     const orphan = Number(/orphan (\d+)/.exec(run.stdout())![1]);
     const nsProc = `/proc/${await run.pid1()}/root/proc`;
     // The subshell prints before it exits: only then is the sleep an orphan of PID 1.
-    await until(() => procInfo(orphan, nsProc)?.ppid === 1, 1_000, "the sleep reparented to PID 1");
+    await until(() => procInfo(orphan, nsProc)?.ppid === 1, 10_000, "the sleep reparented to PID 1");
     let zombieAt: number | undefined;
     let goneAt: number | undefined;
     const deadline = performance.now() + 3_000;
@@ -168,7 +168,8 @@ describe.each(IMPLS)("as PID 1: %s", (impl: Impl) => {
     const exit = await run.exit;
     expect(exit.code).toBe(3);
     const childExitMs = Number(run.stdout().trim());
-    expect(exit.atMs - childExitMs).toBeLessThan(500);
+    // At once, not when the grandchild's 5 s sleep ends (a margin for a busy machine).
+    expect(exit.atMs - childExitMs).toBeLessThan(2_500);
     console.log(`[pid1] ${impl}: exit ${exit.atMs - childExitMs} ms after the child (grandchild holding stdout)`);
   });
 

@@ -88,7 +88,7 @@ describe("the supervisor's log lines never split one of the runner's", () => {
     const r = start({ env: { DRAIN_ENABLED: "true" }, command: runner(`printf 'progress 50%%\\r' >&2; sleep 20`) });
     await until(() => r.stderr().includes("progress 50%"), 10_000, "the runner's open line");
     r.proc.kill("SIGTERM");
-    await until(() => r.stderr().includes("draining: SIGTERM held"), 3_000, "the held log line");
+    await until(() => r.stderr().includes("draining: SIGTERM held"), 15_000, "the held log line");
     expect(r.stderr()).toMatch(/progress 50%\rrunner-supervisor: draining: SIGTERM held/);
   });
 });
