@@ -108,7 +108,7 @@ export function startSupervisor(options: StartOptions = {}): Running {
     exit,
     get,
     metrics,
-    waitFor: async (predicate, timeoutMs = 10_000) => {
+    waitFor: async (predicate, timeoutMs = 30_000) => {
       const deadline = Date.now() + timeoutMs;
       let last: Samples | undefined;
       while (Date.now() < deadline) {

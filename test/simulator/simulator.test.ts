@@ -109,7 +109,7 @@ describe("npm start: the supervisor around the simulated runner", () => {
     // The simulation ends after 12 jobs; the endpoint stays up a little for the last scrapes.
     const r = npmStart({ METRICS_PORT: "0", SIMULATOR_PACE: "0.04", SIMULATOR_JOBS: "12", METRICS_LINGER: "20" });
     // Lingering means the runner's output has been read to its end and every job is counted.
-    await until(() => r.stderr().includes("serving metrics for 20 s more"), 40_000, "the simulation's end");
+    await until(() => r.stderr().includes("serving metrics for 20 s more"), 150_000, "the simulation's end");
     expect(r.stdout()).toMatch(/Exiting runner\.\.\.\n$/);
     const m = await r.metrics();
     const jobs = consoleJobs(r.stdout());
@@ -161,7 +161,7 @@ describe("npm start: the supervisor around the simulated runner", () => {
     process.kill(-r.sh.pid!, "SIGINT");
     await r.done;
     expect(r.stderr()).not.toMatch(/internal error|killing it/);
-  });
+  }, 200_000);
 
   it("listens on 127.0.0.1 only, and METRICS_HOST opens it up", async () => {
     // At its own pace the simulation runs for seconds: Ctrl-C ends it after the checks.
