@@ -65,7 +65,8 @@ describe("after the child exits", () => {
     const t0 = performance.now();
     const s = start({ args: ["--no-metrics"], command: ["/bin/sh", "-c", "(i=0; while [ $i -lt 1000 ]; do echo bg$i; i=$((i+1)); sleep 0.01; done) & exit 3"] });
     expect((await s.exit).code).toBe(3);
-    expect(performance.now() - t0).toBeLessThan(2500);
+    // About 1 s, not the grandchild's 10 s of writing (a margin for a busy machine).
+    expect(performance.now() - t0).toBeLessThan(5000);
     expect(s.stdout().toString()).toMatch(/^bg0\n/);
   });
 });

@@ -143,7 +143,9 @@ describe("slow and idle connections never lock a scraper out", () => {
     const slowest = Math.max(...results.map((r) => r.ms));
     console.log(`row 5: ${results.filter((r) => r.status === 200).length}/${results.length} scrapes answered, slowest ${slowest.toFixed(0)} ms; attackers opened ${opened} connections`);
     expect(results.every((r) => r.status === 200)).toBe(true);
-    expect(slowest).toBeLessThan(1_000);
+    // Seen 0.2 s on a quiet machine; the bound leaves room for a busy one (an attacker's lock-out
+    // would hold a scrape for the 5 s request deadline or more).
+    expect(slowest).toBeLessThan(3_000);
     expect(opened).toBeGreaterThan(1_300);
   }, 40_000);
 });

@@ -110,7 +110,7 @@ export function startSupervisor(options: StartOptions = {}): Running {
     exit,
     get,
     metrics,
-    waitFor: async (predicate, timeoutMs = 10_000) => {
+    waitFor: async (predicate, timeoutMs = 30_000) => {
       const deadline = Date.now() + timeoutMs;
       let last: Samples | undefined;
       while (Date.now() < deadline) {
@@ -209,7 +209,7 @@ export const job = (name: string, result: string, seconds: number): Step[] => [
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Polls a condition every 25 ms, at most timeoutMs; throws with `what` when it never holds. */
-export async function until(condition: () => boolean, timeoutMs = 10_000, what = "condition"): Promise<void> {
+export async function until(condition: () => boolean, timeoutMs = 30_000, what = "condition"): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms`);

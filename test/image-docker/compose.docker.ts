@@ -1,11 +1,11 @@
 import { spawn } from "node:child_process";
-import { appendFileSync, readFileSync, statSync } from "node:fs";
+import { appendFileSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { Container, docker, sleep } from "./containers.js";
-import { DOCKER, run } from "./exec.mjs";
+import { COMPOSE, DOCKER, run } from "./exec.mjs";
 import { guideBlock, runGuideBlock } from "./guide.js";
 import { IMAGES } from "./images.mjs";
 import { imageSuite, suiteEngine } from "./suite.js";
@@ -97,6 +97,25 @@ afterAll(async () => {
   await docker(engine, ["network", "rm", "runners"], { allowFailure: true });
 });
 
+describe("every compose file, as docker-compose itself reads it (its own schema: docker-compose config)", () => {
+  const files = ["docker-compose.production.yml", "docker-compose.chrome.yml", "docker-compose.chrome-go.yml", "docker-compose.monitoring.yml"];
+
+  it.each(files)("%s is valid", async (file) => {
+    const r = await run([COMPOSE, "-f", join("compose", file), "config", "-q"], { cwd: repository, env, allowFailure: true });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+  });
+
+  it("and a broken file is rejected, naming what is wrong", async () => {
+    const broken = join(repository, "compose", "broken.yml");
+    writeFileSync(broken, "services:\n  runner:\n    image: x\n    ports: \"9091\"\n    stop_grace_period: 60\n");
+    const r = await run([COMPOSE, "-f", broken, "config", "-q"], { cwd: repository, env, allowFailure: true });
+    rmSync(broken);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/ports contains an invalid type/);
+  });
+});
+
 describe("docker-compose.production.yml scaled to 2 and docker-compose.monitoring.yml's Prometheus", () => {
   it("come up with the guide's commands, each runner serving its metrics on its own loopback port", async () => {
     const up = await guide("compose-up");
@@ -162,7 +181,9 @@ describe("docker-compose.production.yml scaled to 2 and docker-compose.monitorin
     const byId = (id: string) => died.find((d) => d.id === id);
     // run.sh's code after its clean stop (docs/DOCKER_IMAGE.md, "What a stop returns").
     expect(byId(clean!.id)?.exitCode).toBe("143");
-    expect(byId(clean!.id)!.at - started).toBeLessThan(2_900);
+    // At once: long before the hung one's deadline, both stopped by the same command. (Not measured
+    // from the command's start: docker-compose itself takes seconds to start on a busy machine.)
+    expect(byId(hung!.id)!.at - byId(clean!.id)!.at).toBeGreaterThan(1_500);
     expect(byId(hung!.id)?.exitCode).toBe("137");
     expect(byId(hung!.id)!.at - started).toBeGreaterThanOrEqual(2_900);
     expect(byId(hung!.id)!.at - started).toBeLessThan(20_000);

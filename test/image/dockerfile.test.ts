@@ -129,7 +129,8 @@ describe("the fragment's HEALTHCHECK, run against the bundled supervisor", () =>
     expect(s.stderr()).toContain("serving metrics on https://");
     expect(runHealthcheck(argv!, port)).toBe(0);
     s.proc.kill("SIGTERM");
-    expect((await s.exit).code).toBe(0);
+    // The probe run.sh's code after SIGTERM, the real run.sh's 143, passed through.
+    expect((await s.exit).code).toBe(143);
   });
 
   it("passes while the runner runs and fails once the supervisor is gone", async () => {
@@ -137,7 +138,7 @@ describe("the fragment's HEALTHCHECK, run against the bundled supervisor", () =>
     const port = await s.port;
     expect(runHealthcheck(argv!, port)).toBe(0);
     s.proc.kill("SIGTERM");
-    expect((await s.exit).code).toBe(0);
+    expect((await s.exit).code).toBe(143);
     expect(runHealthcheck(argv!, port)).not.toBe(0);
   });
 });

@@ -1,7 +1,7 @@
 // The PID-1 conformance checklist (docs/PID1.md), run against the built supervisor and against
 // Debian's tini as PID 1 of a new PID namespace, asserting the same observable outcome for both
 // wherever tini is the reference. Needs root (unshare --pid) and tini (test/setup/ensure-tools.sh).
-import { readlinkSync } from "node:fs";
+import { readFileSync, readlinkSync } from "node:fs";
 import { createConnection } from "node:net";
 import { constants } from "node:os";
 import { afterEach, describe, expect, it } from "vitest";
@@ -125,7 +125,7 @@ describe.each(IMPLS)("as PID 1: %s", (impl: Impl) => {
     const orphan = Number(/orphan (\d+)/.exec(run.stdout())![1]);
     const nsProc = `/proc/${await run.pid1()}/root/proc`;
     // The subshell prints before it exits: only then is the sleep an orphan of PID 1.
-    await until(() => procInfo(orphan, nsProc)?.ppid === 1, 1_000, "the sleep reparented to PID 1");
+    await until(() => procInfo(orphan, nsProc)?.ppid === 1, 10_000, "the sleep reparented to PID 1");
     let zombieAt: number | undefined;
     let goneAt: number | undefined;
     const deadline = performance.now() + 3_000;
@@ -168,7 +168,8 @@ describe.each(IMPLS)("as PID 1: %s", (impl: Impl) => {
     const exit = await run.exit;
     expect(exit.code).toBe(3);
     const childExitMs = Number(run.stdout().trim());
-    expect(exit.atMs - childExitMs).toBeLessThan(500);
+    // At once, not when the grandchild's 5 s sleep ends (a margin for a busy machine).
+    expect(exit.atMs - childExitMs).toBeLessThan(2_500);
     console.log(`[pid1] ${impl}: exit ${exit.atMs - childExitMs} ms after the child (grandchild holding stdout)`);
   });
 
@@ -212,7 +213,18 @@ describe.each(IMPLS)("as PID 1: %s", (impl: Impl) => {
   it("16. the child runs in its own process group, with an empty signal mask and no ignored signals", async () => {
     const run = runAsPid1(impl, ["sh", "-c", "echo up; sleep 3"]);
     await run.waitForOutput("up");
-    const [child] = childrenOf(await run.pid1());
+    // The child itself, by its command line: PID 1 can have a process of its own for a moment
+    // (seen once in a few runs under both implementations), and that one is no child of ours.
+    const pid1 = await run.pid1();
+    const isShell = (pid: number) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, "utf8").startsWith("sh\0-c\0");
+      } catch {
+        return false;
+      }
+    };
+    let child: number | undefined;
+    await until(() => (child = childrenOf(pid1).find(isShell)) !== undefined, 10_000, "the child sh");
     const info = procInfo(child!)!;
     expect(info.pgrp).toBe(child);
     expect(info.blocked).toBe(0n);

@@ -161,7 +161,7 @@ describe("npm start: the supervisor around the simulated runner", () => {
     process.kill(-r.sh.pid!, "SIGINT");
     await r.done;
     expect(r.stderr()).not.toMatch(/internal error|killing it/);
-  }, 180_000);
+  }, 200_000);
 
   it("listens on 127.0.0.1 only, and METRICS_HOST opens it up", async () => {
     // At its own pace the simulation runs for seconds: Ctrl-C ends it after the checks.
