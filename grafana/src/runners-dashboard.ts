@@ -371,7 +371,7 @@ export function runnersDashboard(): dashboard.Dashboard {
         id: 23,
         title: "Cores Used by Jobs vs CPU Limit",
         description:
-          "Per runner type: CPU seconds jobs used per second of job time (rate of github_runner_job_cpu_seconds_sum over rate of github_runner_job_duration_seconds_sum), that is the cores a job keeps busy on average, beside the largest CPU limit of the type's containers (github_runner_container_cpu_limit_cores, absent without a limit). Jobs far under their limit can be given less.",
+          "Per runner type: CPU seconds jobs used per second of job time (rate of github_runner_job_cpu_seconds_sum over rate of github_runner_job_duration_seconds_sum), that is the cores a job keeps busy on average, beside the largest CPU limit of the type's containers (github_runner_container_cpu_limit_cores, absent without a limit). Jobs far under their limit can be given less. A job's CPU is counted a moment after its duration (once its end snapshot is read), so a short window can read high; longer ranges average it out.",
         place: { x: 8, y: 60, w: 8, h: 8 },
         queries: [
           {

@@ -3,7 +3,7 @@
 // Variables and $__rate_interval/$__range are resolved as Grafana resolves them, and the
 // values are compared with the script's truth (test/dashboard/scripted-truth.ts).
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { HOOK_BUDGET_SECONDS } from "../../src/channel/hook-files.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -399,6 +399,59 @@ describe("the dashboard on a real Prometheus scraping three supervisors", () => 
       Object.entries(busyShown).map(([n, v]) => `${n} ${v.toFixed(1)} busy s`).join(", "),
       RUNNERS.map((r) => `${r.name} ${busyTruth(r).map((v) => v.toFixed(1)).join("..")} s`).join(", "),
     );
+
+    // Job resources (docs/JOB_RESOURCES.md). The supervisors here run on the test machine, not in
+    // containers of their own: their cgroup is the machine's (every process's CPU and memory, no
+    // limits), so only what holds for any cgroup is checked, with the causes and the job in flight.
+    const [cpu50, cpu95] = results.get("CPU per Job")!.map((t) => finiteValues(t.range));
+    expect(cpu50!.length).toBeGreaterThan(0);
+    expect([...cpu50!, ...cpu95!].every((v) => v >= 0)).toBe(true);
+    row("CPU per Job", `p50 up to ${Math.max(...cpu50!).toFixed(2)} s, p95 up to ${Math.max(...cpu95!).toFixed(2)} s`, "present where jobs ended (the machine's CPU here)");
+
+    const [coresUsed, cpuLimit] = results.get("Cores Used by Jobs vs CPU Limit")!.map((t) => finiteValues(t.range));
+    const cores = availableParallelism();
+    expect(coresUsed!.length).toBeGreaterThan(0);
+    expect(coresUsed!.every((v) => v >= 0)).toBe(true);
+    // Over all jobs, CPU seconds over job seconds can be no more than the machine's cores. (One
+    // window's value can: a job's CPU is counted a moment after its duration, once its end
+    // snapshot is read, so a scrape between the two puts them in different windows.)
+    const [overall] = await prometheus!.query(`sum(github_runner_job_cpu_seconds_sum) / sum(github_runner_job_duration_seconds_sum)`, evaluatedAt);
+    expect(overall!.value).toBeGreaterThan(0);
+    expect(overall!.value).toBeLessThanOrEqual(cores * 1.05);
+    expect(cpuLimit!.every((v) => v > 0)).toBe(true);
+    row("Cores Used by Jobs vs CPU Limit", `${overall!.value.toFixed(2)} cores over all jobs; ${cpuLimit!.length ? "a limit" : "no limit"}`, `at most the machine's ${cores} cores`);
+
+    const [mem50, mem95, memLimit] = results.get("Peak Memory per Job vs Memory Limit")!.map((t) => finiteValues(t.range));
+    expect(mem50!.length).toBeGreaterThan(0);
+    expect([...mem50!, ...mem95!].every((v) => v > 0)).toBe(true);
+    expect(memLimit!.every((v) => v > 0)).toBe(true);
+    row("Peak Memory per Job vs Memory Limit", `p50 up to ${(Math.max(...mem50!) / 2 ** 20).toFixed(0)} MiB`, "present where jobs ended");
+
+    // Causes: Failed is job_failed, Canceled cancelled, the job without a result runner_lost (no
+    // stop reached any runner); counted about once each, as Jobs per Hour.
+    const perCause = Object.fromEntries(results.get("Why Jobs Did Not Succeed")![0]!.range!.map((x) => [x.metric.cause!, jobsUnder(x)]));
+    const failures = truth.byStatus.failed + truth.byStatus.cancelled + truth.byStatus.unknown + truth.byStatus.abandoned;
+    const failuresFromRate = Object.values(perCause).reduce((a, b) => a + b, 0);
+    expect(failuresFromRate).toBeGreaterThan(0.6 * failures);
+    expect(failuresFromRate).toBeLessThan(1.5 * failures);
+    for (const cause of ["oom_killed", "runner_stopped", "abandoned"]) expect(perCause[cause] ?? 0, cause).toBe(0);
+    expect(perCause.job_failed).toBeGreaterThan(0.6 * truth.byStatus.failed);
+    expect(perCause.runner_lost).toBeGreaterThan(0.6 * truth.byStatus.unknown);
+    row(
+      "Why Jobs Did Not Succeed",
+      Object.entries(perCause).filter(([, v]) => v > 0).map(([c, v]) => `${c} ${v.toFixed(2)}`).join(", "),
+      `job_failed ${truth.byStatus.failed}, cancelled ${truth.byStatus.cancelled}, runner_lost ${truth.byStatus.unknown}`,
+    );
+
+    const oomKills = single(results, "OOM Kills During Jobs");
+    expect(oomKills).toBe(0);
+    row("OOM Kills During Jobs", String(oomKills), "0");
+
+    // The one job in flight (e2e-standard's release notes) ran no hook; every hooked job has ended
+    // and taken its series with it: no row.
+    const jobRows = results.get("Job in Flight per Runner")![0]!.instant!;
+    expect(jobRows).toEqual([]);
+    row("Job in Flight per Runner", `${jobRows.length} rows`, "none: the job in flight ran no hook, the hooked ones ended");
 
     // Every panel of the dashboard was checked here.
     expect([...checked].sort()).toEqual(panels.map((p) => p.title).sort());
