@@ -33,7 +33,7 @@ export async function startServices(config: ServicesOptions, pipeline: Pipeline,
   const endpoint = config.metrics ? serve(config, pipeline, health, log, guard) : Promise.resolve(undefined);
   const stopDuties = await takeOnInitDuties({ parentDeathSignal: config.parentDeathSignal, holdsSecrets: holdsSecrets(config), log });
   const channel = config.jobHooks
-    ? await openJobChannel({ runnerHome: config.runnerHome, env: process.env, onMessage: pipeline.channelMessage, onRejected: pipeline.channelRejected, log })
+    ? await openJobChannel({ runnerHome: config.runnerHome, env: process.env, onMessage: (message) => pipeline.channelMessage(message), onRejected: () => pipeline.channelRejected(), log })
     : undefined;
   const unsubscribe = pipeline.subscribe((observation) => {
     if (observation.type === "job-started") channel?.restoreHookFiles();
@@ -57,7 +57,8 @@ function serve(config: ServicesOptions, pipeline: Pipeline, health: () => Health
       log(servingMessage(endpoint.address, guard));
       return endpoint;
     },
-    (error: NodeJS.ErrnoException) => {
+    (reason: unknown) => {
+      const error = reason as NodeJS.ErrnoException;
       log(`metrics endpoint disabled: cannot listen on ${config.metricsHost || "all interfaces"} port ${config.metricsPort}: ${error.code ?? error.message}; the runner runs on`);
       return undefined;
     },

@@ -2,7 +2,7 @@
 // examples to what is run, the options and metrics tables to the code, the rooms list to src/, the
 // list of what npm test installs to its script, and every relative link between the docs to a file
 // and heading that exist.
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createCollectors } from "../../src/collectors/index.js";
@@ -54,7 +54,7 @@ describe("README", () => {
 
   it("shows commands of the image guide's block that the image tests run", () => {
     const run = guideBlocks().tested.get("run");
-    expect(run, 'docs/DOCKER_IMAGE.md has no block marked <!-- test: run -->').toBeDefined();
+    expect(run, "docs/DOCKER_IMAGE.md has no block marked <!-- test: run -->").toBeDefined();
     const tested = new Set(commandLines(run!));
     const shown = commandLines(blockAfter(readme, "run:"));
     expect(shown.length).toBeGreaterThan(0);
@@ -127,7 +127,13 @@ function anchorsOf(markdown: string): Set<string> {
 }
 
 describe("links between the docs", () => {
-  const pages = ["README.md", "CHANGELOG.md", ...readdirSync(join(ROOT, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
+  const pages = [
+    "README.md",
+    "CHANGELOG.md",
+    ...readdirSync(join(ROOT, "docs"))
+      .filter((f) => f.endsWith(".md"))
+      .map((f) => `docs/${f}`),
+  ];
 
   it("each lead to a file that exists and, with an anchor, to one of its headings", () => {
     const broken: string[] = [];
@@ -137,14 +143,7 @@ describe("links between the docs", () => {
         if (/^[a-z]+:/i.test(target!)) continue;
         const [path, anchor] = target!.split("#") as [string, string | undefined];
         const file = path === "" ? join(ROOT, page) : resolve(dirname(join(ROOT, page)), path);
-        let exists = false;
-        try {
-          statSync(file);
-          exists = true;
-        } catch {
-          exists = false;
-        }
-        if (!exists) {
+        if (!existsSync(file)) {
           broken.push(`${page}: ${target} (no ${relative(ROOT, file)})`);
           continue;
         }

@@ -94,9 +94,9 @@ export function startSupervisor(options: StartOptions = {}): Running {
     ...options.env,
   };
   for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
-  const proc = spawn(options.node ?? process.execPath, args, { env: env as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"] });
+  const proc = spawn(options.node ?? process.execPath, args, { env, stdio: ["ignore", "pipe", "pipe"] });
   const out: Buffer[] = [];
-  proc.stdout!.on("data", (c: Buffer) => out.push(c));
+  proc.stdout.on("data", (c: Buffer) => out.push(c));
   const { exit, port, stderr } = followSupervisor(proc);
   const get = async (path: string, headers: Record<string, string> = {}) => fetch(`http://127.0.0.1:${await port}${path}`, { headers });
   const metrics = async () => parseSamples(await (await get("/metrics")).text());
