@@ -41,7 +41,7 @@ export async function startServices(config: ServicesOptions, pipeline: Pipeline,
   const tracing = tracingOn(config) ? startTraces(config, pipeline, log) : Promise.resolve(undefined);
   const stopDuties = await takeOnInitDuties({ parentDeathSignal: config.parentDeathSignal, holdsSecrets: holdsSecrets(config), log });
   const channel = config.jobHooks
-    ? await openJobChannel({ runnerHome: config.runnerHome, env: process.env, onMessage: pipeline.channelMessage, onRejected: pipeline.channelRejected, log })
+    ? await openJobChannel({ runnerHome: config.runnerHome, env: process.env, onMessage: (message) => pipeline.channelMessage(message), onRejected: () => pipeline.channelRejected(), log })
     : undefined;
   const unsubscribe = pipeline.subscribe((observation) => {
     if (observation.type === "job-started") channel?.restoreHookFiles();
@@ -80,7 +80,8 @@ function serve(config: ServicesOptions, pipeline: Pipeline, health: () => Health
       log(servingMessage(endpoint.address, guard));
       return endpoint;
     },
-    (error: NodeJS.ErrnoException) => {
+    (reason: unknown) => {
+      const error = reason as NodeJS.ErrnoException;
       log(`metrics endpoint disabled: cannot listen on ${config.metricsHost || "all interfaces"} port ${config.metricsPort}: ${error.code ?? error.message}; the runner runs on`);
       return undefined;
     },

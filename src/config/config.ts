@@ -68,7 +68,7 @@ function resolveOne<T>(spec: OptionSpec<T>, flag: string | boolean | undefined, 
   // An empty variable counts as unset: compose files often pass VAR=${VAR:-}.
   const envRaw = env[spec.env];
   const [source, raw] = flag !== undefined ? [`--${spec.flag}`, flag] : envRaw ? [spec.env, envRaw] : [undefined, undefined];
-  if (source === undefined || raw === undefined) return spec.defaultValue();
+  if (source === undefined) return spec.defaultValue();
   const value = spec.parse(raw);
   if (value instanceof ParseError) throw new ConfigError(`invalid ${source}${shown(spec, raw)}: expected ${value.accepts}`);
   return value;

@@ -36,7 +36,7 @@ export function readEventFacts(path: string): { commitEpochSeconds?: number; env
   }
   const p = payload as Record<string, Record<string, unknown> | undefined> | null;
   if (typeof p !== "object" || p === null) return {};
-  const commit = (p.head_commit ?? (p.workflow_run?.head_commit as Record<string, unknown> | undefined)) as Record<string, unknown> | undefined;
+  const commit = (p.head_commit ?? p.workflow_run?.head_commit) as Record<string, unknown> | undefined;
   const timestamp = typeof commit?.timestamp === "string" ? Date.parse(commit.timestamp) : NaN;
   const environment = p.deployment?.environment;
   return {

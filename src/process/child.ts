@@ -63,8 +63,8 @@ export function spawnChild(spec: ChildSpec): Child {
 
   return {
     pid: subprocess.pid,
-    stdout: subprocess.stdout!,
-    stderr: subprocess.stderr!,
+    stdout: subprocess.stdout,
+    stderr: subprocess.stderr,
     exit,
     signal: (signal, group = false) => {
       if (subprocess.pid === undefined || subprocess.exitCode !== null || subprocess.signalCode !== null) return false;

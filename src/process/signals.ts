@@ -69,5 +69,7 @@ function ignore(): void {}
 
 /** Exit code for a child that died by a signal: 128 + its number, as a shell reports it. */
 export function exitCodeForSignal(signal: NodeJS.Signals): number {
+  // A name Node knows may have no number on this platform (SIGINFO, SIGLOST), whatever the type says.
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
   return 128 + (constants.signals[signal] ?? 0);
 }

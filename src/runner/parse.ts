@@ -41,6 +41,7 @@ function listenerExit(line: string, reason: ListenerExitReason, relaunch: boolea
 }
 
 // Colour codes (CSI sequences) are dropped before matching; .NET writes none to a pipe, but a wrapper may.
+// eslint-disable-next-line no-control-regex -- ESC is the character matched
 const CSI = /\x1b\[[0-9;?]*[ -/]*[@-~]/g;
 
 /** Normalises a raw console line: no colour codes, no trailing CR, spaces or tabs (any other character stays). */

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FIXTURES, stopSupervisor, type Running } from "../helpers/index.js";
 import { connectFrom, memoryOf, resetPeak, sleep, startProduction, steadyRunner } from "./harness.js";
 
-// Documented in the README: how far above its idle figure the supervisor's memory may go under abuse,
+// Documented in docs/ENDPOINT.md: how far above its idle figure the supervisor's memory may go under abuse,
 // and how close to it it comes back once the clients are gone: its own (anonymous) memory within a
 // few MiB; the resident figure keeps the node binary's code pages that the load first touched.
 const PEAK_ABOVE_IDLE_MIB = 32;

@@ -109,9 +109,9 @@ describe("compose/prometheus/examples/kubernetes.yml, relabelling pods as Kubern
   it("keeps the annotated running pods, at the pod IP and the annotated port (9091 without one)", async () => {
     const active = (await targets()).activeTargets.filter((t) => t.labels.job === "github-runners");
     expect(active.map((t) => t.scrapeUrl).sort()).toEqual([`http://127.0.0.1:${port}/metrics`, "http://127.0.0.2:9091/metrics"]);
-    const byPod = Object.fromEntries(active.map((t) => [t.labels.pod, t]));
-    expect(byPod["runner-0"]!.labels).toEqual({ job: "github-runners", instance: `127.0.0.1:${port}`, namespace: "github-runners", pod: "runner-0", app: "github-runner" });
-    expect(byPod["runner-0"]!.health).toBe("up");
+    const byPod = new Map(active.map((t) => [t.labels.pod, t]));
+    expect(byPod.get("runner-0")?.labels).toEqual({ job: "github-runners", instance: `127.0.0.1:${port}`, namespace: "github-runners", pod: "runner-0", app: "github-runner" });
+    expect(byPod.get("runner-0")?.health).toBe("up");
   });
 
   it("drops finished, failed and pending pods, pods without the annotation and pods that opt out", async () => {

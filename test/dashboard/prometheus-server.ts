@@ -47,7 +47,7 @@ export class PrometheusServer {
     const port = await freePort();
     const proc = spawn("prometheus", [...args, `--web.listen-address=127.0.0.1:${port}`, "--log.level=warn"], { stdio: ["ignore", "ignore", "pipe"] });
     let log = "";
-    proc.stderr!.on("data", (c: Buffer) => (log += c.toString("utf8")));
+    proc.stderr.on("data", (c: Buffer) => (log += c.toString("utf8")));
     const server = new PrometheusServer(proc, `http://127.0.0.1:${port}`, () => log);
     const deadline = Date.now() + 15_000;
     while (Date.now() < deadline) {
@@ -98,7 +98,7 @@ export class PrometheusServer {
   /** The values of one label on the series a selector matches (what Grafana's label_values() asks). */
   async labelValues(label: string, match: string, start: number, end: number): Promise<string[]> {
     const params = new URLSearchParams({ "match[]": match, start: String(start), end: String(end) });
-    const answer = (await (await fetch(`${this.url}/api/v1/label/${label}/values?${params}`)).json()) as ApiAnswer<string[]>;
+    const answer = (await (await fetch(`${this.url}/api/v1/label/${label}/values?${params.toString()}`)).json()) as ApiAnswer<string[]>;
     if (answer.status !== "success") throw new Error(`label values of ${label} for ${match}: ${answer.error}`);
     return answer.data;
   }

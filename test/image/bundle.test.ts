@@ -208,7 +208,7 @@ describe("without koffi.node beside it", () => {
 
 describe("the launcher", () => {
   /** A runner home with run.sh and the given externals/nodeNN/bin/node (a symlink, or a script that must never run). */
-  function runnerHome(nodes: Record<string, string | "decoy">): string {
+  function runnerHome(nodes: Record<string, string>): string {
     const home = tempDir("home");
     copyFileSync(join(IMAGE_FIXTURES, "run.sh"), join(home, "run.sh"));
     chmodSync(join(home, "run.sh"), 0o755);

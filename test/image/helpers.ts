@@ -100,7 +100,7 @@ export function runSupervisor(options: RunOptions): Supervised {
   const proc = spawn(argv[0]!, argv.slice(1), { cwd: options.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
   running.add(proc);
   let out = "";
-  proc.stdout!.on("data", (c: Buffer) => (out += c.toString("utf8")));
+  proc.stdout.on("data", (c: Buffer) => (out += c.toString("utf8")));
   proc.once("exit", () => running.delete(proc));
   const { exit, port, stderr } = followSupervisor(proc);
   const get = async (path: string) => fetch(`http://127.0.0.1:${await port}${path}`, { signal: AbortSignal.timeout(5_000) });

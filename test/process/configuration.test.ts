@@ -42,7 +42,7 @@ describe("bad configuration stops start-up before anything is spawned", () => {
     }
     const version = spawnSync(process.execPath, [BIN, "--version"], { encoding: "utf8" });
     expect(version.status).toBe(0);
-    expect(version.stdout.trim()).toBe(JSON.parse(readFileSync(join(FIXTURES, "..", "..", "package.json"), "utf8")).version);
+    expect(version.stdout.trim()).toBe((JSON.parse(readFileSync(join(FIXTURES, "..", "..", "package.json"), "utf8")) as { version: string }).version);
   });
 });
 

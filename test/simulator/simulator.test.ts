@@ -36,9 +36,9 @@ function npmStart(env: Record<string, string | undefined>): NpmStart {
   expect(startScript.startsWith(BUILD_STEP)).toBe(true);
   const merged: Record<string, string | undefined> = { ...process.env, METRICS_HOST: undefined, ...env };
   for (const key of Object.keys(merged)) if (merged[key] === undefined) delete merged[key];
-  const sh = spawn("sh", ["-c", startScript.slice(BUILD_STEP.length)], { cwd: ROOT, env: merged as NodeJS.ProcessEnv, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const sh = spawn("sh", ["-c", startScript.slice(BUILD_STEP.length)], { cwd: ROOT, env: merged, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
-  sh.stdout!.on("data", (c: Buffer) => (out += c.toString("utf8")));
+  sh.stdout.on("data", (c: Buffer) => (out += c.toString("utf8")));
   const { exit, port, stderr } = followSupervisor(sh);
   const r: NpmStart = {
     sh,

@@ -1,4 +1,4 @@
-// The data flows one way (README, Development): no module imports from a stage further down the
+// The data flows one way (docs/DEVELOPMENT.md): no module imports from a stage further down the
 // flow than itself. Each file of src/ belongs to a layer; an import may only reach its own room
 // (the folder or spine file it is in) or a layer before it, never a neighbour of its own layer,
 // so two rooms put side by side cannot grow an arrow back between them unseen.

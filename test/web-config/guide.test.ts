@@ -1,5 +1,5 @@
-// What the README and the Prometheus guide show of web configuration files is what the program
-// reads and what the tests run: the README's example file parses, its htpasswd command run as
+// What the web configuration guide and the Prometheus guide show of web configuration files is what
+// the program reads and what the tests run: the guide's example file parses, its htpasswd command run as
 // written makes a hash the file accepts, its example error is the program's, and the guide's
 // scrape job is the example file the end-to-end test runs.
 import { spawnSync } from "node:child_process";
@@ -11,11 +11,10 @@ import { parseWebConfig } from "../../src/http/web-config/parse.js";
 import { WebConfigError } from "../../src/http/web-config/config.js";
 import { ROOT } from "../helpers/index.js";
 
-const readme = readFileSync(join(ROOT, "README.md"), "utf8");
-const section = readme.slice(readme.indexOf("### Protecting the endpoint"), readme.indexOf("## Metrics"));
+const section = readFileSync(join(ROOT, "docs", "WEB_CONFIG.md"), "utf8");
 const example = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
 
-describe("the README's Protecting the endpoint", () => {
+describe("docs/WEB_CONFIG.md", () => {
   it("shows a web configuration file the program reads: TLS from files beside it and one basic auth user", () => {
     const config = parseWebConfig(example, "/etc/runner");
     expect(config.tls).toMatchObject({ certFile: "/etc/runner/runner.pem", keyFile: "/etc/runner/runner.key", clientAuthType: "NoClientCert" });

@@ -27,11 +27,11 @@ describe("cleaning up after killed supervisors", () => {
     const other = join(base, "something-else");
     for (const d of [...Object.values(dirs), other]) mkdirSync(d);
     const exited = spawnSync("true");
-    record(dirs.dead!, { pid: exited.pid!, start: "1" });
+    record(dirs.dead!, { pid: exited.pid, start: "1" });
     record(dirs.reused!, { pid: process.pid, start: "1" });
     writeOwnerRecord(dirs.live!);
     writeOwnerRecord(dirs.young!);
-    record(dirs.foreign!, { pid: exited.pid!, start: "1", pidNamespace: "pid:[1]" });
+    record(dirs.foreign!, { pid: exited.pid, start: "1", pidNamespace: "pid:[1]" });
     // A live channel in the live directory: the sweep must not reach it (it would count a rejected message).
     let rejected = 0;
     channel = await openChannel(dirs.live!, () => undefined, () => rejected++);

@@ -65,7 +65,7 @@ describe("the pusher", () => {
   it("pushes one after the other, logs without credentials, and does nothing without a URL", async () => {
     const g = await gateway();
     const logged: string[] = [];
-    const render = async () => ({ contentType: "text/plain; version=0.0.4; charset=utf-8", body: Buffer.from("m 1\n") });
+    const render = () => Promise.resolve({ contentType: "text/plain; version=0.0.4; charset=utf-8", body: Buffer.from("m 1\n") });
     const url = g.url.replace("http://", "http://ci:s3cret@");
     const pusher = createPusher({ pushgatewayUrl: url, pushgatewayJob: "github-runner", runnerName: "r", render, log: (m) => logged.push(m) });
     await Promise.all([pusher("first"), pusher("final")]);

@@ -32,7 +32,7 @@ describe("PasswordChecker", () => {
 
   it("takes one check and `maxWaiting` more; beyond, it refuses at once; every one taken is answered", async () => {
     const c = checker(2);
-    const taken = [c.check("a", hash), c.check("b", hash), c.check("right horse", hash)];
+    const taken = [c.check("a", hash), c.check("b", hash), c.check("right horse", hash)].map((p) => p ?? Promise.reject(new Error("refused")));
     expect(c.hasRoom).toBe(false);
     expect(c.check("c", hash)).toBeUndefined();
     expect((await Promise.all(taken)).map((r) => r!.ok)).toEqual([false, false, true]);
