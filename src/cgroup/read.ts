@@ -54,7 +54,7 @@ const MAX_FILE_BYTES = 64 * 1024;
 /**
  * A file's text, at most MAX_FILE_BYTES of it; undefined when it cannot be read. The buffer starts
  * at 4 KiB and doubles only for a longer file: a 64 KiB buffer for every read made the snapshots'
- * garbage enough to lengthen collections measurably (test/job-context/phases.test.ts).
+ * garbage enough to lengthen collections measurably (test/e2e/job-context/phases.test.ts).
  */
 export async function readBounded(path: string): Promise<string | undefined> {
   let handle;

@@ -400,7 +400,7 @@ async function benchJobResources(node) {
 async function benchContainer() {
   if (process.env.BENCH_CONTAINER === "0") return "skipped (BENCH_CONTAINER=0)";
   if (process.getuid?.() !== 0 || !existsSync("/usr/sbin/dockerd")) return "skipped: needs root and docker.io (test/setup/ensure-docker.sh)";
-  const { overhead } = await import("../image-docker/overhead.mjs");
+  const { overhead } = await import("../e2e/image-docker/overhead.mjs");
   const result = await overhead({ log: () => undefined });
   const MiB = 1024 * 1024;
   for (const [when, sample] of [["idle", result.idle], ["after a burst of jobs and scrapes", result.after]]) {

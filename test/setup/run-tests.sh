@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # npm test: the set-up (tools, Node 24, build, type check), then the three passes of vitest (main;
-# test/pid1 alone, for its timings; test/adversarial one file at a time). Every pass runs even when
+# test/e2e/pid1 alone, for its timings; test/e2e/adversarial one file at a time). Every pass runs even when
 # something before it failed, each writes a JSON report to .cache/test-reports/, and the summary
 # (test/setup/test-summary.mjs) counts them all and names any pass that did not run to its end.
 set -uo pipefail
@@ -23,9 +23,9 @@ pass() {
   shift
   node_modules/.bin/vitest run "$@" --reporter=default --reporter=json --outputFile.json="$reports/$name.json" || status=1
 }
-pass main --exclude "test/pid1/**" --exclude "test/adversarial/**"
-pass pid1 test/pid1
-pass adversarial test/adversarial --maxWorkers=1
+pass main --exclude "test/e2e/pid1/**" --exclude "test/e2e/adversarial/**"
+pass pid1 test/e2e/pid1
+pass adversarial test/e2e/adversarial --maxWorkers=1
 
 node test/setup/test-summary.mjs "$reports" main pid1 adversarial || status=1
 exit "$status"

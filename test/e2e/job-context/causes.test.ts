@@ -1,0 +1,75 @@
+// The runner_stopped cause with the built supervisor and a fake runner caught mid-job
+// (test/fixtures/pid1/job-runner.sh): a stop that reached the runner while its job ran. A stop
+// skips METRICS_LINGER, so the figures are read from the final push to Debian's Pushgateway.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { FIXTURES, freePort, parseSamples, startSupervisor, until, type Running, type Samples } from "../../helpers/index.js";
+
+let running: Running[] = [];
+let gateway: ChildProcess | undefined;
+const temp: string[] = [];
+
+afterEach(async () => {
+  for (const r of running) if (r.proc.exitCode === null && r.proc.signalCode === null) r.proc.kill("SIGKILL");
+  await Promise.all(running.map((r) => r.exit));
+  running = [];
+  if (gateway && gateway.exitCode === null) {
+    const gone = new Promise((resolve) => gateway!.once("exit", resolve));
+    gateway.kill("SIGTERM");
+    await gone;
+  }
+  gateway = undefined;
+  for (const d of temp.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+async function startPushgateway(): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), "pushgateway-"));
+  temp.push(dir);
+  const port = await freePort();
+  gateway = spawn("prometheus-pushgateway", [`--web.listen-address=127.0.0.1:${port}`, `--persistence.file=${join(dir, "data")}`], { stdio: "ignore" });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    if ((await fetch(`${url}/-/ready`).catch(() => undefined))?.ok) return url;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error("prometheus-pushgateway did not start");
+}
+
+/** Runs the fake runner's job under the supervisor, stops it mid-job with SIGTERM, and returns the final push. */
+async function stoppedMidJob(env: Record<string, string>): Promise<Samples> {
+  const url = await startPushgateway();
+  const r = startSupervisor({ runnerHome: join(FIXTURES, "pid1"), command: ["bash", join(FIXTURES, "pid1", "job-runner.sh")], env: { PUSHGATEWAY_URL: url, RUNNER_NAME: "stopped", ...env } });
+  running.push(r);
+  await until(() => r.stdout().toString().includes("Running job"), 10_000, "the job's start");
+  r.proc.kill("SIGTERM");
+  await r.exit;
+  expect(r.stderr()).toContain("pushed the final metrics");
+  return parseSamples(await (await fetch(`${url}/metrics`)).text());
+}
+
+const group = { job: "github-runner", runner_name: "stopped", runner_type: "standard" };
+const causes = (m: Samples) => Object.fromEntries(["runner_stopped", "cancelled", "job_failed", "runner_lost"].map((cause) => [cause, m.value("github_runner_job_failures_total", { ...group, cause })]));
+
+describe("why a job ended, when the supervisor is stopped", () => {
+  it("SIGTERM mid-job: the runner prints Canceled, the cause is runner_stopped", async () => {
+    const m = await stoppedMidJob({ JOB_SECONDS: "20" });
+    expect(m.value("github_runner_jobs_total", { ...group, status: "cancelled" })).toBe(1);
+    expect(causes(m)).toEqual({ runner_stopped: 1, cancelled: 0, job_failed: 0, runner_lost: 0 });
+  });
+
+  it("a drain past its timeout is a stop: runner_stopped", async () => {
+    const m = await stoppedMidJob({ JOB_SECONDS: "20", DRAIN_ENABLED: "true", DRAIN_TIMEOUT: "1" });
+    expect(m.value("github_runner_jobs_total", { ...group, status: "cancelled" })).toBe(1);
+    expect(causes(m)).toEqual({ runner_stopped: 1, cancelled: 0, job_failed: 0, runner_lost: 0 });
+  });
+
+  it("a drain the job finishes within is no stop: the job succeeds, without a cause", async () => {
+    const m = await stoppedMidJob({ JOB_SECONDS: "2", DRAIN_ENABLED: "true" });
+    expect(m.value("github_runner_jobs_total", { ...group, status: "success" })).toBe(1);
+    expect(causes(m)).toEqual({ runner_stopped: 0, cancelled: 0, job_failed: 0, runner_lost: 0 });
+  });
+});
