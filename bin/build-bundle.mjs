@@ -59,7 +59,18 @@ const WORKERS = [
   { name: "PARSE_WORKER", source: join(ROOT, "src", "http", "web-config", "parse-worker.ts"), file: PARSE_WORKER_FILE },
 ];
 // Every file a build may write, removed first: a build that no longer needs one leaves none behind.
-const ALL_FILES = [BUNDLE_FILE, PROGRAM_FILE, IN_JOB_FILE, WEB_CONFIG_FILE, TRACES_FILE, PASSWORD_WORKER_FILE, PARSE_WORKER_FILE, LAUNCHER_FILE, KOFFI_NATIVE_FILE, LICENSES_FILE];
+const ALL_FILES = [
+  BUNDLE_FILE,
+  PROGRAM_FILE,
+  IN_JOB_FILE,
+  WEB_CONFIG_FILE,
+  TRACES_FILE,
+  PASSWORD_WORKER_FILE,
+  PARSE_WORKER_FILE,
+  LAUNCHER_FILE,
+  KOFFI_NATIVE_FILE,
+  LICENSES_FILE,
+];
 
 /** Builds the bundle directory; returns what it wrote. */
 export async function buildBundle({ entry = join(ROOT, "src", "entry.ts"), outdir = join(ROOT, DEFAULT_OUTDIR) } = {}) {
@@ -90,11 +101,17 @@ export async function buildBundle({ entry = join(ROOT, "src", "entry.ts"), outdi
     logLevel: "warning",
   };
   const plugins = [koffi.plugin, parts.plugin, workers.plugin];
-  const first = await build({ ...options, entryPoints: [entry], outfile: join(outdir, BUNDLE_FILE), banner: { js: "#!/usr/bin/env node" }, plugins });
+  const first = await build({
+    ...options,
+    entryPoints: [entry],
+    outfile: join(outdir, BUNDLE_FILE),
+    banner: { js: "#!/usr/bin/env node" },
+    plugins,
+  });
   const results = [first];
   // A part may import further parts (the program loads the web configuration's): build until none is new.
   const built = [];
-  for (let part; (part = PARTS.find((p) => parts.used().has(p.file) && !built.includes(p.file))); ) {
+  for (let part; (part = PARTS.find((p) => parts.used().has(p.file) && !built.includes(p.file)));) {
     built.push(part.file);
     results.push(await build({ ...options, entryPoints: [part.source], outfile: join(outdir, part.file), plugins }));
   }
@@ -111,7 +128,13 @@ export async function buildBundle({ entry = join(ROOT, "src", "entry.ts"), outdi
   writeFileSync(join(outdir, LAUNCHER_FILE), launcherScript(), { mode: 0o755 });
   chmodSync(join(outdir, LAUNCHER_FILE), 0o755);
   written.push(LAUNCHER_FILE);
-  writeFileSync(join(outdir, LICENSES_FILE), licenses(results.map((r) => r.metafile), koffi.used()));
+  writeFileSync(
+    join(outdir, LICENSES_FILE),
+    licenses(
+      results.map((r) => r.metafile),
+      koffi.used(),
+    ),
+  );
   written.push(LICENSES_FILE);
 
   return { outdir, files: written.map((f) => ({ name: f, bytes: statSync(join(outdir, f)).size })), koffi: koffi.used() };
@@ -149,7 +172,9 @@ function workersPlugin() {
       });
       b.onLoad({ filter: /.*/, namespace: "workers-beside-bundle" }, () => ({
         loader: "js",
-        contents: WORKERS.map((w) => `export const ${w.name} = require("node:path").join(__dirname, ${JSON.stringify(w.file)});`).join("\n"),
+        contents: WORKERS.map((w) => `export const ${w.name} = require("node:path").join(__dirname, ${JSON.stringify(w.file)});`).join(
+          "\n",
+        ),
       }));
     },
   };
@@ -177,7 +202,9 @@ function koffiShim() {
     name: "koffi-beside-bundle",
     setup(b) {
       b.onResolve({ filter: /^koffi\// }, (args) => ({
-        errors: [{ text: `"${args.path}" cannot be bundled: import "koffi" itself, which the bundle maps to ${KOFFI_NATIVE_FILE} beside it` }],
+        errors: [
+          { text: `"${args.path}" cannot be bundled: import "koffi" itself, which the bundle maps to ${KOFFI_NATIVE_FILE} beside it` },
+        ],
       }));
       b.onResolve({ filter: /^koffi$/ }, () => {
         used = true;
@@ -258,7 +285,9 @@ function licenses(metafiles, koffiUsed) {
   const sections = [...dirs].sort().map((dir) => {
     const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
     const file = readdirSync(dir).find((f) => /^(licen[cs]e|copying)(\.|$)/i.test(f));
-    const text = file ? readFileSync(join(dir, file), "utf8").trim() : `(no licence file in the package; package.json says: ${pkg.license ?? "nothing"})`;
+    const text = file
+      ? readFileSync(join(dir, file), "utf8").trim()
+      : `(no licence file in the package; package.json says: ${pkg.license ?? "nothing"})`;
     return `${pkg.name}@${pkg.version} (${pkg.license ?? "unknown"})\n${"-".repeat(72)}\n${text}\n`;
   });
   return `runner-supervisor bundles the following packages.\n\n${sections.join("\n\n")}`;

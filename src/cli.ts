@@ -21,7 +21,9 @@ export function flagOf(spec: OptionSpec<unknown>): string {
  */
 export function parseCli(argv: readonly string[], write: { out: (s: string) => void; err: (s: string) => void }): CliResult {
   const program = new Command("runner-supervisor")
-    .description("Runs the GitHub Actions runner as its child (PID 1 of the container), passes its output through and serves Prometheus metrics of its jobs.")
+    .description(
+      "Runs the GitHub Actions runner as its child (PID 1 of the container), passes its output through and serves Prometheus metrics of its jobs.",
+    )
     .usage("[options] [-- command [args...]]")
     .argument("[command...]", "command to run instead of ./run.sh in the runner directory")
     .version(VERSION, "-V, --version", "print the version and exit")
@@ -33,7 +35,10 @@ export function parseCli(argv: readonly string[], write: { out: (s: string) => v
       // Every usage error ends with where the options are told.
       outputError: (msg, w) => w(`runner-supervisor: ${msg.replace(/^error: /, "").trimEnd()} (see runner-supervisor --help)\n`),
     })
-    .addHelpText("after", `\nSubcommands: runner-supervisor hook job-started|job-completed (run by the job hooks it installs); runner-supervisor report cache --help (for workflow steps).\nExit codes: the child's own; 128+N when it died by signal N; 127 or 126 when the command does not exist or cannot run; ${EXIT_CONFIG} for a bad option or variable; 70 when the supervisor itself fails.`);
+    .addHelpText(
+      "after",
+      `\nSubcommands: runner-supervisor hook job-started|job-completed (run by the job hooks it installs); runner-supervisor report cache --help (for workflow steps).\nExit codes: the child's own; 128+N when it died by signal N; 127 or 126 when the command does not exist or cannot run; ${EXIT_CONFIG} for a bad option or variable; 70 when the supervisor itself fails.`,
+    );
 
   for (const key of Object.keys(OPTIONS) as OptionKey[]) {
     const spec = OPTIONS[key];

@@ -14,7 +14,9 @@ if (argv[0] === "hook" || argv[0] === "report") {
   // main() settles with the exit code; should it ever fail instead, say so and exit 70 rather
   // than linger with the child's exit code lost.
   const failed = (error: unknown) => {
-    process.stderr.write(`runner-supervisor: internal error, exiting: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `runner-supervisor: internal error, exiting: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     return 70;
   };
   // The supervisor leaves through exitNow (src/process/exit-now.ts): Node's own exit can hang.

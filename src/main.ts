@@ -70,7 +70,15 @@ async function supervise(config: Config, guard: EndpointGuard | undefined, signa
     const exit = await forwardUntilExit(child, pipeline, out, stops);
     phase = "exited";
     unguard();
-    await afterExit({ ...config, signals, serving: await services.serving, stopAsked: stops.asked, push, settled: () => pipeline.settled(), log: out.log });
+    await afterExit({
+      ...config,
+      signals,
+      serving: await services.serving,
+      stopAsked: stops.asked,
+      push,
+      settled: () => pipeline.settled(),
+      log: out.log,
+    });
     return finalExitCode(exit, config.exitCodesToZero);
   } finally {
     await services.close();

@@ -49,7 +49,12 @@ export interface Pipeline {
  * `cgroup` opens the container's cgroup for the job meter (the real one unless JOB_RESOURCES is
  * false; tests pass their own).
  */
-export function createPipeline(o: PipelineOptions, log: Log, clock: Clock = systemClock, cgroup: (() => Promise<OpenedCgroup>) | undefined = o.jobResources ? openCgroup : undefined): Pipeline {
+export function createPipeline(
+  o: PipelineOptions,
+  log: Log,
+  clock: Clock = systemClock,
+  cgroup: (() => Promise<OpenedCgroup>) | undefined = o.jobResources ? openCgroup : undefined,
+): Pipeline {
   const registries = createRegistries({ runner_name: o.runnerName, runner_type: o.runnerType });
   const collectors = createCollectors(o, registries.both, clock);
   const listeners = new Set<(observation: Observation) => void>();

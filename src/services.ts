@@ -13,8 +13,21 @@ import { VERSION } from "./common/version.js";
 
 export type ServicesOptions = Pick<
   OptionValues,
-  "metrics" | "metricsHost" | "metricsPort" | "parentDeathSignal" | "jobHooks" | "runnerHome" | "githubApiToken" | "pushgatewayUrl"
-  | "runnerName" | "runnerType" | "otlpEndpoint" | "otlpTracesEndpoint" | "otlpProtocol" | "otlpHeaders" | "traceIdRule"
+  | "metrics"
+  | "metricsHost"
+  | "metricsPort"
+  | "parentDeathSignal"
+  | "jobHooks"
+  | "runnerHome"
+  | "githubApiToken"
+  | "pushgatewayUrl"
+  | "runnerName"
+  | "runnerType"
+  | "otlpEndpoint"
+  | "otlpTracesEndpoint"
+  | "otlpProtocol"
+  | "otlpHeaders"
+  | "traceIdRule"
 >;
 
 /** At the end, queued spans are sent for at most this long: the runner has exited, the container waits. */
@@ -35,13 +48,25 @@ export interface Services {
  * cannot listen, native calls that cannot load or a channel that cannot open each say why on
  * stderr, and the runner runs without them.
  */
-export async function startServices(config: ServicesOptions, pipeline: Pipeline, health: () => Health, log: Log, guard?: EndpointGuard): Promise<Services> {
+export async function startServices(
+  config: ServicesOptions,
+  pipeline: Pipeline,
+  health: () => Health,
+  log: Log,
+  guard?: EndpointGuard,
+): Promise<Services> {
   // Listening goes on while the runner starts: the runner never waits for the endpoint.
   const endpoint = config.metrics ? serve(config, pipeline, health, log, guard) : Promise.resolve(undefined);
   const tracing = tracingOn(config) ? startTraces(config, pipeline, log) : Promise.resolve(undefined);
   const stopDuties = await takeOnInitDuties({ parentDeathSignal: config.parentDeathSignal, holdsSecrets: holdsSecrets(config), log });
   const channel = config.jobHooks
-    ? await openJobChannel({ runnerHome: config.runnerHome, env: process.env, onMessage: (message) => pipeline.channelMessage(message), onRejected: () => pipeline.channelRejected(), log })
+    ? await openJobChannel({
+        runnerHome: config.runnerHome,
+        env: process.env,
+        onMessage: (message) => pipeline.channelMessage(message),
+        onRejected: () => pipeline.channelRejected(),
+        log,
+      })
     : undefined;
   const unsubscribe = pipeline.subscribe((observation) => {
     if (observation.type === "job-started") channel?.restoreHookFiles();
@@ -74,7 +99,13 @@ async function startTraces(config: ServicesOptions, pipeline: Pipeline, log: Log
   }
 }
 
-function serve(config: ServicesOptions, pipeline: Pipeline, health: () => Health, log: Log, guard: EndpointGuard | undefined): Promise<Endpoint | undefined> {
+function serve(
+  config: ServicesOptions,
+  pipeline: Pipeline,
+  health: () => Health,
+  log: Log,
+  guard: EndpointGuard | undefined,
+): Promise<Endpoint | undefined> {
   return startEndpoint({ host: config.metricsHost, port: config.metricsPort, render: pipeline.render, health, onError: log, guard }).then(
     (endpoint) => {
       log(servingMessage(endpoint.address, guard));
@@ -82,7 +113,9 @@ function serve(config: ServicesOptions, pipeline: Pipeline, health: () => Health
     },
     (reason: unknown) => {
       const error = reason as NodeJS.ErrnoException;
-      log(`metrics endpoint disabled: cannot listen on ${config.metricsHost || "all interfaces"} port ${config.metricsPort}: ${error.code ?? error.message}; the runner runs on`);
+      log(
+        `metrics endpoint disabled: cannot listen on ${config.metricsHost || "all interfaces"} port ${config.metricsPort}: ${error.code ?? error.message}; the runner runs on`,
+      );
       return undefined;
     },
   );

@@ -42,12 +42,16 @@ export function fleetDashboard(): dashboard.Dashboard {
       statPanel({
         id: 1,
         title: "Runners Online",
-        description: "Runners of the selected types online now (github_runner_status = 1), read from the runners' own gauges: one sample per runner.",
+        description:
+          "Runners of the selected types online now (github_runner_status = 1), read from the runners' own gauges: one sample per runner.",
         place: { x: 0, y: 0, w: 4, h: 5 },
         queries: [{ expr: `sum(github_runner_status{${T}})`, legend: "online" }],
         unit: "none",
         decimals: 0,
-        steps: [[null, "red"], [1, "green"]],
+        steps: [
+          [null, "red"],
+          [1, "green"],
+        ],
       }),
     )
     .withPanel(
@@ -90,7 +94,11 @@ export function fleetDashboard(): dashboard.Dashboard {
         min: 0,
         max: 1,
         decimals: 1,
-        steps: [[null, "red"], [0.8, "yellow"], [0.95, "green"]],
+        steps: [
+          [null, "red"],
+          [0.8, "yellow"],
+          [0.95, "green"],
+        ],
       }),
     )
     .withPanel(
@@ -100,7 +108,9 @@ export function fleetDashboard(): dashboard.Dashboard {
         description:
           "Deploy jobs that succeeded in the selected time range (github_runner_deployments_total, result=success, recorded per minute). A deploy job is one whose workflow name, job key or environment matches the supervisor's DEPLOY_PATTERN. No data without DEPLOY_PATTERN.",
         place: { x: 16, y: 0, w: 4, h: 5 },
-        queries: [{ expr: overRange("runner_type:github_runner_deployments:increments1m", 'result="success", '), legend: "successful deploys" }],
+        queries: [
+          { expr: overRange("runner_type:github_runner_deployments:increments1m", 'result="success", '), legend: "successful deploys" },
+        ],
         unit: "short",
         decimals: 0,
         steps: [[null, "blue"]],
@@ -121,18 +131,29 @@ export function fleetDashboard(): dashboard.Dashboard {
         min: 0,
         max: 1,
         decimals: 1,
-        steps: [[null, "green"], [0.05, "yellow"], [0.15, "red"]],
+        steps: [
+          [null, "green"],
+          [0.05, "yellow"],
+          [0.15, "red"],
+        ],
       }),
     )
     .withPanel(
       seriesPanel({
         id: 7,
         title: "Runners Online and Busy",
-        description: "Runners of each type online, and running a job, averaged over each interval (recorded once a minute from github_runner_status and github_runner_busy).",
+        description:
+          "Runners of each type online, and running a job, averaged over each interval (recorded once a minute from github_runner_status and github_runner_busy).",
         place: { x: 0, y: 5, w: 12, h: 8 },
         queries: [
-          { expr: `sum by (runner_type) (avg_over_time(runner_type:github_runner_status:sum{${T}}[$__interval]))`, legend: "{{runner_type}} online" },
-          { expr: `sum by (runner_type) (avg_over_time(runner_type:github_runner_busy:sum{${T}}[$__interval]))`, legend: "{{runner_type}} busy" },
+          {
+            expr: `sum by (runner_type) (avg_over_time(runner_type:github_runner_status:sum{${T}}[$__interval]))`,
+            legend: "{{runner_type}} online",
+          },
+          {
+            expr: `sum by (runner_type) (avg_over_time(runner_type:github_runner_busy:sum{${T}}[$__interval]))`,
+            legend: "{{runner_type}} busy",
+          },
         ],
         unit: "short",
         min: 0,
@@ -166,8 +187,14 @@ export function fleetDashboard(): dashboard.Dashboard {
           "Runners of each type online and not running a job: the fewest in each interval (the headroom left at the busiest minute) and the average. At 0 new jobs wait for a runner.",
         place: { x: 0, y: 13, w: 12, h: 8 },
         queries: [
-          { expr: `sum by (runner_type) (min_over_time(runner_type:github_runner_idle:sum{${T}}[$__interval]))`, legend: "{{runner_type}} fewest" },
-          { expr: `sum by (runner_type) (avg_over_time(runner_type:github_runner_idle:sum{${T}}[$__interval]))`, legend: "{{runner_type}} average" },
+          {
+            expr: `sum by (runner_type) (min_over_time(runner_type:github_runner_idle:sum{${T}}[$__interval]))`,
+            legend: "{{runner_type}} fewest",
+          },
+          {
+            expr: `sum by (runner_type) (avg_over_time(runner_type:github_runner_idle:sum{${T}}[$__interval]))`,
+            legend: "{{runner_type}} average",
+          },
         ],
         unit: "short",
         min: 0,
@@ -178,9 +205,15 @@ export function fleetDashboard(): dashboard.Dashboard {
       seriesPanel({
         id: 10,
         title: "Jobs per Hour",
-        description: "Jobs finished per hour, by result: the recorded per-minute increments of github_runner_jobs_total summed over each interval, scaled to an hour.",
+        description:
+          "Jobs finished per hour, by result: the recorded per-minute increments of github_runner_jobs_total summed over each interval, scaled to an hour.",
         place: { x: 12, y: 13, w: 12, h: 8 },
-        queries: [{ expr: `${perWindow("runner_type:github_runner_jobs:increments1m", "status")} * 3600000 / $__interval_ms`, legend: "{{status}}" }],
+        queries: [
+          {
+            expr: `${perWindow("runner_type:github_runner_jobs:increments1m", "status")} * 3600000 / $__interval_ms`,
+            legend: "{{status}}",
+          },
+        ],
         unit: "suffix: jobs/h",
         min: 0,
         minInterval: EVERY_MINUTE,
@@ -194,8 +227,14 @@ export function fleetDashboard(): dashboard.Dashboard {
           "Median (p50) and 95th percentile (p95) of the durations of all jobs that finished in each interval, from the recorded per-minute increments of the github_runner_job_duration_seconds buckets: estimates exact to the bucket.",
         place: { x: 0, y: 21, w: 12, h: 8 },
         queries: [
-          { expr: `histogram_quantile(0.5, ${perWindow("runner_type:github_runner_job_duration_seconds_bucket:increments1m", "le")})`, legend: "p50" },
-          { expr: `histogram_quantile(0.95, ${perWindow("runner_type:github_runner_job_duration_seconds_bucket:increments1m", "le")})`, legend: "p95" },
+          {
+            expr: `histogram_quantile(0.5, ${perWindow("runner_type:github_runner_job_duration_seconds_bucket:increments1m", "le")})`,
+            legend: "p50",
+          },
+          {
+            expr: `histogram_quantile(0.95, ${perWindow("runner_type:github_runner_job_duration_seconds_bucket:increments1m", "le")})`,
+            legend: "p95",
+          },
         ],
         unit: "s",
         min: 0,
@@ -209,7 +248,12 @@ export function fleetDashboard(): dashboard.Dashboard {
         description:
           "Job time by phase (setup, steps, cleanup), stacked: seconds of each phase recorded per minute (github_runner_job_phase_duration_seconds_sum) per second of the interval, that is how many runners were in that phase on average. A phase counts when it ends.",
         place: { x: 12, y: 21, w: 12, h: 8 },
-        queries: [{ expr: `${perWindow("runner_type:github_runner_job_phase_duration_seconds_sum:increments1m", "phase")} * 1000 / $__interval_ms`, legend: "{{phase}}" }],
+        queries: [
+          {
+            expr: `${perWindow("runner_type:github_runner_job_phase_duration_seconds_sum:increments1m", "phase")} * 1000 / $__interval_ms`,
+            legend: "{{phase}}",
+          },
+        ],
         unit: "short",
         min: 0,
         stacked: true,
@@ -220,9 +264,13 @@ export function fleetDashboard(): dashboard.Dashboard {
       piePanel({
         id: 13,
         title: "Job Status Distribution",
-        description: "Jobs finished in the selected time range by result (success, failed, cancelled, skipped, abandoned, unknown), whole jobs from the recorded per-minute increments.",
+        description:
+          "Jobs finished in the selected time range by result (success, failed, cancelled, skipped, abandoned, unknown), whole jobs from the recorded per-minute increments.",
         place: { x: 0, y: 29, w: 8, h: 8 },
-        query: { expr: `sum by (status) (sum_over_time(runner_type:github_runner_jobs:increments1m{${T}}[$__range]))`, legend: "{{status}}" },
+        query: {
+          expr: `sum by (status) (sum_over_time(runner_type:github_runner_jobs:increments1m{${T}}[$__range]))`,
+          legend: "{{status}}",
+        },
       }),
     )
     .withPanel(
@@ -256,7 +304,11 @@ export function fleetDashboard(): dashboard.Dashboard {
         min: 0,
         max: 1440,
         decimals: 2,
-        steps: [[null, "green"], [60, "yellow"], [1440, "red"]],
+        steps: [
+          [null, "green"],
+          [60, "yellow"],
+          [1440, "red"],
+        ],
       }),
     )
     .withPanel(
@@ -274,7 +326,11 @@ export function fleetDashboard(): dashboard.Dashboard {
         ],
         unit: "s",
         decimals: 1,
-        steps: [[null, "green"], [3600, "yellow"], [86400, "red"]],
+        steps: [
+          [null, "green"],
+          [3600, "yellow"],
+          [86400, "red"],
+        ],
       }),
     )
     .withPanel(
@@ -322,8 +378,14 @@ export function fleetDashboard(): dashboard.Dashboard {
           "The largest runner-supervisor of each type: its resident memory (process_resident_memory_bytes, left axis) and its CPU time per second over a minute (process_cpu_seconds_total, right axis), the highest in each interval.",
         place: { x: 12, y: 44, w: 12, h: 8 },
         queries: [
-          { expr: `max by (runner_type) (max_over_time(runner_type:process_resident_memory_bytes:max{${T}}[$__interval]))`, legend: "{{runner_type}} memory" },
-          { expr: `max by (runner_type) (max_over_time(runner_type:process_cpu_seconds:max_increments1m{${T}}[$__interval])) / 60`, legend: "{{runner_type}} CPU" },
+          {
+            expr: `max by (runner_type) (max_over_time(runner_type:process_resident_memory_bytes:max{${T}}[$__interval]))`,
+            legend: "{{runner_type}} memory",
+          },
+          {
+            expr: `max by (runner_type) (max_over_time(runner_type:process_cpu_seconds:max_increments1m{${T}}[$__interval])) / 60`,
+            legend: "{{runner_type}} CPU",
+          },
         ],
         unit: "bytes",
         min: 0,
@@ -359,7 +421,10 @@ export function fleetDashboard(): dashboard.Dashboard {
             expr: `${perWindow("runner_type:github_runner_job_cpu_seconds_sum:increments1m", "runner_type")} / (${perWindow("runner_type:github_runner_busy_seconds:increments1m", "runner_type")} > 0)`,
             legend: "{{runner_type}} used",
           },
-          { expr: `max by (runner_type) (max_over_time(runner_type:github_runner_container_cpu_limit_cores:max{${T}}[$__interval]))`, legend: "{{runner_type}} limit" },
+          {
+            expr: `max by (runner_type) (max_over_time(runner_type:github_runner_container_cpu_limit_cores:max{${T}}[$__interval]))`,
+            legend: "{{runner_type}} limit",
+          },
         ],
         unit: "short",
         min: 0,
@@ -376,7 +441,10 @@ export function fleetDashboard(): dashboard.Dashboard {
         queries: [
           { expr: perJobQuantile(0.5, "runner_type:github_runner_job_memory_peak_bytes_bucket:increments1m"), legend: "p50" },
           { expr: perJobQuantile(0.95, "runner_type:github_runner_job_memory_peak_bytes_bucket:increments1m"), legend: "p95" },
-          { expr: `max by (runner_type) (max_over_time(runner_type:github_runner_container_memory_limit_bytes:max{${T}}[$__interval]))`, legend: "{{runner_type}} limit" },
+          {
+            expr: `max by (runner_type) (max_over_time(runner_type:github_runner_container_memory_limit_bytes:max{${T}}[$__interval]))`,
+            legend: "{{runner_type}} limit",
+          },
         ],
         unit: "bytes",
         min: 0,
@@ -401,12 +469,16 @@ export function fleetDashboard(): dashboard.Dashboard {
       statPanel({
         id: 24,
         title: "OOM Kills During Jobs",
-        description: "Processes the kernel's OOM killer killed in the runners' containers while a job ran, in the selected time range (recorded increments of github_runner_job_oom_kills_total).",
+        description:
+          "Processes the kernel's OOM killer killed in the runners' containers while a job ran, in the selected time range (recorded increments of github_runner_job_oom_kills_total).",
         place: { x: 12, y: 60, w: 4, h: 8 },
         queries: [{ expr: overRange("runner_type:github_runner_job_oom_kills:increments1m"), legend: "OOM kills" }],
         unit: "none",
         decimals: 0,
-        steps: [[null, "green"], [1, "red"]],
+        steps: [
+          [null, "green"],
+          [1, "red"],
+        ],
       }),
     )
     .withPanel(

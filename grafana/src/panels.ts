@@ -161,7 +161,12 @@ export function seriesPanel(s: SeriesSpec): timeseries.PanelBuilder {
     .showPoints(common.VisibilityMode.Never)
     .spanNulls(false)
     .axisPlacement(common.AxisPlacement.Auto)
-    .legend(new common.VizLegendOptionsBuilder().displayMode(common.LegendDisplayMode.List).placement(common.LegendPlacement.Bottom).showLegend(true))
+    .legend(
+      new common.VizLegendOptionsBuilder()
+        .displayMode(common.LegendDisplayMode.List)
+        .placement(common.LegendPlacement.Bottom)
+        .showLegend(true),
+    )
     .tooltip(new common.VizTooltipOptionsBuilder().mode(common.TooltipDisplayMode.Multi).sort(common.SortOrder.Descending));
   if (s.min !== undefined) p.min(s.min);
   if (s.max !== undefined) p.max(s.max);

@@ -46,7 +46,10 @@ export function runnersDashboard(): dashboard.Dashboard {
         place: { x: 0, y: 0, w: 8, h: 5 },
         queries: [{ expr: `max by (runner_name) (github_runner_status{${F}})`, legend: "{{runner_name}}" }],
         unit: "none",
-        steps: [[null, "red"], [1, "green"]],
+        steps: [
+          [null, "red"],
+          [1, "green"],
+        ],
         mappings: [ONLINE_OFFLINE],
         textMode: common.BigValueTextMode.ValueAndName,
         colorMode: common.BigValueColorMode.Background,
@@ -61,7 +64,10 @@ export function runnersDashboard(): dashboard.Dashboard {
         queries: [{ expr: `sum(github_runner_status{${F}})`, legend: "online" }],
         unit: "none",
         decimals: 0,
-        steps: [[null, "red"], [1, "green"]],
+        steps: [
+          [null, "red"],
+          [1, "green"],
+        ],
       }),
     )
     .withPanel(
@@ -104,7 +110,11 @@ export function runnersDashboard(): dashboard.Dashboard {
         min: 0,
         max: 1,
         decimals: 1,
-        steps: [[null, "red"], [0.8, "yellow"], [0.95, "green"]],
+        steps: [
+          [null, "red"],
+          [0.8, "yellow"],
+          [0.95, "green"],
+        ],
       }),
     )
     .withPanel(
@@ -127,8 +137,14 @@ export function runnersDashboard(): dashboard.Dashboard {
           "Median (p50) and 95th percentile (p95) of the duration of jobs that finished within each $__rate_interval window, from the github_runner_job_duration_seconds histogram. Values are interpolated inside histogram buckets (default bounds 1, 5, 10, 30, 60, 120 s ...), so they are estimates, exact only to the bucket. Gaps mean no job finished in that window.",
         place: { x: 12, y: 5, w: 12, h: 8 },
         queries: [
-          { expr: `histogram_quantile(0.5, sum by (le) (rate(github_runner_job_duration_seconds_bucket{${F}}[$__rate_interval])))`, legend: "p50" },
-          { expr: `histogram_quantile(0.95, sum by (le) (rate(github_runner_job_duration_seconds_bucket{${F}}[$__rate_interval])))`, legend: "p95" },
+          {
+            expr: `histogram_quantile(0.5, sum by (le) (rate(github_runner_job_duration_seconds_bucket{${F}}[$__rate_interval])))`,
+            legend: "p50",
+          },
+          {
+            expr: `histogram_quantile(0.95, sum by (le) (rate(github_runner_job_duration_seconds_bucket{${F}}[$__rate_interval])))`,
+            legend: "p95",
+          },
         ],
         unit: "s",
         min: 0,
@@ -151,7 +167,11 @@ export function runnersDashboard(): dashboard.Dashboard {
         description:
           "Hours since each selected runner's supervisor started it (time() minus github_runner_start_time_seconds). A container restart starts again from 0; a runner whose supervisor is gone drops out of the table.",
         place: { x: 8, y: 13, w: 8, h: 8 },
-        query: { expr: `(time() - max by (runner_name, runner_type) (github_runner_start_time_seconds{${F}})) / 3600`, legend: "{{runner_name}}", table: true },
+        query: {
+          expr: `(time() - max by (runner_name, runner_type) (github_runner_start_time_seconds{${F}})) / 3600`,
+          legend: "{{runner_name}}",
+          table: true,
+        },
         unit: "h",
         decimals: 2,
         columns: [
@@ -170,8 +190,14 @@ export function runnersDashboard(): dashboard.Dashboard {
           "Connection problems the runners reported (connect_error: the first error of a streak; session_conflict; session_failed; runner_removed: the runner must be re-registered) and listener relaunches by run.sh (retryable, updating), counted per $__rate_interval window.",
         place: { x: 16, y: 13, w: 8, h: 8 },
         queries: [
-          { expr: `sum by (reason) (increase(github_runner_connection_errors_total{${F}}[$__rate_interval]))`, legend: "connection: {{reason}}" },
-          { expr: `sum by (reason) (increase(github_runner_listener_relaunches_total{${F}}[$__rate_interval]))`, legend: "relaunch: {{reason}}" },
+          {
+            expr: `sum by (reason) (increase(github_runner_connection_errors_total{${F}}[$__rate_interval]))`,
+            legend: "connection: {{reason}}",
+          },
+          {
+            expr: `sum by (reason) (increase(github_runner_listener_relaunches_total{${F}}[$__rate_interval]))`,
+            legend: "relaunch: {{reason}}",
+          },
         ],
         unit: "short",
         min: 0,
@@ -186,7 +212,9 @@ export function runnersDashboard(): dashboard.Dashboard {
         description:
           "Deploy jobs that succeeded in the selected time range (github_runner_deployments_total, result=success), rounded to whole jobs. A deploy job is one whose workflow name, job key or environment matches the supervisor's DEPLOY_PATTERN; only deploys that ran on the selected runners are counted. No data when no DEPLOY_PATTERN is set.",
         place: { x: 0, y: 21, w: 6, h: 7 },
-        queries: [{ expr: `round(sum(increase(github_runner_deployments_total{result="success", ${F}}[$__range])))`, legend: "successful deploys" }],
+        queries: [
+          { expr: `round(sum(increase(github_runner_deployments_total{result="success", ${F}}[$__range])))`, legend: "successful deploys" },
+        ],
         unit: "short",
         decimals: 0,
         steps: [[null, "blue"]],
@@ -207,7 +235,11 @@ export function runnersDashboard(): dashboard.Dashboard {
         min: 0,
         max: 1440,
         decimals: 2,
-        steps: [[null, "green"], [60, "yellow"], [1440, "red"]],
+        steps: [
+          [null, "green"],
+          [60, "yellow"],
+          [1440, "red"],
+        ],
       }),
     )
     .withPanel(
@@ -225,7 +257,11 @@ export function runnersDashboard(): dashboard.Dashboard {
         min: 0,
         max: 1,
         decimals: 1,
-        steps: [[null, "green"], [0.05, "yellow"], [0.15, "red"]],
+        steps: [
+          [null, "green"],
+          [0.05, "yellow"],
+          [0.15, "red"],
+        ],
       }),
     )
     .withPanel(
@@ -243,7 +279,11 @@ export function runnersDashboard(): dashboard.Dashboard {
         ],
         unit: "s",
         decimals: 1,
-        steps: [[null, "green"], [3600, "yellow"], [86400, "red"]],
+        steps: [
+          [null, "green"],
+          [3600, "yellow"],
+          [86400, "red"],
+        ],
       }),
     )
     .withPanel(
@@ -272,7 +312,11 @@ export function runnersDashboard(): dashboard.Dashboard {
         unit: "s",
         decimals: 0,
         noValue: "No job running",
-        steps: [[null, "green"], [3600, "yellow"], [10800, "red"]],
+        steps: [
+          [null, "green"],
+          [3600, "yellow"],
+          [10800, "red"],
+        ],
       }),
     )
     .withPanel(
@@ -300,7 +344,9 @@ export function runnersDashboard(): dashboard.Dashboard {
         description:
           "Time the selected runners spent in each phase of their jobs (setup, steps, cleanup), stacked: the rate of github_runner_job_phase_duration_seconds_sum over $__rate_interval, in seconds per second, that is how many runners were in that phase on average. A phase counts when it ends, so a long phase shows as a peak at its end. The stack's height is about the busy runners.",
         place: { x: 12, y: 36, w: 12, h: 8 },
-        queries: [{ expr: `sum by (phase) (rate(github_runner_job_phase_duration_seconds_sum{${F}}[$__rate_interval]))`, legend: "{{phase}}" }],
+        queries: [
+          { expr: `sum by (phase) (rate(github_runner_job_phase_duration_seconds_sum{${F}}[$__rate_interval]))`, legend: "{{phase}}" },
+        ],
         unit: "short",
         min: 0,
         stacked: true,
@@ -314,7 +360,10 @@ export function runnersDashboard(): dashboard.Dashboard {
           "Share of the time each runner spent running jobs (rate of github_runner_busy_seconds_total over $__rate_interval: 1 = busy the whole window), per runner and averaged per runner type. A type whose average stays near 100 % has no spare runner: its jobs queue (see the RunnerFleetSaturated alert).",
         place: { x: 0, y: 44, w: 12, h: 8 },
         queries: [
-          { expr: `avg by (runner_type) (rate(github_runner_busy_seconds_total{${F}}[$__rate_interval]))`, legend: "{{runner_type}} (average)" },
+          {
+            expr: `avg by (runner_type) (rate(github_runner_busy_seconds_total{${F}}[$__rate_interval]))`,
+            legend: "{{runner_type}} (average)",
+          },
           { expr: `sum by (runner_name) (rate(github_runner_busy_seconds_total{${F}}[$__rate_interval]))`, legend: "{{runner_name}}" },
         ],
         unit: "percentunit",
@@ -329,7 +378,9 @@ export function runnersDashboard(): dashboard.Dashboard {
         description:
           "Runners online and not running a job, per runner type (github_runner_status minus github_runner_busy, per runner): the jobs that could start at once. At 0 a new job waits for a runner to finish or come online.",
         place: { x: 12, y: 44, w: 12, h: 8 },
-        queries: [{ expr: `sum by (runner_type) (clamp_min(github_runner_status{${F}} - github_runner_busy{${F}}, 0))`, legend: "{{runner_type}}" }],
+        queries: [
+          { expr: `sum by (runner_type) (clamp_min(github_runner_status{${F}} - github_runner_busy{${F}}, 0))`, legend: "{{runner_type}}" },
+        ],
         unit: "short",
         min: 0,
         decimals: 0,
@@ -423,7 +474,10 @@ export function runnersDashboard(): dashboard.Dashboard {
         queries: [{ expr: `round(sum(increase(github_runner_job_oom_kills_total{${F}}[$__range])))`, legend: "OOM kills" }],
         unit: "none",
         decimals: 0,
-        steps: [[null, "green"], [1, "red"]],
+        steps: [
+          [null, "green"],
+          [1, "red"],
+        ],
       }),
     )
     .withPanel(
@@ -433,7 +487,11 @@ export function runnersDashboard(): dashboard.Dashboard {
         description:
           "The job each selected runner runs now, from its job-started hook (github_runner_job_info: one series per runner, present only while a job runs). A runner without hooks, or idle, has no row.",
         place: { x: 16, y: 68, w: 8, h: 8 },
-        query: { expr: `max by (runner_name, repository, workflow, job, run_id, run_attempt) (github_runner_job_info{${F}})`, legend: "{{runner_name}}", table: true },
+        query: {
+          expr: `max by (runner_name, repository, workflow, job, run_id, run_attempt) (github_runner_job_info{${F}})`,
+          legend: "{{runner_name}}",
+          table: true,
+        },
         unit: "none",
         decimals: 0,
         columns: [

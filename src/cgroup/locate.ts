@@ -5,7 +5,8 @@ export type V1Controller = "memory" | "cpuacct" | "cpu" | "blkio";
 const V1_CONTROLLERS: readonly V1Controller[] = ["memory", "cpuacct", "cpu", "blkio"];
 
 /** Where the container's cgroup files are: one directory on v2, one per controller on v1. */
-export type CgroupLayout = { readonly version: 2; readonly dir: string } | { readonly version: 1; readonly dirs: Readonly<Partial<Record<V1Controller, string>>> };
+export type CgroupLayout =
+  { readonly version: 2; readonly dir: string } | { readonly version: 1; readonly dirs: Readonly<Partial<Record<V1Controller, string>>> };
 
 /** The layout, or why there is none (in words, for the start-up line). */
 export type Located = { readonly ok: true; readonly layout: CgroupLayout } | { readonly ok: false; readonly reason: string };
@@ -25,18 +26,29 @@ export function locateCgroup(procCgroup: string, mountinfo: string): Located {
   const dirs: Partial<Record<V1Controller, string>> = {};
   for (const controller of V1_CONTROLLERS) {
     const member = memberships.find((m) => !m.v2 && m.controllers.includes(controller));
-    const dir = member && dirIn(mounts.filter((m) => !m.v2 && m.controllers.includes(controller)), member);
+    const dir =
+      member &&
+      dirIn(
+        mounts.filter((m) => !m.v2 && m.controllers.includes(controller)),
+        member,
+      );
     if (dir) dirs[controller] = dir;
   }
   if (dirs.memory || dirs.cpuacct) return { ok: true, layout: { version: 1, dirs } };
 
   const unified = memberships.find((m) => m.v2);
   if (unified) {
-    const dir = dirIn(mounts.filter((m) => m.v2), unified);
+    const dir = dirIn(
+      mounts.filter((m) => m.v2),
+      unified,
+    );
     if (dir) return { ok: true, layout: { version: 2, dir } };
     return { ok: false, reason: `the cgroup v2 path ${unified.path} is not under any cgroup2 mount in /proc/self/mountinfo` };
   }
-  return { ok: false, reason: "no cgroup v1 memory or cpuacct hierarchy, and no cgroup v2 hierarchy, is mounted where /proc/self/cgroup says this process is" };
+  return {
+    ok: false,
+    reason: "no cgroup v1 memory or cpuacct hierarchy, and no cgroup v2 hierarchy, is mounted where /proc/self/cgroup says this process is",
+  };
 }
 
 /** The directory of the membership's cgroup under the first mount that shows it. */

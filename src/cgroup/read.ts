@@ -46,7 +46,8 @@ export interface Cgroup {
 }
 
 /** An opened cgroup with what its first snapshot offered, or why there is none. */
-export type OpenedCgroup = { readonly cgroup: Cgroup; readonly first: CgroupSnapshot; readonly limits: CgroupLimits } | { readonly absent: string };
+export type OpenedCgroup =
+  { readonly cgroup: Cgroup; readonly first: CgroupSnapshot; readonly limits: CgroupLimits } | { readonly absent: string };
 
 // The files read are a few lines each (io.stat: one per device); anything longer is cut here.
 const MAX_FILE_BYTES = 64 * 1024;
@@ -97,7 +98,9 @@ export async function openCgroup(procDir = "/proc/self"): Promise<OpenedCgroup> 
 
 /** Where the cgroup was found, for the start-up line. */
 export function where(layout: CgroupLayout): string {
-  return layout.version === 2 ? `cgroup v2 at ${layout.dir}` : `cgroup v1 at ${Object.values(layout.dirs)[0] ?? "?"} (and its other controllers)`;
+  return layout.version === 2
+    ? `cgroup v2 at ${layout.dir}`
+    : `cgroup v1 at ${Object.values(layout.dirs)[0] ?? "?"} (and its other controllers)`;
 }
 
 const scaled = (value: number | undefined, divisor: number) => (value === undefined ? undefined : value / divisor);
@@ -144,7 +147,10 @@ function v2(dir: string): Cgroup {
     },
     limits: async () => {
       const [memory, cpu] = await Promise.all([readBounded(`${dir}/memory.max`), readBounded(`${dir}/cpu.max`)]);
-      return { memoryBytes: memory === undefined ? undefined : parseMemoryLimit(memory), cpus: cpu === undefined ? undefined : parseCpuMax(cpu) };
+      return {
+        memoryBytes: memory === undefined ? undefined : parseMemoryLimit(memory),
+        cpus: cpu === undefined ? undefined : parseCpuMax(cpu),
+      };
     },
   };
 }
@@ -180,7 +186,11 @@ function v1(dirs: Extract<CgroupLayout, { version: 1 }>["dirs"]): Cgroup {
       };
     },
     limits: async () => {
-      const [memory, quota, period] = await Promise.all([file(dirs.memory, "memory.limit_in_bytes"), file(dirs.cpu, "cpu.cfs_quota_us"), file(dirs.cpu, "cpu.cfs_period_us")]);
+      const [memory, quota, period] = await Promise.all([
+        file(dirs.memory, "memory.limit_in_bytes"),
+        file(dirs.cpu, "cpu.cfs_quota_us"),
+        file(dirs.cpu, "cpu.cfs_period_us"),
+      ]);
       return {
         memoryBytes: memory === undefined ? undefined : parseMemoryLimit(memory),
         cpus: quota === undefined || period === undefined ? undefined : cpusOfQuota(quota, period),

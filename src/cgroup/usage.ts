@@ -16,7 +16,8 @@ export interface JobUsage {
   readonly pressureSeconds: Readonly<Partial<Record<PressureResource, number>>>;
 }
 
-const delta = (start: number | undefined, end: number | undefined) => (start === undefined || end === undefined ? undefined : Math.max(0, end - start));
+const delta = (start: number | undefined, end: number | undefined) =>
+  start === undefined || end === undefined ? undefined : Math.max(0, end - start);
 
 /**
  * A job's usage from the snapshots at its start and end and the highest memory sampled between.

@@ -41,7 +41,13 @@ export async function openJobChannel(o: JobChannelOptions): Promise<JobChannel |
   try {
     const entry = entryScript();
     const launcher = installedLauncher(entry);
-    const dir = createHookDir({ node: stableNodePath(process.execPath, o.runnerHome), entry, userHooks, runnerHome: o.runnerHome, ...(launcher ? { launcher } : {}) });
+    const dir = createHookDir({
+      node: stableNodePath(process.execPath, o.runnerHome),
+      entry,
+      userHooks,
+      runnerHome: o.runnerHome,
+      ...(launcher ? { launcher } : {}),
+    });
     const channel = await openChannel(dir.socketDir, o.onMessage, o.onRejected);
     const files = dir.write(channel.socketPath);
     return {
@@ -89,7 +95,9 @@ function warnAboutDotEnv(runnerHome: string, log: Log): void {
   }
   for (const name of Object.values(HOOK_ENV)) {
     if (new RegExp(`^\\s*${name}=`, "m").test(text)) {
-      log(`${name} is set in ${join(runnerHome, ".env")}, which the runner applies over the supervisor's hook: set it in the environment instead, and both run`);
+      log(
+        `${name} is set in ${join(runnerHome, ".env")}, which the runner applies over the supervisor's hook: set it in the environment instead, and both run`,
+      );
     }
   }
 }

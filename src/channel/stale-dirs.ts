@@ -16,7 +16,9 @@ const MAX_SWEPT = 100;
 export function sweepStaleHookDirs(baseDir: string = tmpdir(), minAgeMs = 60_000): number {
   let names: string[];
   try {
-    names = readdirSync(baseDir).filter((n) => n.startsWith(DIR_PREFIX)).slice(0, MAX_SWEPT);
+    names = readdirSync(baseDir)
+      .filter((n) => n.startsWith(DIR_PREFIX))
+      .slice(0, MAX_SWEPT);
   } catch {
     return 0;
   }
@@ -38,4 +40,3 @@ export function sweepStaleHookDirs(baseDir: string = tmpdir(), minAgeMs = 60_000
   }
   return removed;
 }
-

@@ -17,7 +17,20 @@ import { supervisorCollector } from "./supervisor.js";
 import { tracesCollector } from "./traces.js";
 import { tracingOn } from "../config/options.js";
 
-export type CollectorsOptions = Pick<OptionValues, "runnerVersion" | "jobDurationBuckets" | "jobPhaseBuckets" | "jobCpuBuckets" | "jobMemoryBuckets" | "queueTimeBuckets" | "cacheTypes" | "jobLabels" | "deployPattern" | "otlpEndpoint" | "otlpTracesEndpoint"> & {
+export type CollectorsOptions = Pick<
+  OptionValues,
+  | "runnerVersion"
+  | "jobDurationBuckets"
+  | "jobPhaseBuckets"
+  | "jobCpuBuckets"
+  | "jobMemoryBuckets"
+  | "queueTimeBuckets"
+  | "cacheTypes"
+  | "jobLabels"
+  | "deployPattern"
+  | "otlpEndpoint"
+  | "otlpTracesEndpoint"
+> & {
   readonly supervisorVersion: string;
 };
 

@@ -23,7 +23,10 @@ const NAMES = {
  * is registered until the cgroup is found, and each metric only where the kernel offers its
  * figure: without a cgroup every one of them is absent.
  */
-export function jobResourcesCollector(o: JobLabelling & Pick<OptionValues, "jobCpuBuckets" | "jobMemoryBuckets">, registers: Registers): Collector {
+export function jobResourcesCollector(
+  o: JobLabelling & Pick<OptionValues, "jobCpuBuckets" | "jobMemoryBuckets">,
+  registers: Registers,
+): Collector {
   let update: ((outcome: JobOutcome) => void) | undefined;
   let seed: ((labels: JobLabels) => void) | undefined;
 
@@ -47,13 +50,26 @@ export function jobResourcesCollector(o: JobLabelling & Pick<OptionValues, "jobC
         })
       : undefined;
     const peakSource = offers.memory
-      ? new Counter({ name: NAMES.peakSource, help: "Jobs whose peak memory came from the cgroup's own peak (cgroup_peak) or from samples (samples).", labelNames: ["source"] as const, registers })
+      ? new Counter({
+          name: NAMES.peakSource,
+          help: "Jobs whose peak memory came from the cgroup's own peak (cgroup_peak) or from samples (samples).",
+          labelNames: ["source"] as const,
+          registers,
+        })
       : undefined;
     const counter = (on: boolean, name: string, help: string) => (on ? new Counter({ name, help, registers }) : undefined);
     const read = counter(offers.io, NAMES.read, "Bytes the container's cgroup read from block devices during jobs, summed over jobs.");
     const written = counter(offers.io, NAMES.written, "Bytes the container's cgroup wrote to block devices during jobs, summed over jobs.");
-    const throttled = counter(offers.throttling, NAMES.throttled, "Time the container's cgroup was throttled by its CPU limit during jobs, summed over jobs.");
-    const oomKills = counter(offers.oomKills, NAMES.oomKills, "Processes the kernel's OOM killer killed in the container's cgroup during jobs.");
+    const throttled = counter(
+      offers.throttling,
+      NAMES.throttled,
+      "Time the container's cgroup was throttled by its CPU limit during jobs, summed over jobs.",
+    );
+    const oomKills = counter(
+      offers.oomKills,
+      NAMES.oomKills,
+      "Processes the kernel's OOM killer killed in the container's cgroup during jobs.",
+    );
     const pressure =
       offers.pressure.length > 0
         ? new Counter({
@@ -65,8 +81,18 @@ export function jobResourcesCollector(o: JobLabelling & Pick<OptionValues, "jobC
         : undefined;
     for (const source of PEAK_SOURCES) peakSource?.inc({ source }, 0);
     for (const resource of offers.pressure) pressure?.inc({ resource }, 0);
-    if (limits.memoryBytes !== undefined) new Gauge({ name: NAMES.memoryLimit, help: "The container's memory limit (its cgroup's memory.max or memory.limit_in_bytes); absent without one.", registers }).set(limits.memoryBytes);
-    if (limits.cpus !== undefined) new Gauge({ name: NAMES.cpuLimit, help: "The CPUs the container's CPU quota allows (cpu.max or cpu.cfs_quota_us over its period); absent without one.", registers }).set(limits.cpus);
+    if (limits.memoryBytes !== undefined)
+      new Gauge({
+        name: NAMES.memoryLimit,
+        help: "The container's memory limit (its cgroup's memory.max or memory.limit_in_bytes); absent without one.",
+        registers,
+      }).set(limits.memoryBytes);
+    if (limits.cpus !== undefined)
+      new Gauge({
+        name: NAMES.cpuLimit,
+        help: "The CPUs the container's CPU quota allows (cpu.max or cpu.cfs_quota_us over its period); absent without one.",
+        registers,
+      }).set(limits.cpus);
 
     seed = (labels) => {
       cpu?.zero({ ...labels });

@@ -21,7 +21,11 @@ export function processCollector(registers: Registers): Collector {
       cpuSoFar = total;
     },
   });
-  const startTime = new Gauge({ name: "process_start_time_seconds", help: "Start time of the process since unix epoch in seconds.", registers });
+  const startTime = new Gauge({
+    name: "process_start_time_seconds",
+    help: "Start time of the process since unix epoch in seconds.",
+    registers,
+  });
   /** A gauge read from /proc at each scrape; a value that cannot be read is not replaced by a guess. */
   const readAtScrape = (name: string, help: string, read: () => number | undefined) =>
     new Gauge({

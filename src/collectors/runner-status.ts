@@ -21,9 +21,17 @@ export function runnerStatusCollector(o: Pick<OptionValues, "runnerVersion">, re
       busyReported = Math.max(busyReported, total);
     },
   });
-  const status = new Gauge({ name: "github_runner_status", help: "1 while the runner's listener is connected to GitHub (listening or running a job), 0 otherwise.", registers });
+  const status = new Gauge({
+    name: "github_runner_status",
+    help: "1 while the runner's listener is connected to GitHub (listening or running a job), 0 otherwise.",
+    registers,
+  });
   const busy = new Gauge({ name: "github_runner_busy", help: "1 while the runner is running a job, 0 otherwise.", registers });
-  const jobStartTime = new OptionalGauge("github_runner_job_start_time_seconds", "Unix time the job in flight started; absent while idle.", registers);
+  const jobStartTime = new OptionalGauge(
+    "github_runner_job_start_time_seconds",
+    "Unix time the job in flight started; absent while idle.",
+    registers,
+  );
   const uptime = new Gauge({
     name: "github_runner_uptime_seconds",
     help: "Seconds since the supervisor started.",

@@ -32,15 +32,22 @@ export function resolveConfig(flags: FlagValues, env: NodeJS.ProcessEnv, command
   for (const key of Object.keys(OPTIONS) as OptionKey[]) values[key] = resolveOne(OPTIONS[key] as OptionSpec<unknown>, flags[key], env);
   const options = values as OptionValues;
   const runnerHome = resolve(options.runnerHome);
-  if (!isDirectory(runnerHome)) throw new ConfigError(`invalid ${sourceOf("runnerHome", flags)}=${JSON.stringify(options.runnerHome)}: expected the path of an existing directory`);
+  if (!isDirectory(runnerHome))
+    throw new ConfigError(
+      `invalid ${sourceOf("runnerHome", flags)}=${JSON.stringify(options.runnerHome)}: expected the path of an existing directory`,
+    );
   // The variable may be set for the jobs' own SDKs: it matters only when this exporter is on.
   if (tracingOn(options, env) && options.otlpProtocol === "grpc") {
-    throw new ConfigError(`invalid ${sourceOf("otlpProtocol", flags)}="grpc": expected http/protobuf or http/json (the traces are sent over OTLP/HTTP)`);
+    throw new ConfigError(
+      `invalid ${sourceOf("otlpProtocol", flags)}="grpc": expected http/protobuf or http/json (the traces are sent over OTLP/HTTP)`,
+    );
   }
   const [first, ...rest] = command;
   return {
     ...options,
-    githubApiToken: options.githubApiTokenFile ? readToken(options.githubApiTokenFile, sourceOf("githubApiTokenFile", flags)) : options.githubApiToken,
+    githubApiToken: options.githubApiTokenFile
+      ? readToken(options.githubApiTokenFile, sourceOf("githubApiTokenFile", flags))
+      : options.githubApiToken,
     runnerHome,
     command: first ?? "./run.sh",
     args: first === undefined ? [] : rest,
@@ -52,7 +59,11 @@ export function holdsSecrets(config: Partial<Record<OptionKey, unknown>>): boole
   return (Object.keys(OPTIONS) as OptionKey[]).some((key) => {
     const secret = (OPTIONS[key] as OptionSpec<unknown>).secret;
     const value = config[key];
-    return typeof value === "string" && value !== "" && (secret === "value" || secret === "file" || (secret === "credentials" && hasCredentials(value)));
+    return (
+      typeof value === "string" &&
+      value !== "" &&
+      (secret === "value" || secret === "file" || (secret === "credentials" && hasCredentials(value)))
+    );
   });
 }
 
@@ -99,9 +110,12 @@ function readToken(path: string, source: string): string {
   try {
     content = readFileSync(path, { encoding: "utf8", flag: "r" }).slice(0, 4096);
   } catch (error) {
-    throw new ConfigError(`invalid ${source}=${JSON.stringify(path)}: cannot read it (${(error as NodeJS.ErrnoException).code ?? "error"})`);
+    throw new ConfigError(
+      `invalid ${source}=${JSON.stringify(path)}: cannot read it (${(error as NodeJS.ErrnoException).code ?? "error"})`,
+    );
   }
   const token = parseToken(content);
-  if (token instanceof ParseError || token === "") throw new ConfigError(`invalid ${source}=${JSON.stringify(path)}: expected a file holding one token of printable characters`);
+  if (token instanceof ParseError || token === "")
+    throw new ConfigError(`invalid ${source}=${JSON.stringify(path)}: expected a file holding one token of printable characters`);
   return token;
 }

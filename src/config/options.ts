@@ -165,7 +165,8 @@ export const OPTIONS = {
   jobResources: {
     flag: "job-resources",
     env: "JOB_RESOURCES",
-    description: "read each job's CPU, memory, I/O and OOM kills from the container's cgroup (docs/JOB_RESOURCES.md); false: those metrics are absent",
+    description:
+      "read each job's CPU, memory, I/O and OOM kills from the container's cgroup (docs/JOB_RESOURCES.md); false: those metrics are absent",
     defaultText: "true",
     defaultValue: () => true,
     parse: parseBoolean,
@@ -200,7 +201,8 @@ export const OPTIONS = {
     flag: "stop-grace-period",
     arg: "<seconds>",
     env: "STOP_GRACE_PERIOD",
-    description: "after a forwarded SIGTERM or SIGINT, SIGKILL the child and every process of its session if it still runs this long after (0: never, as tini); Docker's stop timeout goes 10 s above it (stop_grace_period: 45s with the default)",
+    description:
+      "after a forwarded SIGTERM or SIGINT, SIGKILL the child and every process of its session if it still runs this long after (0: never, as tini); Docker's stop timeout goes 10 s above it (stop_grace_period: 45s with the default)",
     defaultText: "35",
     defaultValue: () => 35,
     parse: parseSeconds(0, 86_400, " (0: never escalate)"),
@@ -262,7 +264,8 @@ export const OPTIONS = {
     flag: "github-api-token",
     arg: "<token>",
     env: "GITHUB_API_TOKEN",
-    description: "token that may read Actions runs, for queue-time look-ups; never passed to the runner (the flag shows in /proc: prefer the variable or the file)",
+    description:
+      "token that may read Actions runs, for queue-time look-ups; never passed to the runner (the flag shows in /proc: prefer the variable or the file)",
     defaultText: "none (no queue time)",
     defaultValue: () => "",
     parse: parseToken,
@@ -319,7 +322,8 @@ export const OPTIONS = {
     flag: "repository-label-pattern",
     arg: "<regex>",
     env: "REPOSITORY_LABEL_PATTERN",
-    description: "repositories (owner/name) kept as repository label values: those this regex matches as a whole, case-sensitively (acme/.* keeps acme's); others become other",
+    description:
+      "repositories (owner/name) kept as repository label values: those this regex matches as a whole, case-sensitively (acme/.* keeps acme's); others become other",
     defaultText: "any",
     defaultValue: (): TextPattern | undefined => undefined,
     parse: parseWholeValuePattern,
@@ -328,7 +332,8 @@ export const OPTIONS = {
     flag: "workflow-label-pattern",
     arg: "<regex>",
     env: "WORKFLOW_LABEL_PATTERN",
-    description: "workflow names kept as workflow label values: those this regex matches as a whole, case-sensitively (Deploy.* keeps \"Deploy to prod\", not \"Nightly deploy\"); others become other",
+    description:
+      'workflow names kept as workflow label values: those this regex matches as a whole, case-sensitively (Deploy.* keeps "Deploy to prod", not "Nightly deploy"); others become other',
     defaultText: "any",
     defaultValue: (): TextPattern | undefined => undefined,
     parse: parseWholeValuePattern,
@@ -355,7 +360,8 @@ export const OPTIONS = {
     flag: "deploy-pattern",
     arg: "<regex>",
     env: "DEPLOY_PATTERN",
-    description: "jobs are deployments when this regex is found anywhere in their workflow name, job key or environment, ignoring case (deploy finds \"Deploy to prod\"; ^deploy$ only a whole value); turns on the deploy metrics",
+    description:
+      'jobs are deployments when this regex is found anywhere in their workflow name, job key or environment, ignoring case (deploy finds "Deploy to prod"; ^deploy$ only a whole value); turns on the deploy metrics',
     defaultText: "none",
     defaultValue: (): TextPattern | undefined => undefined,
     parse: parseSearchPattern,
@@ -364,7 +370,8 @@ export const OPTIONS = {
     flag: "metrics-linger",
     arg: "<seconds>",
     env: "METRICS_LINGER",
-    description: "after the child exits, keep serving /metrics this long (ephemeral runners: at least one scrape interval; SIGTERM ends it)",
+    description:
+      "after the child exits, keep serving /metrics this long (ephemeral runners: at least one scrape interval; SIGTERM ends it)",
     defaultText: "0",
     defaultValue: () => 0,
     parse: parseSeconds(0, 3600),
@@ -373,7 +380,8 @@ export const OPTIONS = {
     flag: "pushgateway-url",
     arg: "<url>",
     env: "PUSHGATEWAY_URL",
-    description: "Prometheus Pushgateway to push the metrics to when the child starts (counters at 0) and when it exits; user:password@ in it is sent as basic auth",
+    description:
+      "Prometheus Pushgateway to push the metrics to when the child starts (counters at 0) and when it exits; user:password@ in it is sent as basic auth",
     defaultText: "none",
     defaultValue: () => "",
     parse: parseBaseUrl({ allowEmpty: true, allowCredentials: true }),
@@ -393,7 +401,8 @@ export const OPTIONS = {
     flag: "otlp-endpoint",
     arg: "<url>",
     env: "OTEL_EXPORTER_OTLP_ENDPOINT",
-    description: "OpenTelemetry collector to send every job as a trace to, over OTLP/HTTP (traces go to <url>/v1/traces); turns on the traces (docs/TRACES.md)",
+    description:
+      "OpenTelemetry collector to send every job as a trace to, over OTLP/HTTP (traces go to <url>/v1/traces); turns on the traces (docs/TRACES.md)",
     defaultText: "none",
     defaultValue: () => "",
     parse: parseBaseUrl({ allowEmpty: true, allowCredentials: false }),
@@ -440,7 +449,10 @@ export const OPTIONS = {
 } satisfies Record<string, OptionSpec<unknown>>;
 
 /** Whether traces are on: an OTLP endpoint is set (OTEL_SDK_DISABLED=true turns them off, as in every SDK). */
-export function tracingOn(o: { readonly otlpEndpoint: string; readonly otlpTracesEndpoint: string }, env: NodeJS.ProcessEnv = process.env): boolean {
+export function tracingOn(
+  o: { readonly otlpEndpoint: string; readonly otlpTracesEndpoint: string },
+  env: NodeJS.ProcessEnv = process.env,
+): boolean {
   return (o.otlpEndpoint !== "" || o.otlpTracesEndpoint !== "") && env.OTEL_SDK_DISABLED?.trim().toLowerCase() !== "true";
 }
 

@@ -67,7 +67,10 @@ export function parseInteger(min: number, max: number): Parser<number> {
 
 export function parseExitCodes(raw: string): number[] | ParseError {
   const accepts = "a comma-separated list of exit codes from 0 to 255, e.g. 143 or 130,143 (empty: none)";
-  const parts = raw.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const parts = raw
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
   if (parts.length > 256 || !parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255)) return new ParseError(accepts);
   return [...new Set(parts.map(Number))];
 }
@@ -92,7 +95,9 @@ function compilePattern(raw: string, source: string, ignoreCase: boolean, accept
     new RegExp(source, ignoreCase ? "i" : "");
   } catch (error) {
     // The parser's reason ("Unterminated group"), without its copy of the pattern.
-    const reason = String((error as Error).message).split(": ").pop();
+    const reason = String((error as Error).message)
+      .split(": ")
+      .pop();
     return new ParseError(`${accepts}; this one does not compile: ${reason}`);
   }
   return linearPattern(source, ignoreCase) ?? new ParseError(accepts);
@@ -128,7 +133,12 @@ export function parseBaseUrl(o: { allowEmpty: boolean; allowCredentials: boolean
       return new ParseError(accepts);
     }
     const credentials = url.username !== "" || url.password !== "";
-    const ok = (url.protocol === "http:" || url.protocol === "https:") && (o.allowCredentials || !credentials) && !url.search && !url.hash && v.length <= 2048;
+    const ok =
+      (url.protocol === "http:" || url.protocol === "https:") &&
+      (o.allowCredentials || !credentials) &&
+      !url.search &&
+      !url.hash &&
+      v.length <= 2048;
     return ok ? url.href.replace(/\/+$/, "") : new ParseError(accepts);
   };
 }
@@ -145,14 +155,24 @@ export type JobLabelName = (typeof JOB_LABEL_NAMES)[number];
 
 export function parseJobLabels(raw: string): JobLabelName[] | ParseError {
   const accepts = "a comma-separated list of repository and workflow (empty or none: no extra labels)";
-  const parts = raw.split(",").map((s) => s.trim()).filter((s) => s !== "" && s !== "none");
+  const parts = raw
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "" && s !== "none");
   if (!parts.every((p) => (JOB_LABEL_NAMES as readonly string[]).includes(p))) return new ParseError(accepts);
   return JOB_LABEL_NAMES.filter((name) => parts.includes(name));
 }
 
 export function parseCacheTypes(raw: string): string[] | ParseError {
   const accepts = `a comma-separated list of at most 32 names, each ${SHORT_NAME_RULE}, not ${OTHER}`;
-  const parts = [...new Set(raw.split(",").map((s) => s.trim()).filter((s) => s !== ""))];
+  const parts = [
+    ...new Set(
+      raw
+        .split(",")
+        .map((s) => s.trim())
+        .filter((s) => s !== ""),
+    ),
+  ];
   if (parts.length > 32 || !parts.every((p) => SHORT_NAME.test(p) && p !== OTHER)) return new ParseError(accepts);
   return parts;
 }

@@ -34,10 +34,25 @@ export interface Enricher {
  * policy), whether it was a deploy (with lead and recovery time), and its queue time from
  * GitHub's API, looked up beside the job and never in its way.
  */
-export function createEnricher(o: EnricherOptions, emit: (observation: Observation) => void, log: Log, clock: Clock = systemClock): Enricher {
-  const labels = new LabelPolicy({ names: o.jobLabels, patterns: { repository: o.repositoryLabelPattern, workflow: o.workflowLabelPattern }, maxValues: o.labelValuesMax });
+export function createEnricher(
+  o: EnricherOptions,
+  emit: (observation: Observation) => void,
+  log: Log,
+  clock: Clock = systemClock,
+): Enricher {
+  const labels = new LabelPolicy({
+    names: o.jobLabels,
+    patterns: { repository: o.repositoryLabelPattern, workflow: o.workflowLabelPattern },
+    maxValues: o.labelValuesMax,
+  });
   const lookups = o.githubApiToken
-    ? new QueueTimeLookups({ apiUrl: o.githubApiUrl, token: o.githubApiToken, timeoutMs: o.githubApiTimeout * 1000, retries: o.githubApiRetries, userAgent: o.userAgent })
+    ? new QueueTimeLookups({
+        apiUrl: o.githubApiUrl,
+        token: o.githubApiToken,
+        timeoutMs: o.githubApiTimeout * 1000,
+        retries: o.githubApiRetries,
+        userAgent: o.userAgent,
+      })
     : undefined;
   const recovery = new RecoveryClock(clock);
   const inFlight = new Set<Promise<void>>();

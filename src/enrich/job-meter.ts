@@ -39,7 +39,8 @@ export function createJobMeter(opening: Promise<OpenedCgroup> | undefined, emit:
   let job: MeteredJob | undefined;
   const pending = new Set<Promise<void>>();
   const logFailure = logAtMost(3, log);
-  const reportFailure = (error: unknown) => logFailure(`job resources: a cgroup read failed (the runner is unaffected): ${describeError(error)}`);
+  const reportFailure = (error: unknown) =>
+    logFailure(`job resources: a cgroup read failed (the runner is unaffected): ${describeError(error)}`);
   let snapshotsInFlight = 0;
 
   void opening?.then(
@@ -56,7 +57,10 @@ export function createJobMeter(opening: Promise<OpenedCgroup> | undefined, emit:
     snapshotsInFlight++;
     return c
       .snapshot()
-      .catch((error: unknown) => void reportFailure(error))
+      .catch((error: unknown) => {
+        reportFailure(error);
+        return undefined;
+      })
       .finally(() => snapshotsInFlight--);
   };
 
@@ -87,10 +91,20 @@ export function createJobMeter(opening: Promise<OpenedCgroup> | undefined, emit:
     clearInterval(metered?.sampling);
     const { name, status, labels, context } = change;
     const outcome = (usage: JobUsage | undefined) =>
-      emit({ type: "job-outcome", name, status, labels, context, usage, cause: causeOf({ status, oomKills: usage?.oomKills, stopped: metered?.stopped ?? false }) });
+      emit({
+        type: "job-outcome",
+        name,
+        status,
+        labels,
+        context,
+        usage,
+        cause: causeOf({ status, oomKills: usage?.oomKills, stopped: metered?.stopped ?? false }),
+      });
     const c = cgroup;
     if (!c || !metered?.start) return outcome(undefined);
-    const done = Promise.all([metered.start, snapshot(c)]).then(([start, end]) => outcome(start && end ? usageBetween(start, end, metered.sampledMax) : undefined));
+    const done = Promise.all([metered.start, snapshot(c)]).then(([start, end]) =>
+      outcome(start && end ? usageBetween(start, end, metered.sampledMax) : undefined),
+    );
     pending.add(done);
     void done.finally(() => pending.delete(done));
   };

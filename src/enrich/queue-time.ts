@@ -61,7 +61,12 @@ export class QueueTimeLookups {
     let last: Attempt = { ok: false, reason: "not_found" };
     for (let attempt = 0; attempt <= this.o.retries; attempt++) {
       // After a rate limit, wake a little past its end: a timer may fire a millisecond before the clock gets there.
-      if (attempt > 0) await sleep("retryAfterMs" in last ? Math.max(last.retryAfterMs + WAKE_MARGIN_MS, this.backoffMs * 2 ** (attempt - 1)) : this.backoffMs * 2 ** (attempt - 1));
+      if (attempt > 0)
+        await sleep(
+          "retryAfterMs" in last
+            ? Math.max(last.retryAfterMs + WAKE_MARGIN_MS, this.backoffMs * 2 ** (attempt - 1))
+            : this.backoffMs * 2 ** (attempt - 1),
+        );
       if (this.now() < this.blockedUntil) return { ok: false, reason: "rate_limited" };
       last = await this.once(context, runnerName, jobName);
       if (last.ok || !retryable(last)) return strip(last);
@@ -81,7 +86,9 @@ export class QueueTimeLookups {
       if (answer.kind === "network") return { ok: false, reason: "network_error" };
       const limited = this.rateLimit(answer.status, answer.headers);
       if (limited !== undefined) {
-        return limited <= this.maxWaitMs ? { ok: false, reason: "rate_limited", retryAfterMs: limited } : { ok: false, reason: "rate_limited" };
+        return limited <= this.maxWaitMs
+          ? { ok: false, reason: "rate_limited", retryAfterMs: limited }
+          : { ok: false, reason: "rate_limited" };
       }
       if (answer.status === 401) return { ok: false, reason: "unauthorized" };
       if (answer.status === 403) return { ok: false, reason: "forbidden" };

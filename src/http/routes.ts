@@ -52,7 +52,8 @@ export async function route(req: IncomingMessage, res: ServerResponse, sources: 
     return send(res, 405, TEXT, "method not allowed\n", { Allow: "GET, HEAD", Connection: "close" });
   }
   // A request body is never expected; with one, where the next request starts is the client's word only.
-  if (req.headers["content-length"] !== undefined && req.headers["content-length"] !== "0") return send(res, 400, TEXT, "no request body expected\n", { Connection: "close" });
+  if (req.headers["content-length"] !== undefined && req.headers["content-length"] !== "0")
+    return send(res, 400, TEXT, "no request body expected\n", { Connection: "close" });
   if (req.headers["transfer-encoding"] !== undefined) return send(res, 400, TEXT, "no request body expected\n", { Connection: "close" });
   await handler(req, res, sources);
 }

@@ -62,4 +62,3 @@ function readBounded(path: string, max: number): string {
     closeSync(fd);
   }
 }
-

@@ -19,7 +19,8 @@ export function parseReportArgs(args: readonly string[]): ChannelMessage | strin
     raw !== undefined && /^\d{1,6}$/.test(raw) && Number(raw) <= MAX_CACHE_COUNT ? Number(raw) : undefined;
   for (let i = 1; i < args.length; i++) {
     const arg = args[i]!;
-    const [name, inline] = arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
+    const [name, inline] =
+      arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
     const value = (): string | undefined => inline ?? args[++i];
     if (name === "--type") cacheType = value()?.trim().toLowerCase();
     else if (name === "--hit" || name === "--miss") {
@@ -45,4 +46,3 @@ export function parseReportArgs(args: readonly string[]): ChannelMessage | strin
   if (hits > MAX_CACHE_COUNT || misses > MAX_CACHE_COUNT) return `at most ${MAX_CACHE_COUNT} per report`;
   return { kind: "cache", cacheType, hits, misses };
 }
-

@@ -59,7 +59,11 @@ function fsWriter(fd: number): Writable {
     },
     // Chunks queued during a write go out together in one system call.
     writev(chunks, callback) {
-      writevAll(fd, chunks.map((c) => c.chunk as Buffer), callback);
+      writevAll(
+        fd,
+        chunks.map((c) => c.chunk as Buffer),
+        callback,
+      );
     },
   });
 }

@@ -135,7 +135,13 @@ export function followWorkerLog(o: FollowOptions): Follower {
     if (!grew && current) {
       // Rotated to a new page: finish the old one, then follow the new.
       const next = await nextLog(current.name);
-      if (next && (await stat(join(o.diagDir, next)).then(() => true, () => false))) {
+      if (
+        next &&
+        (await stat(join(o.diagDir, next)).then(
+          () => true,
+          () => false,
+        ))
+      ) {
         await drain();
         await switchTo(next);
         await drain();

@@ -35,11 +35,17 @@ export function decodeContext(raw: unknown): JobContext | undefined {
   const r = raw as Record<string, unknown>;
   const runId = boundedText(r.runId, RUN_ID);
   const repository = boundedText(r.repository, REPOSITORY);
-  const attempt = typeof r.runAttempt === "number" && Number.isInteger(r.runAttempt) && r.runAttempt >= 1 && r.runAttempt <= 1000 ? r.runAttempt : undefined;
+  const attempt =
+    typeof r.runAttempt === "number" && Number.isInteger(r.runAttempt) && r.runAttempt >= 1 && r.runAttempt <= 1000
+      ? r.runAttempt
+      : undefined;
   const workflow = boundedText(r.workflow, SHORT_TEXT);
   const job = boundedText(r.job, SHORT_TEXT);
   if (!runId || !repository || !attempt || !workflow || !job) return undefined;
-  const commit = typeof r.commitEpochSeconds === "number" && Number.isFinite(r.commitEpochSeconds) && r.commitEpochSeconds > 0 ? r.commitEpochSeconds : undefined;
+  const commit =
+    typeof r.commitEpochSeconds === "number" && Number.isFinite(r.commitEpochSeconds) && r.commitEpochSeconds > 0
+      ? r.commitEpochSeconds
+      : undefined;
   const environment = boundedText(r.environment, SHORT_TEXT);
   return {
     runId,
@@ -53,4 +59,3 @@ export function decodeContext(raw: unknown): JobContext | undefined {
     ...(commit !== undefined ? { commitEpochSeconds: commit } : {}),
   };
 }
-

@@ -30,7 +30,11 @@ export const REUSE_MS = 100;
  * rendering renames every counter in place (strips "_total") and the two registries share their
  * metric objects, so renders run one at a time and the names are put back after each.
  */
-export function createRenderer(registries: Registries, version: () => number, now: () => number = monotonicMs): (format: Format) => Promise<Exposition> {
+export function createRenderer(
+  registries: Registries,
+  version: () => number,
+  now: () => number = monotonicMs,
+): (format: Format) => Promise<Exposition> {
   let queue: Promise<unknown> = Promise.resolve();
   const cache = new Map<Format, { exposition: Exposition; version: number; at: number }>();
 

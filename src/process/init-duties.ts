@@ -40,13 +40,16 @@ export async function takeOnInitDuties(options: InitDutiesOptions): Promise<() =
     log("warning: not PID 1 and cannot register as a child subreaper: orphaned zombie processes will not be reaped");
   }
   // Jobs run as the runner's user, often ours too: without this they could read the token from /proc/PID/environ.
-  if (options.holdsSecrets && !native.makeUndumpable()) log("warning: cannot hide this process's environment from the runner's user (PR_SET_DUMPABLE)");
+  if (options.holdsSecrets && !native.makeUndumpable())
+    log("warning: cannot hide this process's environment from the runner's user (PR_SET_DUMPABLE)");
   if (options.parentDeathSignal && !native.setParentDeathSignal(constants.signals[options.parentDeathSignal])) {
     log(`warning: cannot set the parent-death signal ${options.parentDeathSignal}`);
   }
   const stopKeeping = keepMemoryDown({ trim: () => native.trimMemory() });
   const reportOnce = logAtMost(1, log);
-  const stopReaper = startReaper(native, (error) => reportOnce(`warning: reaping failed (${describeError(error)}); the runner is unaffected`));
+  const stopReaper = startReaper(native, (error) =>
+    reportOnce(`warning: reaping failed (${describeError(error)}); the runner is unaffected`),
+  );
   return () => {
     stopKeeping();
     stopReaper();

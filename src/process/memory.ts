@@ -66,7 +66,6 @@ export function keepMemoryDown(o: MemoryKeeperOptions = {}): () => void {
   return () => clearInterval(timer);
 }
 
-
 let gc: Promise<() => void> | undefined;
 /** V8's full collection, reached without --expose-gc on the command line (a flag there slows every start). */
 function fullCollection(): void {
@@ -75,5 +74,8 @@ function fullCollection(): void {
     v8.setFlagsFromString("--expose-gc");
     return vm.runInNewContext("gc") as () => void;
   });
-  void gc.then((collect) => collect(), () => undefined);
+  void gc.then(
+    (collect) => collect(),
+    () => undefined,
+  );
 }

@@ -12,7 +12,8 @@ export function orphanGuard(log: Log): string | undefined {
   const found = resolveCommand("setpriv", "/", process.env.PATH);
   // stdout is null when setpriv could not be run at all, whatever its type says.
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
-  if ("path" in found && spawnSync(found.path, ["--help"], { encoding: "utf8", timeout: 2000 }).stdout?.includes("--pdeathsig")) return found.path;
+  if ("path" in found && spawnSync(found.path, ["--help"], { encoding: "utf8", timeout: 2000 }).stdout?.includes("--pdeathsig"))
+    return found.path;
   log("warning: not PID 1 and no setpriv with --pdeathsig (util-linux 2.33 or later): if this process is killed, the runner outlives it");
   return undefined;
 }

@@ -26,7 +26,14 @@ export function createPusher(o: PusherOptions): Push {
   const pushNow = async (which: string): Promise<void> => {
     if (!o.pushgatewayUrl) return;
     const { body, contentType } = await o.render("text");
-    const error = await pushMetrics({ url: o.pushgatewayUrl, job: o.pushgatewayJob, runnerName: o.runnerName, body, contentType, timeoutMs: PUSH_TIMEOUT_MS });
+    const error = await pushMetrics({
+      url: o.pushgatewayUrl,
+      job: o.pushgatewayJob,
+      runnerName: o.runnerName,
+      body,
+      contentType,
+      timeoutMs: PUSH_TIMEOUT_MS,
+    });
     o.log(error ? `pushing the ${which} metrics to ${where} failed: ${error}` : `pushed the ${which} metrics to ${where}`);
   };
   return (which) => (last = last.then(() => pushNow(which)));

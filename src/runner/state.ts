@@ -107,7 +107,8 @@ export class RunnerTracker {
       changes.push({ type: "busy", busy: true, sinceEpochSeconds: this.clock.epochMs() / 1000 });
       const pending = this.pending;
       this.pending = undefined;
-      if (pending && this.clock.monotonicMs() - pending.atMonoMs <= PENDING_CONTEXT_MS) changes.push(...this.attach(pending.context, pending.atMonoMs));
+      if (pending && this.clock.monotonicMs() - pending.atMonoMs <= PENDING_CONTEXT_MS)
+        changes.push(...this.attach(pending.context, pending.atMonoMs));
     } else if (input.type === "job-completed") {
       changes.push(...this.finish(input.name, statusOf(input.result), true));
     }
@@ -177,7 +178,8 @@ export class RunnerTracker {
  * started hook that reached the supervisor before the job's console line leaves setup untimed.
  */
 function phasesOf(job: JobInFlight, completedLineMonoMs: number | undefined): JobPhaseSeconds {
-  const between = (from: number | undefined, to: number | undefined) => (from !== undefined && to !== undefined && to >= from ? (to - from) / 1000 : undefined);
+  const between = (from: number | undefined, to: number | undefined) =>
+    from !== undefined && to !== undefined && to >= from ? (to - from) / 1000 : undefined;
   const phases: Partial<Record<keyof JobPhaseSeconds, number>> = {};
   const setup = between(job.startedMonoMs, job.startedHookMonoMs);
   const steps = between(job.startedHookMonoMs, job.completedHookMonoMs);

@@ -78,7 +78,12 @@ export class SimulatedWorkerLog {
  * with two steps of its own, the tests (whose shell exits 1 in a failed job), and the checkout's
  * post step. A skipped job's steps are all skipped; a cancelled one stops in its tests.
  */
-export async function simulateSteps(log: SimulatedWorkerLog, result: string, seconds: number, pause: (seconds: number) => Promise<void>): Promise<void> {
+export async function simulateSteps(
+  log: SimulatedWorkerLog,
+  result: string,
+  seconds: number,
+  pause: (seconds: number) => Promise<void>,
+): Promise<void> {
   if (result === "Skipped") {
     for (const name of ["Run actions/checkout@v4", "Run ./.github/actions/setup", "Run npm test"]) log.skipStep(name);
     return await pause(seconds);

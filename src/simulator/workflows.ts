@@ -39,7 +39,18 @@ export const JOBS: readonly SimulatedJob[] = [
  * successes, as in life; every result shows within the first dozen jobs, among them a failed
  * production deploy (job 4) and the next round's staging deploy that recovers from it (job 10).
  */
-export const RESULTS = ["Succeeded", "Succeeded", "Failed", "Succeeded", "Failed", "Canceled", "SucceededWithIssues", "Skipped", "Abandoned", "Succeeded"] as const;
+export const RESULTS = [
+  "Succeeded",
+  "Succeeded",
+  "Failed",
+  "Succeeded",
+  "Failed",
+  "Canceled",
+  "SucceededWithIssues",
+  "Skipped",
+  "Abandoned",
+  "Succeeded",
+] as const;
 
 /** Job n's worker dies without a result line when this holds (the listener starts a new session). */
 export function workerDies(n: number): boolean {

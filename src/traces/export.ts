@@ -38,7 +38,7 @@ export function createTracerProvider(o: ExportOptions, env: NodeJS.ProcessEnv = 
     ...(Number.isFinite(queue) && queue > MAX_QUEUE_SIZE ? { maxQueueSize: MAX_QUEUE_SIZE } : {}),
     selfObsMeterProvider: outcomesMeter(o.onSpans),
   };
-  const processor = new BatchSpanProcessor(exporter, config as ConstructorParameters<typeof BatchSpanProcessor>[1]);
+  const processor = new BatchSpanProcessor(exporter, config);
   const resource = defaultResource()
     .merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: "runner-supervisor", [ATTR_SERVICE_VERSION]: o.serviceVersion }))
     .merge(detectResources({ detectors: [envDetector] }));

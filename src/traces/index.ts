@@ -29,7 +29,11 @@ const MAX_PENDING = 8;
  * worker log of each job in flight; records each finished job as spans; the SDK exports them in
  * the background. Nothing here can reach the runner: a failure costs a job's spans, no more.
  */
-export function startTracing(o: TracingOptions, subscribe: (listener: (observation: Observation) => void) => () => void, log: Log): Tracing {
+export function startTracing(
+  o: TracingOptions,
+  subscribe: (listener: (observation: Observation) => void) => () => void,
+  log: Log,
+): Tracing {
   const provider = createTracerProvider(o);
   const tracer = provider.getTracer("runner-supervisor", o.serviceVersion);
   const diagDir = join(o.runnerHome, "_diag");
@@ -44,7 +48,13 @@ export function startTracing(o: TracingOptions, subscribe: (listener: (observati
     job = undefined;
     if (pending.size >= MAX_PENDING) return;
     const timeline = new StepTimeline();
-    const follower = followWorkerLog({ diagDir, notBeforeMs: Date.now(), taken, onLine: (line) => timeline.line(line), enough: () => timeline.formatUnknown });
+    const follower = followWorkerLog({
+      diagDir,
+      notBeforeMs: Date.now(),
+      taken,
+      onLine: (line) => timeline.line(line),
+      enough: () => timeline.formatUnknown,
+    });
     job = { timeline, follower };
   };
 
@@ -55,12 +65,16 @@ export function startTracing(o: TracingOptions, subscribe: (listener: (observati
       if (own) await withinTime(own.follower.finish(), LOG_SETTLE_MS);
       const outcome = own ? own.timeline.outcome() : undefined;
       if (outcome?.state === "unknown-format") {
-        reportFormat(`traces: the worker log ${own?.follower.file() ?? ""} is not in the form this version reads (did the runner change it?); jobs keep their job and phase spans, without step spans`);
+        reportFormat(
+          `traces: the worker log ${own?.follower.file() ?? ""} is not in the form this version reads (did the runner change it?); jobs keep their job and phase spans, without step spans`,
+        );
       } else if (outcome?.state === "no-log") {
         reportNoLog(`traces: no worker log found in ${diagDir} for job ${JSON.stringify(observation.name)}; its trace has no step spans`);
       }
       recordJob(tracer, observation, outcome ?? { state: "off" }, o);
-    })().catch((error: unknown) => reportFailure(`traces: a job's spans could not be made (the runner is unaffected): ${describeError(error)}`));
+    })().catch((error: unknown) =>
+      reportFailure(`traces: a job's spans could not be made (the runner is unaffected): ${describeError(error)}`),
+    );
     pending.add(done);
     void done.finally(() => pending.delete(done));
   };

@@ -1,4 +1,14 @@
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags, type Attributes, type Context, type Span, type Tracer } from "@opentelemetry/api";
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  TraceFlags,
+  type Attributes,
+  type Context,
+  type Span,
+  type Tracer,
+} from "@opentelemetry/api";
 import { ATTR_ERROR_TYPE } from "@opentelemetry/semantic-conventions";
 import {
   ATTR_CICD_PIPELINE_NAME,
@@ -49,7 +59,12 @@ export interface JobSpanOptions {
 /** How the steps of a job were (or were not) read: "off" when its log was not read (too many jobs at once). */
 export type StepsSource = StepsOutcome | { readonly state: "off" };
 
-const STEPS_SOURCE: Readonly<Record<StepsSource["state"], string>> = { ok: "worker_log", "no-log": "no_log", "unknown-format": "unknown_format", off: "not_read" };
+const STEPS_SOURCE: Readonly<Record<StepsSource["state"], string>> = {
+  ok: "worker_log",
+  "no-log": "no_log",
+  "unknown-format": "unknown_format",
+  off: "not_read",
+};
 
 const JOB_RESULT: Readonly<Record<JobStatus, string | undefined>> = {
   success: CICD_PIPELINE_TASK_RUN_RESULT_VALUE_SUCCESS,
@@ -71,7 +86,11 @@ const STEP_RESULT: Readonly<Record<string, string>> = {
   Abandoned: CICD_PIPELINE_TASK_RUN_RESULT_VALUE_ERROR,
 };
 
-const PHASE_BOUNDS: readonly [JobPhase, "startedAtMs" | "startedHookAtMs" | "completedHookAtMs", "startedHookAtMs" | "completedHookAtMs" | "completedLineAtMs"][] = [
+const PHASE_BOUNDS: readonly [
+  JobPhase,
+  "startedAtMs" | "startedHookAtMs" | "completedHookAtMs",
+  "startedHookAtMs" | "completedHookAtMs" | "completedLineAtMs",
+][] = [
   ["setup", "startedAtMs", "startedHookAtMs"],
   ["steps", "startedHookAtMs", "completedHookAtMs"],
   ["cleanup", "completedHookAtMs", "completedLineAtMs"],
@@ -93,7 +112,11 @@ export function recordJob(tracer: Tracer, job: FinishedJob, steps: StepsSource, 
   const parent = remote
     ? trace.setSpanContext(ROOT_CONTEXT, { traceId: remote.traceId, spanId: remote.spanId, traceFlags: TraceFlags.SAMPLED, isRemote: true })
     : ROOT_CONTEXT;
-  const jobSpan = tracer.startSpan(job.name, { kind: SpanKind.INTERNAL, startTime: moments.startedAtMs, attributes: jobAttributes(job, steps, o) }, parent);
+  const jobSpan = tracer.startSpan(
+    job.name,
+    { kind: SpanKind.INTERNAL, startTime: moments.startedAtMs, attributes: jobAttributes(job, steps, o) },
+    parent,
+  );
   setResult(jobSpan, JOB_RESULT[job.status], job.status);
   const inJob = trace.setSpan(ROOT_CONTEXT, jobSpan);
 
@@ -120,7 +143,8 @@ function recordSteps(tracer: Tracer, steps: readonly StepRecord[], parent: Conte
     if (result) attributes[ATTR_CICD_PIPELINE_TASK_RUN_RESULT] = result;
     if (step.background) attributes[ATTR.background] = true;
     if (step.endMs === undefined) attributes[ATTR.stepEnded] = false;
-    if (result === CICD_PIPELINE_TASK_RUN_RESULT_VALUE_FAILURE && step.exitCode !== undefined) attributes[ATTR_PROCESS_EXIT_CODE] = step.exitCode;
+    if (result === CICD_PIPELINE_TASK_RUN_RESULT_VALUE_FAILURE && step.exitCode !== undefined)
+      attributes[ATTR_PROCESS_EXIT_CODE] = step.exitCode;
     const span = tracer.startSpan(step.name, { kind: SpanKind.INTERNAL, startTime: step.startMs, attributes }, under);
     setResult(span, result, step.result);
     contexts.push(trace.setSpan(parent, span));

@@ -44,7 +44,14 @@ function row(name, value, unit, baseline, baselineName, target = "") {
 /** The production form on one Node, with a runner command; resolves with the process and its port. */
 function startProduction(node, command, extraEnv = {}, launcher = LAUNCHER) {
   const proc = spawn("/bin/sh", [launcher, "--", ...command], {
-    env: { ...process.env, RUNNER_SUPERVISOR_NODE: node.path, METRICS_HOST: "127.0.0.1", METRICS_PORT: "0", RUNNER_HOME: work, ...extraEnv },
+    env: {
+      ...process.env,
+      RUNNER_SUPERVISOR_NODE: node.path,
+      METRICS_HOST: "127.0.0.1",
+      METRICS_PORT: "0",
+      RUNNER_HOME: work,
+      ...extraEnv,
+    },
     stdio: ["ignore", "ignore", "pipe"],
   });
   const port = new Promise((resolve, reject) => {
@@ -132,7 +139,11 @@ function wrkTurns(url, baselineUrl) {
     runs.measured.push(wrk(url, CONCURRENCY, 4));
     runs.baseline.push(wrk(baselineUrl, CONCURRENCY, 4));
   }
-  const pick = (list) => ({ p50: median(list.map((r) => r.p50)), p99: median(list.map((r) => r.p99)), perSecond: median(list.map((r) => r.perSecond)) });
+  const pick = (list) => ({
+    p50: median(list.map((r) => r.p50)),
+    p99: median(list.map((r) => r.p99)),
+    perSecond: median(list.map((r) => r.perSecond)),
+  });
   return { measured: pick(runs.measured), baseline: pick(runs.baseline) };
 }
 
@@ -156,7 +167,14 @@ async function benchNode(node) {
     const cpuPerThousand = ((cpuSeconds(proc.pid) - cpuBefore) / SCRAPES) * 1000 * 1000;
     await sleep(SETTLE_MS);
     const loaded = memory(proc.pid);
-    row(`${tag} resident memory ${SETTLE_MS / 1000} s after ${JOBS} jobs and ${SCRAPES} scrapes`, loaded.rss, "MiB", bare.rss, "bare node idling", node.name === "Node 24" ? "<= 62 MiB" : "");
+    row(
+      `${tag} resident memory ${SETTLE_MS / 1000} s after ${JOBS} jobs and ${SCRAPES} scrapes`,
+      loaded.rss,
+      "MiB",
+      bare.rss,
+      "bare node idling",
+      node.name === "Node 24" ? "<= 62 MiB" : "",
+    );
     row(`${tag}   of which anonymous`, loaded.anon, "MiB", bare.anon, "bare node idling", node.name === "Node 24" ? "<= 18 MiB" : "");
     row(`${tag}   proportional (Pss)`, loaded.pss, "MiB", bare.pss, "bare node idling");
 
@@ -165,13 +183,26 @@ async function benchNode(node) {
     await load(url, SOAK - SCRAPES, CONCURRENCY);
     await sleep(SETTLE_MS);
     const soaked = memory(proc.pid);
-    row(`${tag} resident memory ${SETTLE_MS / 1000} s after ${SOAK} jobs and ${SOAK} scrapes (soak)`, soaked.rss, "MiB", loaded.rss, `after ${JOBS} of each`, "within 3 MiB");
+    row(
+      `${tag} resident memory ${SETTLE_MS / 1000} s after ${SOAK} jobs and ${SOAK} scrapes (soak)`,
+      soaked.rss,
+      "MiB",
+      loaded.rss,
+      `after ${JOBS} of each`,
+      "within 3 MiB",
+    );
     row(`${tag}   of which anonymous`, soaked.anon, "MiB", loaded.anon, `after ${JOBS} of each`);
 
     const server = await staticServer(node, bodySize);
     const { measured: scraped, baseline } = wrkTurns(url, server.url);
     server.stop();
-    row(`${tag} scrape latency p50, wrk ${CONCURRENCY} connections (${bodySize} B body)`, scraped.p50, "ms", baseline.p50, "node:http static body");
+    row(
+      `${tag} scrape latency p50, wrk ${CONCURRENCY} connections (${bodySize} B body)`,
+      scraped.p50,
+      "ms",
+      baseline.p50,
+      "node:http static body",
+    );
     row(`${tag} scrape latency p99, wrk ${CONCURRENCY} connections`, scraped.p99, "ms", baseline.p99, "node:http static body", "<= 10 ms");
     row(`${tag} scrapes per second, wrk ${CONCURRENCY} connections`, scraped.perSecond, "/s", baseline.perSecond, "node:http static body");
     row(`${tag} scrape latency p99, ${SCRAPES} scrapes from a Node client`, percentile(latencies, 99), "ms");
@@ -190,11 +221,20 @@ async function benchNode(node) {
   const bareWindow = [];
   const env = { ...process.env, RUNNER_SUPERVISOR_NODE: node.path };
   for (let i = 0; i < WINDOW_RUNS; i++) {
-    supervised.push(await signalWindow(["/bin/sh", LAUNCHER, "--no-metrics", "--runner-home", work, "--", "sleep", "5"], catchesSignals, env));
+    supervised.push(
+      await signalWindow(["/bin/sh", LAUNCHER, "--no-metrics", "--runner-home", work, "--", "sleep", "5"], catchesSignals, env),
+    );
     bareWindow.push(await signalWindow([node.path, "-e", "process.on('SIGPWR', () => {}); setTimeout(() => {}, 5000)"], catchesSignals));
   }
   const target = node.name === "Node 24" ? "<= 30 ms" : `<= bare + 15 ms`;
-  row(`${tag} signal-loss window after exec (median of ${WINDOW_RUNS})`, median(supervised), "ms", median(bareWindow), "bare node, listener on line 1", target);
+  row(
+    `${tag} signal-loss window after exec (median of ${WINDOW_RUNS})`,
+    median(supervised),
+    "ms",
+    median(bareWindow),
+    "bare node, listener on line 1",
+    target,
+  );
 }
 
 /** An OTLP/HTTP endpoint that takes every export and throws it away; counts the requests. */
@@ -236,11 +276,23 @@ async function benchTraces(node) {
     };
     const loadedOff = await afterJobs({});
     const loadedOn = await afterJobs(on);
-    row(`[traces] resident memory ${SETTLE_MS / 1000} s after ${JOBS} jobs, export on`, loadedOn.rss, "MiB", loadedOff.rss, "export off, same run");
+    row(
+      `[traces] resident memory ${SETTLE_MS / 1000} s after ${JOBS} jobs, export on`,
+      loadedOn.rss,
+      "MiB",
+      loadedOff.rss,
+      "export off, same run",
+    );
     row("[traces]   of which anonymous", loadedOn.anon, "MiB", loadedOff.anon, "export off, same run");
     row("[traces] OTLP requests the sink received", sink.requests(), "", undefined, "");
     const kib = (f) => statSync(join(ROOT, "dist", "bundle", f)).size / 1024;
-    row("[traces] traces.cjs in the bundle (loaded only with an endpoint)", kib("traces.cjs"), "KiB", kib("supervisor.cjs"), "supervisor.cjs");
+    row(
+      "[traces] traces.cjs in the bundle (loaded only with an endpoint)",
+      kib("traces.cjs"),
+      "KiB",
+      kib("supervisor.cjs"),
+      "supervisor.cjs",
+    );
   } finally {
     sink.stop();
   }
@@ -292,7 +344,10 @@ function benchPassthrough() {
   ];
   const block = [];
   for (let i = 0; i < 1000; i++) block.push(trace[i % trace.length]);
-  block.push("2026-11-25 10:00:01Z: Running job: build (ubuntu, 20)\n", "2026-11-25 10:00:02Z: Job build (ubuntu, 20) completed with result: Succeeded\n");
+  block.push(
+    "2026-11-25 10:00:01Z: Running job: build (ubuntu, 20)\n",
+    "2026-11-25 10:00:02Z: Job build (ubuntu, 20) completed with result: Succeeded\n",
+  );
   const bytes = Buffer.from(block.join(""));
   writeFileSync(file, Buffer.concat(Array.from({ length: Math.ceil((PASS_MB * 1024 * 1024) / bytes.length) }, () => bytes)));
   const copier = join(work, "copy.mjs");
@@ -315,7 +370,14 @@ child.stdout.on("end", () => out.end());`,
   for (let i = 0; i < 3; i++) for (const [name, pipeline] of Object.entries(pipelines)) runs[name].push(throughput(pipeline));
   const [supervised, cat, nodeCopy] = [runs.supervised, runs.cat, runs.nodeCopy].map((r) => Math.max(...r));
   rmSync(file);
-  row(`[Node 24] passthrough of ${PASS_MB} MiB of runner trace output, parsed on the way`, supervised, "MB/s", cat, "cat", ">= half of cat's");
+  row(
+    `[Node 24] passthrough of ${PASS_MB} MiB of runner trace output, parsed on the way`,
+    supervised,
+    "MB/s",
+    cat,
+    "cat",
+    ">= half of cat's",
+  );
   row(`[Node 24]   the same stream copied by a bare Node script, not parsed`, nodeCopy, "MB/s", cat, "cat");
 }
 
@@ -378,7 +440,10 @@ async function benchJobResources(node) {
   const idleOff = await idleMemory(() => startProduction(node, ["sleep", "60"], off).proc);
   row(`${tag} resident memory, idle, job resources on`, idleOn.rss, "MiB", idleOff.rss, "JOB_RESOURCES=false");
   const after = {};
-  for (const [name, env] of [["on", {}], ["off", off]]) {
+  for (const [name, env] of [
+    ["on", {}],
+    ["off", off],
+  ]) {
     const { proc, port } = startProduction(node, [node.path, pacedJobsRunner()], env);
     try {
       const url = `http://127.0.0.1:${await port}/metrics`;
@@ -391,7 +456,13 @@ async function benchJobResources(node) {
       proc.kill("SIGKILL");
     }
   }
-  row(`${tag} resident memory ${SETTLE_MS / 1000} s after ${PACED_JOBS} paced jobs, job resources on`, after.on.rss, "MiB", after.off.rss, "JOB_RESOURCES=false");
+  row(
+    `${tag} resident memory ${SETTLE_MS / 1000} s after ${PACED_JOBS} paced jobs, job resources on`,
+    after.on.rss,
+    "MiB",
+    after.off.rss,
+    "JOB_RESOURCES=false",
+  );
   row(`${tag}   of which anonymous`, after.on.anon, "MiB", after.off.anon, "JOB_RESOURCES=false");
   row(`${tag} CPU for ${PACED_JOBS} paced jobs, job resources on`, after.on.cpu * 1000, "ms", after.off.cpu * 1000, "JOB_RESOURCES=false");
 }
@@ -399,13 +470,29 @@ async function benchJobResources(node) {
 /** The supervisor as a container's PID 1 beside tini and a bare sleep, in a real engine (issue: the user-visible overhead). */
 async function benchContainer() {
   if (process.env.BENCH_CONTAINER === "0") return "skipped (BENCH_CONTAINER=0)";
-  if (process.getuid?.() !== 0 || !existsSync("/usr/sbin/dockerd")) return "skipped: needs root and docker.io (test/setup/ensure-docker.sh)";
+  if (process.getuid?.() !== 0 || !existsSync("/usr/sbin/dockerd"))
+    return "skipped: needs root and docker.io (test/setup/ensure-docker.sh)";
   const { overhead } = await import("../e2e/image-docker/overhead.mjs");
   const result = await overhead({ log: () => undefined });
   const MiB = 1024 * 1024;
-  for (const [when, sample] of [["idle", result.idle], ["after a burst of jobs and scrapes", result.after]]) {
-    row(`[container] cgroup memory (docker stats), ${when}`, sample.supervisor.dockerStats / MiB, "MiB", sample.tini.dockerStats / MiB, "same image, tini as PID 1");
-    row(`[container]   of which anonymous`, sample.supervisor.anonymous / MiB, "MiB", sample.tini.anonymous / MiB, "same image, tini as PID 1");
+  for (const [when, sample] of [
+    ["idle", result.idle],
+    ["after a burst of jobs and scrapes", result.after],
+  ]) {
+    row(
+      `[container] cgroup memory (docker stats), ${when}`,
+      sample.supervisor.dockerStats / MiB,
+      "MiB",
+      sample.tini.dockerStats / MiB,
+      "same image, tini as PID 1",
+    );
+    row(
+      `[container]   of which anonymous`,
+      sample.supervisor.anonymous / MiB,
+      "MiB",
+      sample.tini.anonymous / MiB,
+      "same image, tini as PID 1",
+    );
   }
   row("[container] image size the fragment adds", result.imageAdded / MiB, "MiB");
   return "";
@@ -421,7 +508,11 @@ function baselineLauncher(rev) {
   const archive = spawnSync("/bin/sh", ["-c", `git -C "$0" archive "$1" | tar -x -C "$2"`, ROOT, rev, dir], { encoding: "utf8" });
   if (archive.status !== 0) throw new Error(`git archive ${rev} failed: ${archive.stderr}`);
   symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));
-  const build = spawnSync(process.execPath, ["bin/build-bundle.mjs", "--outdir", join(dir, "bundle")], { cwd: dir, encoding: "utf8", timeout: 120_000 });
+  const build = spawnSync(process.execPath, ["bin/build-bundle.mjs", "--outdir", join(dir, "bundle")], {
+    cwd: dir,
+    encoding: "utf8",
+    timeout: 120_000,
+  });
   if (build.status !== 0) throw new Error(`building ${rev}'s bundle failed: ${build.stderr}`);
   return launcher;
 }
@@ -489,8 +580,21 @@ async function benchEndpoint() {
   row(`[endpoint] scrape latency p50, wrk ${CONCURRENCY} connections, Node 24`, now.p50, "ms", before.p50, was);
   row(`[endpoint] scrape latency p99, wrk ${CONCURRENCY} connections, Node 24`, now.p99, "ms", before.p99, was, "<= 10 ms");
   row(`[endpoint] scrapes per second, wrk ${CONCURRENCY} connections, Node 24`, now.perSecond, "/s", before.perSecond, was);
-  row(`[endpoint] scrapes per second on a new connection each, wrk ${CONCURRENCY} connections, Node 24`, now.freshPerSecond, "/s", before.freshPerSecond, was);
-  row("[endpoint] peak memory above idle, 10 connections x 5,000 pipelined GETs never read", now.pipelined, "MiB", before.pipelined, was, "< 32 MiB");
+  row(
+    `[endpoint] scrapes per second on a new connection each, wrk ${CONCURRENCY} connections, Node 24`,
+    now.freshPerSecond,
+    "/s",
+    before.freshPerSecond,
+    was,
+  );
+  row(
+    "[endpoint] peak memory above idle, 10 connections x 5,000 pipelined GETs never read",
+    now.pipelined,
+    "MiB",
+    before.pipelined,
+    was,
+    "< 32 MiB",
+  );
   row("[endpoint] peak memory above idle, 1,000 connections held open", now.flood, "MiB", before.flood, was, "< 32 MiB");
 }
 
@@ -512,10 +616,21 @@ try {
   rmSync(work, { recursive: true, force: true });
 }
 const versions = NODES.map((n) => spawnSync(n.path, ["--version"], { encoding: "utf8" }).stdout.trim()).join(" and ");
-console.log(`runner-supervisor benchmark: the launcher and bundle on node ${versions} (${new Date().toISOString()}, load average ${loadavg()[0].toFixed(2)})\n`);
-const cells = rows.map((r) => [r.name, `${fmt(r.value)} ${r.unit}`, r.baselineName ? `${fmt(r.baseline)} ${r.unit} (${r.baselineName})` : "", r.target]);
+console.log(
+  `runner-supervisor benchmark: the launcher and bundle on node ${versions} (${new Date().toISOString()}, load average ${loadavg()[0].toFixed(2)})\n`,
+);
+const cells = rows.map((r) => [
+  r.name,
+  `${fmt(r.value)} ${r.unit}`,
+  r.baselineName ? `${fmt(r.baseline)} ${r.unit} (${r.baselineName})` : "",
+  r.target,
+]);
 const widths = [0, 1, 2, 3].map((i) => Math.max(...cells.map((c) => c[i].length), ["figure", "measured", "baseline", "target"][i].length));
-const line = (c) => c.map((s, i) => s.padEnd(widths[i])).join("  ").trimEnd();
+const line = (c) =>
+  c
+    .map((s, i) => s.padEnd(widths[i]))
+    .join("  ")
+    .trimEnd();
 console.log(line(["figure", "measured", "baseline", "target"]));
 console.log(line(widths.map((w) => "-".repeat(w))));
 for (const c of cells) console.log(line(c));

@@ -37,10 +37,12 @@ export async function load(url, count, concurrency, deadlineMs = 300_000) {
       issued++;
       const t0 = performance.now();
       await new Promise((resolve, reject) => {
-        http.get(url, { agent }, (res) => {
-          res.resume();
-          res.on("end", resolve);
-        }).on("error", reject);
+        http
+          .get(url, { agent }, (res) => {
+            res.resume();
+            res.on("end", resolve);
+          })
+          .on("error", reject);
       });
       latencies.push(performance.now() - t0);
     }
@@ -52,7 +54,11 @@ export async function load(url, count, concurrency, deadlineMs = 300_000) {
 
 /** wrk (a C load generator, so the client does not compete like a Node one would): p50 and p99 in ms, requests per second. */
 export function wrk(url, connections, seconds, headers = []) {
-  const run = spawnSync("wrk", ["-t", "2", "-c", String(connections), "-d", `${seconds}s`, "--latency", ...headers.flatMap((h) => ["-H", h]), url], { encoding: "utf8", timeout: (seconds + 25) * 1000 });
+  const run = spawnSync(
+    "wrk",
+    ["-t", "2", "-c", String(connections), "-d", `${seconds}s`, "--latency", ...headers.flatMap((h) => ["-H", h]), url],
+    { encoding: "utf8", timeout: (seconds + 25) * 1000 },
+  );
   if (run.status !== 0) throw new Error(`wrk failed: ${run.stderr || run.error}`);
   const ms = (label) => {
     const m = new RegExp(`^\\s+${label}%\\s+([\\d.]+)(us|ms|s)$`, "m").exec(run.stdout);

@@ -33,7 +33,12 @@ export function layoutEnv(stateDir: string): Record<string, string> {
 export function scriptedListener(steps: Step[], stateDir: string): { command: string[]; env: Record<string, string> } {
   return {
     command: [join(RUNNER_LAYOUT, "run.sh")],
-    env: { ...layoutEnv(stateDir), RUNNER_STANDIN_LISTENER: join(FIXTURES, "scripted-runner.mjs"), STANDIN_NODE: process.execPath, FAKE_SCRIPT: JSON.stringify(steps) },
+    env: {
+      ...layoutEnv(stateDir),
+      RUNNER_STANDIN_LISTENER: join(FIXTURES, "scripted-runner.mjs"),
+      STANDIN_NODE: process.execPath,
+      FAKE_SCRIPT: JSON.stringify(steps),
+    },
   };
 }
 

@@ -36,15 +36,21 @@ for (const name of passes) {
   const f = report.numFailedTests ?? 0;
   const s = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
   // A file that failed before running any test (an import error, a failing beforeAll).
-  const broken = (report.testResults ?? []).filter((r) => r.status === "failed" && (r.assertionResults ?? []).every((a) => a.status !== "failed"));
-  for (const r of broken) problems.push(`${name}: ${r.name.replace(`${process.cwd()}/`, "")} failed before its tests ran: ${String(r.message ?? "").split("\n")[0]}`);
+  const broken = (report.testResults ?? []).filter(
+    (r) => r.status === "failed" && (r.assertionResults ?? []).every((a) => a.status !== "failed"),
+  );
+  for (const r of broken)
+    problems.push(
+      `${name}: ${r.name.replace(`${process.cwd()}/`, "")} failed before its tests ran: ${String(r.message ?? "").split("\n")[0]}`,
+    );
   passed += p;
   failed += f + broken.length;
   skipped += s;
   lines.push(`${name}: ${p} passed, ${f + broken.length} failed, ${s} skipped`);
 }
 const setupFailed = join(dir, "setup-failed");
-if (existsSync(setupFailed)) for (const step of readFileSync(setupFailed, "utf8").trim().split("\n")) problems.push(`set-up step failed: ${step}`);
+if (existsSync(setupFailed))
+  for (const step of readFileSync(setupFailed, "utf8").trim().split("\n")) problems.push(`set-up step failed: ${step}`);
 
 console.log("\nTest summary");
 for (const line of [...lines, ...problems]) console.log(`  ${line}`);

@@ -17,7 +17,11 @@ function parse(...argv: string[]) {
 describe("the command line", () => {
   it("keeps only the flags typed, typed, and the command after --", () => {
     const { result } = parse("--metrics-port", "9100", "--drain", "--no-metrics", "--", "./entrypoint.sh", "--flag-of-the-child");
-    expect(result).toEqual({ kind: "run", flags: { metricsPort: "9100", drain: true, metrics: false }, command: ["./entrypoint.sh", "--flag-of-the-child"] });
+    expect(result).toEqual({
+      kind: "run",
+      flags: { metricsPort: "9100", drain: true, metrics: false },
+      command: ["./entrypoint.sh", "--flag-of-the-child"],
+    });
     expect(parse().result).toEqual({ kind: "run", flags: {}, command: [] });
   });
 
@@ -29,7 +33,9 @@ describe("the command line", () => {
     const wrong = parse("--frobnicate");
     expect(wrong.result).toEqual({ kind: "exit", code: EXIT_CONFIG });
     expect(wrong.err).toBe("runner-supervisor: unknown option '--frobnicate' (see runner-supervisor --help)\n");
-    expect(parse("--metrics-port").err).toBe("runner-supervisor: option '--metrics-port <port>' argument missing (see runner-supervisor --help)\n");
+    expect(parse("--metrics-port").err).toBe(
+      "runner-supervisor: option '--metrics-port <port>' argument missing (see runner-supervisor --help)\n",
+    );
   });
 
   it("says in one line, without a stack trace, that a source checkout is not built yet", () => {

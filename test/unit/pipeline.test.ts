@@ -6,7 +6,8 @@ import { createPipeline } from "../../src/pipeline.js";
 import { FIXTURES, parseSamples } from "../helpers/index.js";
 
 const config = resolveConfig({}, { RUNNER_HOME: "/", RUNNER_NAME: "r1", JOB_DURATION_BUCKETS: "1,10,100", JOB_HOOKS_ENABLED: "false" }, []);
-const pipelineOf = (log: (m: string) => void = () => undefined) => createPipeline({ ...config, supervisorVersion: "0", userAgent: "test" }, log);
+const pipelineOf = (log: (m: string) => void = () => undefined) =>
+  createPipeline({ ...config, supervisorVersion: "0", userAgent: "test" }, log);
 const scrape = async (pipeline: ReturnType<typeof pipelineOf>) => parseSamples((await pipeline.render("text")).body.toString());
 
 /** Feeds text through the pipeline's real line taps (stdout and stderr) and returns the scrape. */
@@ -90,7 +91,10 @@ describe("the pipeline on real transcripts", () => {
     });
     pipeline.subscribe((o) => heard.push(o.type));
     const out = pipeline.tap();
-    for (let i = 0; i < 3; i++) out.write(Buffer.from(`2026-11-25 10:00:01Z: Running job: j${i}\n2026-11-25 10:00:02Z: Job j${i} completed with result: Succeeded\n`));
+    for (let i = 0; i < 3; i++)
+      out.write(
+        Buffer.from(`2026-11-25 10:00:01Z: Running job: j${i}\n2026-11-25 10:00:02Z: Job j${i} completed with result: Succeeded\n`),
+      );
     await out.end();
     expect(heard.filter((t) => t === "job-finished")).toHaveLength(3);
     expect(jobs(await scrape(pipeline), "success")).toBe(3);

@@ -132,7 +132,9 @@ export class CredentialCache {
 
   /** The cache key of a user's password checked against a stored hash. */
   keyOf(user: string, hash: string, password: string): string {
-    return createHmac("sha256", this.secret).update(JSON.stringify([user, hash, password])).digest("base64");
+    return createHmac("sha256", this.secret)
+      .update(JSON.stringify([user, hash, password]))
+      .digest("base64");
   }
 
   has(key: string): boolean {

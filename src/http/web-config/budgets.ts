@@ -121,7 +121,8 @@ export class NetworkBudget {
     let standing = this.networks.get(network);
     if (standing) return standing;
     if (this.networks.size >= MAX_NETWORKS) {
-      for (const [key, s] of this.networks) if (s.pending === 0 && s.last !== "failed" && s.bucket.full && s.patience.full) this.networks.delete(key);
+      for (const [key, s] of this.networks)
+        if (s.pending === 0 && s.last !== "failed" && s.bucket.full && s.patience.full) this.networks.delete(key);
       if (this.networks.size >= MAX_NETWORKS) this.networks.clear();
     }
     standing = {

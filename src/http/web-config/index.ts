@@ -38,7 +38,10 @@ export async function openWebConfig(file: string, log: Log): Promise<EndpointGua
   const reportFailure = logAtMost(3, log);
   const checker = new PasswordChecker(PASSWORD_WORKER, {
     ...CHECKER,
-    onFailure: (error) => reportFailure(`warning: the password checker failed (${describeError(error)}); requests that need a password check get 503 until it works`),
+    onFailure: (error) =>
+      reportFailure(
+        `warning: the password checker failed (${describeError(error)}); requests that need a password check get 503 until it works`,
+      ),
   });
   const tls = loaded.tls && loaded.config.tls ? createTlsLayer(loaded.tls, loaded.config.tls, now) : undefined;
 
@@ -46,7 +49,8 @@ export async function openWebConfig(file: string, log: Log): Promise<EndpointGua
     tls: next.tls !== undefined,
     headers: next.config.headers,
     // An unchanged limit keeps its bucket: a fresh one would hand out a new burst.
-    rateLimit: sameLimit(next.config.rateLimit, previousLimit) && previous?.rateLimit ? previous.rateLimit : bucketOf(next.config.rateLimit, now),
+    rateLimit:
+      sameLimit(next.config.rateLimit, previousLimit) && previous?.rateLimit ? previous.rateLimit : bucketOf(next.config.rateLimit, now),
     auth: next.config.users.size > 0 ? new BasicAuth(next.config.users, cache, checks, checker) : undefined,
   });
   let policy = policyOf(loaded, undefined, undefined);
@@ -56,7 +60,8 @@ export async function openWebConfig(file: string, log: Log): Promise<EndpointGua
     try {
       // A reading that hangs is given up, so that later changes are still read.
       const next = await Promise.race([loadWebConfig(loaded.path), timeLimit(RELOAD_LIMIT_MS)]);
-      if ((next.tls === undefined) !== (loaded.tls === undefined)) throw new WebConfigError("tls_server_config", "turning TLS on or off takes a restart");
+      if ((next.tls === undefined) !== (loaded.tls === undefined))
+        throw new WebConfigError("tls_server_config", "turning TLS on or off takes a restart");
       if (next.tls && next.config.tls) tls?.use(next.tls, next.config.tls);
       policy = policyOf(next, policy, loaded.config.rateLimit);
       // A warning already given (TLS 1.0 allowed, say) is not repeated at every reload.

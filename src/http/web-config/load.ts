@@ -42,7 +42,12 @@ export async function loadWebConfig(file: string, parser: string | URL = PARSE_W
     config,
     tls: tlsOptions(config.tls, material),
     files: [path, ...material.files],
-    warnings: config.tls.minVersion === "TLS10" || config.tls.minVersion === "TLS11" ? [`tls_server_config.min_version ${config.tls.minVersion}: TLS 1.0 and 1.1 need OpenSSL's security level 0, which also accepts weak keys and SHA-1 signatures; TLS12 is safer`] : [],
+    warnings:
+      config.tls.minVersion === "TLS10" || config.tls.minVersion === "TLS11"
+        ? [
+            `tls_server_config.min_version ${config.tls.minVersion}: TLS 1.0 and 1.1 need OpenSSL's security level 0, which also accepts weak keys and SHA-1 signatures; TLS12 is safer`,
+          ]
+        : [],
   };
 }
 
@@ -79,9 +84,13 @@ async function tlsMaterial(tls: TlsSettings): Promise<TlsMaterial> {
     privateKey = createPrivateKey(key);
   } catch {
     // Never the key's text: only that it is not one.
-    throw new WebConfigError(`${at}.${keyKey}`, "expected an unencrypted PEM private key (-----BEGIN PRIVATE KEY-----, or RSA or EC PRIVATE KEY)");
+    throw new WebConfigError(
+      `${at}.${keyKey}`,
+      "expected an unencrypted PEM private key (-----BEGIN PRIVATE KEY-----, or RSA or EC PRIVATE KEY)",
+    );
   }
-  if (!leaf.checkPrivateKey(privateKey)) throw new WebConfigError(`${at}.${keyKey}`, `expected the private key of the certificate in ${certKey}; this key belongs to another`);
+  if (!leaf.checkPrivateKey(privateKey))
+    throw new WebConfigError(`${at}.${keyKey}`, `expected the private key of the certificate in ${certKey}; this key belongs to another`);
   if (ca !== undefined) checkCertificates(ca, `${at}.${tls.clientCaFile ? "client_ca_file" : "client_ca"}`);
   return { cert, key, ca, files };
 }
@@ -95,7 +104,8 @@ function tlsOptions(tls: TlsSettings, material: TlsMaterial): TlsOptions {
   const suites12 = tls.cipherSuites.map((name) => CIPHER_SUITES[name]).filter((name): name is string => name !== undefined);
   if (tls.cipherSuites.length > 0 && suites12.length === 0) {
     // Only TLS 1.3 names: Go then has no suite for TLS 1.2 and below, so only TLS 1.3 can be agreed.
-    if (tls.maxVersion !== "TLS13") throw new WebConfigError(`${at}.cipher_suites`, `lists only TLS 1.3 suites, which leaves none for max_version ${tls.maxVersion}`);
+    if (tls.maxVersion !== "TLS13")
+      throw new WebConfigError(`${at}.cipher_suites`, `lists only TLS 1.3 suites, which leaves none for max_version ${tls.maxVersion}`);
     minVersion = "TLSv1.3";
   }
   const legacy = minVersion === "TLSv1" || minVersion === "TLSv1.1";
@@ -115,7 +125,11 @@ function tlsOptions(tls: TlsSettings, material: TlsMaterial): TlsOptions {
     ALPNProtocols: ["http/1.1"],
   };
   for (const name of tls.curvePreferences) {
-    if (!accepted({ ecdhCurve: CURVES[name]! })) throw new WebConfigError(`${at}.curve_preferences`, `${JSON.stringify(name)} is not supported by this Node.js's OpenSSL ${process.versions.openssl}`);
+    if (!accepted({ ecdhCurve: CURVES[name]! }))
+      throw new WebConfigError(
+        `${at}.curve_preferences`,
+        `${JSON.stringify(name)} is not supported by this Node.js's OpenSSL ${process.versions.openssl}`,
+      );
   }
   if (options.ciphers !== undefined && !accepted({ ciphers: options.ciphers })) {
     throw new WebConfigError(`${at}.cipher_suites`, `not supported by this Node.js's OpenSSL ${process.versions.openssl}`);
@@ -139,7 +153,9 @@ function accepted(options: TlsOptions): boolean {
 
 /** OpenSSL's reason, without anything from the files. */
 function opensslReason(error: unknown): string {
-  return describeError(error).replace(/^error:[0-9A-F]+:/, "").slice(0, 120);
+  return describeError(error)
+    .replace(/^error:[0-9A-F]+:/, "")
+    .slice(0, 120);
 }
 
 /** Every PEM block of a CA bundle must be a certificate, and there must be one. */
@@ -161,7 +177,12 @@ function checkCertificates(pem: string, at: string): void {
  */
 function parseOffThread(script: string | URL, text: string, dir: string): Promise<WebConfig> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(script, { workerData: { text, dir } satisfies ParseRequest, resourceLimits: { maxOldGenerationSizeMb: 256 }, stdout: false, stderr: false });
+    const worker = new Worker(script, {
+      workerData: { text, dir } satisfies ParseRequest,
+      resourceLimits: { maxOldGenerationSizeMb: 256 },
+      stdout: false,
+      stderr: false,
+    });
     let settled = false;
     const settle = (error: WebConfigError | undefined, config?: WebConfig) => {
       if (settled) return;
@@ -171,8 +192,16 @@ function parseOffThread(script: string | URL, text: string, dir: string): Promis
       if (error) reject(error);
       else resolve(config!);
     };
-    const timer = setTimeout(() => settle(new WebConfigError("", `took more than ${PARSE_TIME_LIMIT_MS / 1000} s to read; expected a smaller file`)), PARSE_TIME_LIMIT_MS);
-    worker.once("message", (result: ParseResult) => settle("error" in result ? new WebConfigError(result.error.key, result.error.problem, result.error.line) : undefined, "config" in result ? result.config : undefined));
+    const timer = setTimeout(
+      () => settle(new WebConfigError("", `took more than ${PARSE_TIME_LIMIT_MS / 1000} s to read; expected a smaller file`)),
+      PARSE_TIME_LIMIT_MS,
+    );
+    worker.once("message", (result: ParseResult) =>
+      settle(
+        "error" in result ? new WebConfigError(result.error.key, result.error.problem, result.error.line) : undefined,
+        "config" in result ? result.config : undefined,
+      ),
+    );
     worker.once("error", (error) => settle(new WebConfigError("", `cannot be read (${error.message.slice(0, 80)})`)));
     worker.once("exit", () => settle(new WebConfigError("", "cannot be read (the reading thread ended)")));
   });
@@ -189,11 +218,13 @@ async function readText(path: string, key: string): Promise<string> {
     try {
       const info = await handle.stat();
       if (!info.isFile()) throw new WebConfigError(key, `expected a regular file, ${JSON.stringify(path)} is not one`);
-      if (info.size > MAX_FILE_BYTES) throw new WebConfigError(key, `expected a file of at most 1 MiB, ${JSON.stringify(path)} has ${info.size} bytes`);
+      if (info.size > MAX_FILE_BYTES)
+        throw new WebConfigError(key, `expected a file of at most 1 MiB, ${JSON.stringify(path)} has ${info.size} bytes`);
       // Never more than the cap, even from a file that grows while it is read.
       const buffer = Buffer.alloc(MAX_FILE_BYTES + 1);
       let length = 0;
-      for (let n = -1; n !== 0 && length < buffer.length; length += n) n = (await handle.read(buffer, length, buffer.length - length, null)).bytesRead;
+      for (let n = -1; n !== 0 && length < buffer.length; length += n)
+        n = (await handle.read(buffer, length, buffer.length - length, null)).bytesRead;
       if (length > MAX_FILE_BYTES) throw new WebConfigError(key, `expected a file of at most 1 MiB, ${JSON.stringify(path)} grew past it`);
       return buffer.toString("utf8", 0, length);
     } finally {

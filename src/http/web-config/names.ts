@@ -44,7 +44,13 @@ export const CURVES: Readonly<Record<string, string>> = {
  * Go's client_auth_type values; RequireClientCert is the toolkit's older name for
  * RequireAnyClientCert and means the same.
  */
-export const CLIENT_AUTH_TYPES = ["NoClientCert", "RequestClientCert", "RequireAnyClientCert", "VerifyClientCertIfGiven", "RequireAndVerifyClientCert"] as const;
+export const CLIENT_AUTH_TYPES = [
+  "NoClientCert",
+  "RequestClientCert",
+  "RequireAnyClientCert",
+  "VerifyClientCertIfGiven",
+  "RequireAndVerifyClientCert",
+] as const;
 export type ClientAuthType = (typeof CLIENT_AUTH_TYPES)[number];
 export const CLIENT_AUTH_ALIASES: Readonly<Record<string, ClientAuthType>> = { RequireClientCert: "RequireAnyClientCert" };
 

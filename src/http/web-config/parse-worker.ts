@@ -11,13 +11,19 @@ export interface ParseRequest {
 }
 
 /** What it answers: the configuration, or the error that names the key at fault. */
-export type ParseResult = { readonly config: ReturnType<typeof parseWebConfig> } | { readonly error: { key: string; problem: string; line: number | undefined } };
+export type ParseResult =
+  { readonly config: ReturnType<typeof parseWebConfig> } | { readonly error: { key: string; problem: string; line: number | undefined } };
 
 const { text, dir } = workerData as ParseRequest;
 let result: ParseResult;
 try {
   result = { config: parseWebConfig(text, dir) };
 } catch (error) {
-  result = { error: error instanceof WebConfigError ? { key: error.key, problem: error.problem, line: error.line } : { key: "", problem: "cannot be read (the YAML reader failed)", line: undefined } };
+  result = {
+    error:
+      error instanceof WebConfigError
+        ? { key: error.key, problem: error.problem, line: error.line }
+        : { key: "", problem: "cannot be read (the YAML reader failed)", line: undefined },
+  };
 }
 parentPort?.postMessage(result);

@@ -1,6 +1,17 @@
 import { isAbsolute, resolve } from "node:path";
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
-import { BCRYPT_RULE, bcryptCost, CIPHER_SUITES, CLIENT_AUTH_ALIASES, CLIENT_AUTH_TYPES, CURVES, SETTABLE_HEADERS, TLS_VERSIONS, type ClientAuthType, type TlsVersionName } from "./names.js";
+import {
+  BCRYPT_RULE,
+  bcryptCost,
+  CIPHER_SUITES,
+  CLIENT_AUTH_ALIASES,
+  CLIENT_AUTH_TYPES,
+  CURVES,
+  SETTABLE_HEADERS,
+  TLS_VERSIONS,
+  type ClientAuthType,
+  type TlsVersionName,
+} from "./names.js";
 import { WebConfigError, type RateLimit, type TlsSettings, type WebConfig } from "./config.js";
 
 const TOP_KEYS = ["tls_server_config", "http_server_config", "basic_auth_users", "rate_limit"];
@@ -74,22 +85,56 @@ function tlsSettings(read: Reader, node: Entry | undefined, dir: string): TlsSet
     clientAllowedSans: read.list(keys.get("client_allowed_sans"), `${at}.client_allowed_sans`),
     minVersion: version(read, keys.get("min_version"), `${at}.min_version`) ?? "TLS12",
     maxVersion: version(read, keys.get("max_version"), `${at}.max_version`) ?? "TLS13",
-    cipherSuites: names(read, keys.get("cipher_suites"), `${at}.cipher_suites`, CIPHER_SUITES, "a cipher suite of Go's tls.CipherSuites(), such as TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"),
+    cipherSuites: names(
+      read,
+      keys.get("cipher_suites"),
+      `${at}.cipher_suites`,
+      CIPHER_SUITES,
+      "a cipher suite of Go's tls.CipherSuites(), such as TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+    ),
     preferServerCipherSuites: read.boolean(keys.get("prefer_server_cipher_suites"), `${at}.prefer_server_cipher_suites`) ?? true,
-    curvePreferences: names(read, keys.get("curve_preferences"), `${at}.curve_preferences`, CURVES, `one of ${Object.keys(CURVES).join(", ")}`),
+    curvePreferences: names(
+      read,
+      keys.get("curve_preferences"),
+      `${at}.curve_preferences`,
+      CURVES,
+      `one of ${Object.keys(CURVES).join(", ")}`,
+    ),
   };
   // As the toolkit: any of these turns TLS on; the version, cipher and curve keys alone do not.
   const rawAuth = read.text(keys.get("client_auth_type"), `${at}.client_auth_type`);
-  const enabled = [settings.certFile, settings.cert, settings.keyFile, settings.key, settings.clientCaFile, settings.clientCa, rawAuth].some((v) => v !== undefined && v !== "");
+  const enabled = [
+    settings.certFile,
+    settings.cert,
+    settings.keyFile,
+    settings.key,
+    settings.clientCaFile,
+    settings.clientCa,
+    rawAuth,
+  ].some((v) => v !== undefined && v !== "");
   if (!enabled) return undefined;
-  if (!settings.certFile && !settings.cert) throw read.error(node, at, "TLS is turned on but the certificate is missing: expected cert_file (or cert, the PEM text)");
-  if (!settings.keyFile && !settings.key) throw read.error(node, at, "TLS is turned on but the private key is missing: expected key_file (or key, the PEM text)");
+  if (!settings.certFile && !settings.cert)
+    throw read.error(node, at, "TLS is turned on but the certificate is missing: expected cert_file (or cert, the PEM text)");
+  if (!settings.keyFile && !settings.key)
+    throw read.error(node, at, "TLS is turned on but the private key is missing: expected key_file (or key, the PEM text)");
   if ((settings.clientCaFile || settings.clientCa) && settings.clientAuthType === "NoClientCert") {
     const ca = keys.get("client_ca_file") ?? keys.get("client_ca");
-    throw read.error(keys.get("client_auth_type") ?? ca, `${at}.client_auth_type`, "client_ca_file (or client_ca) is set, so expected a client_auth_type that asks for client certificates, such as RequireAndVerifyClientCert");
+    throw read.error(
+      keys.get("client_auth_type") ?? ca,
+      `${at}.client_auth_type`,
+      "client_ca_file (or client_ca) is set, so expected a client_auth_type that asks for client certificates, such as RequireAndVerifyClientCert",
+    );
   }
-  if (settings.clientAllowedSans !== undefined && settings.clientAuthType !== "RequireAnyClientCert" && settings.clientAuthType !== "RequireAndVerifyClientCert") {
-    throw read.error(keys.get("client_allowed_sans"), `${at}.client_allowed_sans`, "needs client_auth_type RequireAnyClientCert or RequireAndVerifyClientCert (with the others a client may send no certificate to match)");
+  if (
+    settings.clientAllowedSans !== undefined &&
+    settings.clientAuthType !== "RequireAnyClientCert" &&
+    settings.clientAuthType !== "RequireAndVerifyClientCert"
+  ) {
+    throw read.error(
+      keys.get("client_allowed_sans"),
+      `${at}.client_allowed_sans`,
+      "needs client_auth_type RequireAnyClientCert or RequireAndVerifyClientCert (with the others a client may send no certificate to match)",
+    );
   }
   if (VERSION_NAMES.indexOf(settings.maxVersion) < VERSION_NAMES.indexOf(settings.minVersion)) {
     throw read.error(keys.get("max_version"), `${at}.max_version`, `expected a version no lower than min_version ${settings.minVersion}`);
@@ -108,13 +153,15 @@ function clientAuthType(read: Reader, entry: Entry | undefined, at: string): Cli
 function version(read: Reader, entry: Entry | undefined, at: string): TlsVersionName | undefined {
   const value = read.text(entry, at);
   if (value === undefined) return undefined;
-  if (!(VERSION_NAMES as string[]).includes(value)) throw read.error(entry, at, `expected one of ${VERSION_NAMES.join(", ")}, got ${quoted(value)}`);
+  if (!(VERSION_NAMES as string[]).includes(value))
+    throw read.error(entry, at, `expected one of ${VERSION_NAMES.join(", ")}, got ${quoted(value)}`);
   return value as TlsVersionName;
 }
 
 function names(read: Reader, entry: Entry | undefined, at: string, known: Readonly<Record<string, unknown>>, accepts: string): string[] {
   const values = read.list(entry, at) ?? [];
-  for (const value of values) if (!Object.hasOwn(known, value)) throw read.error(entry, at, `expected ${accepts}; ${quoted(value)} is not one`);
+  for (const value of values)
+    if (!Object.hasOwn(known, value)) throw read.error(entry, at, `expected ${accepts}; ${quoted(value)} is not one`);
   return values;
 }
 
@@ -149,7 +196,8 @@ function users(read: Reader, node: Entry | undefined): Map<string, string> {
     const where = `${at}.${shownKey(user)}`;
     const hash = read.text(entry, where) ?? "";
     // The value is a secret: described by its length, never shown.
-    if (bcryptCost(hash) === undefined) throw read.error(entry, where, `expected ${BCRYPT_RULE} (value not shown: ${hash.length} characters)`);
+    if (bcryptCost(hash) === undefined)
+      throw read.error(entry, where, `expected ${BCRYPT_RULE} (value not shown: ${hash.length} characters)`);
     result.set(user, hash);
   }
   return result;
@@ -164,12 +212,22 @@ function rateLimit(read: Reader, node: Entry | undefined): RateLimit | undefined
   if (intervalText !== undefined && intervalText !== "") {
     // yaml.v2 also takes a bare integer as nanoseconds.
     const ms = /^\d+$/.test(intervalText) ? Number(intervalText) / 1e6 : parseGoDuration(intervalText);
-    if (ms === undefined) throw read.error(intervalEntry, `${at}.interval`, `expected a duration such as 1s, 500ms or 1m30s (0: no limit), got ${quoted(intervalText)}`);
+    if (ms === undefined)
+      throw read.error(
+        intervalEntry,
+        `${at}.interval`,
+        `expected a duration such as 1s, 500ms or 1m30s (0: no limit), got ${quoted(intervalText)}`,
+      );
     intervalMs = ms;
   }
   const burst = read.integer(keys.get("burst"), `${at}.burst`) ?? 0;
   if (intervalMs === 0) return undefined;
-  if (burst < 1) throw read.error(keys.get("burst"), `${at}.burst`, "expected an integer of at least 1 when rate_limit.interval is set (0 would refuse every request)");
+  if (burst < 1)
+    throw read.error(
+      keys.get("burst"),
+      `${at}.burst`,
+      "expected an integer of at least 1 when rate_limit.interval is set (0 would refuse every request)",
+    );
   return { intervalMs, burst };
 }
 
@@ -191,14 +249,24 @@ class Reader {
     const node = this.resolved(value);
     const entries = new Map<string, Entry>();
     if (this.isNull(node)) return entries;
-    if (!isMap(node)) throw this.error({ key: node as Node, value: node }, at || "top level", allowed ? `expected a mapping of ${allowed.join(", ")}` : "expected a mapping");
+    if (!isMap(node))
+      throw this.error(
+        { key: node as Node, value: node },
+        at || "top level",
+        allowed ? `expected a mapping of ${allowed.join(", ")}` : "expected a mapping",
+      );
     for (const pair of node.items) {
       const keyNode = this.resolved(pair.key);
-      if (!isScalar(keyNode) || keyNode.value === null || typeof keyNode.value === "object") throw this.error({ key: pair.key as Node, value: pair.value }, at || "top level", "expected plain keys");
+      if (!isScalar(keyNode) || keyNode.value === null || typeof keyNode.value === "object")
+        throw this.error({ key: pair.key as Node, value: pair.value }, at || "top level", "expected plain keys");
       const key = scalarText(keyNode);
       if (allowed && !allowed.includes(key)) {
         const name = shownKey(key);
-        throw this.error({ key: keyNode, value: keyNode }, at || "top level", `unknown key ${name === key ? quoted(key) : name}: expected one of ${allowed.join(", ")}`);
+        throw this.error(
+          { key: keyNode, value: keyNode },
+          at || "top level",
+          `unknown key ${name === key ? quoted(key) : name}: expected one of ${allowed.join(", ")}`,
+        );
       }
       // Duplicates are found here, in linear time (the yaml library's own check is quadratic).
       if (entries.has(key)) {
@@ -226,7 +294,8 @@ class Reader {
     if (!isSeq(node)) throw this.error(entry, at, "expected a list");
     return node.items.map((item, i) => {
       const value = this.resolved(item);
-      if (!isScalar(value) || value.value === null) throw this.error({ key: item as Node, value: item }, `${at}[${i}]`, "expected a single value");
+      if (!isScalar(value) || value.value === null)
+        throw this.error({ key: item as Node, value: item }, `${at}[${i}]`, "expected a single value");
       return scalarText(value);
     });
   }
@@ -243,7 +312,8 @@ class Reader {
     if (!entry) return undefined;
     const node = this.resolved(entry.value);
     if (this.isNull(node)) return undefined;
-    if (!isScalar(node) || typeof node.value !== "number" || !Number.isSafeInteger(node.value) || node.value < 0) throw this.error(entry, at, "expected a whole number, 0 or more");
+    if (!isScalar(node) || typeof node.value !== "number" || !Number.isSafeInteger(node.value) || node.value < 0)
+      throw this.error(entry, at, "expected a whole number, 0 or more");
     return node.value;
   }
 
@@ -278,7 +348,16 @@ function quoted(value: string): string {
   return JSON.stringify(value.length > 64 ? `${value.slice(0, 64)}...` : value);
 }
 
-const UNIT_MS: Readonly<Record<string, number>> = { ns: 1e-6, us: 1e-3, "\u00b5s": 1e-3, "\u03bcs": 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const UNIT_MS: Readonly<Record<string, number>> = {
+  ns: 1e-6,
+  us: 1e-3,
+  "\u00b5s": 1e-3,
+  "\u03bcs": 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
 
 /**
  * A duration written as Go's time.ParseDuration reads it ("1s", "1m30s", "250ms", "0"), in

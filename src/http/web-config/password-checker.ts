@@ -77,7 +77,11 @@ export class PasswordChecker {
   private thread(): Worker {
     if (this.worker) return this.worker;
     // Small heaps: bcrypt needs a few kilobytes of tables, nothing more.
-    const worker = new Worker(this.file, { resourceLimits: { maxOldGenerationSizeMb: 8, maxYoungGenerationSizeMb: 1 }, stdout: false, stderr: false });
+    const worker = new Worker(this.file, {
+      resourceLimits: { maxOldGenerationSizeMb: 8, maxYoungGenerationSizeMb: 1 },
+      stdout: false,
+      stderr: false,
+    });
     worker.unref();
     worker.on("message", (result: CheckResult) => this.finished(result));
     worker.on("error", (error) => this.fail(error));

@@ -26,7 +26,13 @@ export function admit(policy: Policy, req: IncomingMessage, res: ServerResponse,
   for (const [name, value] of policy.headers) res.setHeader(name, value);
   if (!connection.encrypted && isLoopback(connection.remoteAddress) && (req.url ?? "").split("?", 1)[0] === "/health") return true;
   if (policy.tls && !connection.encrypted) {
-    send(res, 400, TEXT, "this endpoint serves HTTPS only: use https:// (plain HTTP is answered only for GET /health from the loopback)\n", { Connection: "close" });
+    send(
+      res,
+      400,
+      TEXT,
+      "this endpoint serves HTTPS only: use https:// (plain HTTP is answered only for GET /health from the loopback)\n",
+      { Connection: "close" },
+    );
     return false;
   }
   if (policy.rateLimit && !policy.rateLimit.take()) {

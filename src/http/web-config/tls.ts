@@ -146,7 +146,7 @@ export function goIpText(text: string): string {
   }
   // The longest run of zero groups (the first of equal ones), if at least two long, becomes "::".
   let best = { start: -1, length: 0 };
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     let j = i;
     while (j < 8 && groups[j] === 0) j++;
     if (j - i > best.length) best = { start: i, length: j - i };

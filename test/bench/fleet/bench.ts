@@ -18,7 +18,15 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FIXTURES, ROOT, parseSamples, startSupervisor, stopSupervisor } from "../../helpers/index.js";
-import { allPanels, interpolate, loadDashboard, loadFleetDashboard, type Dashboard, type Panel, type Target } from "../../e2e/dashboard/dashboard.js";
+import {
+  allPanels,
+  interpolate,
+  loadDashboard,
+  loadFleetDashboard,
+  type Dashboard,
+  type Panel,
+  type Target,
+} from "../../e2e/dashboard/dashboard.js";
 import { PrometheusServer } from "../../e2e/dashboard/prometheus-server.js";
 import { selectors } from "../../e2e/dashboard/promql-lint.js";
 import { panelTime } from "./grafana-time.js";
@@ -82,7 +90,11 @@ async function runQuery(url: string, path: "query" | "query_range", params: Reco
   const body = new URLSearchParams({ ...params, stats: "all" });
   const t0 = performance.now();
   const res = await fetch(`${url}/api/v1/${path}`, { method: "POST", body });
-  const answer = (await res.json()) as { status: string; error?: string; data?: { stats?: { samples?: { totalQueryableSamples: number; peakSamples: number } } } };
+  const answer = (await res.json()) as {
+    status: string;
+    error?: string;
+    data?: { stats?: { samples?: { totalQueryableSamples: number; peakSamples: number } } };
+  };
   const ms = performance.now() - t0;
   if (answer.status !== "success") return { ms, samples: 0, peak: 0, error: answer.error ?? "failed" };
   const s = answer.data?.stats?.samples;
@@ -112,19 +124,39 @@ interface Timed extends Stats {
 }
 
 /** Runs one target as Grafana would for this selection, a few times (once when a run takes over 3 s). */
-async function measureTarget(url: string, d: Dashboard, panel: Panel, target: Target, end: number, range: number, selection: "All" | "none"): Promise<Timed> {
+async function measureTarget(
+  url: string,
+  d: Dashboard,
+  panel: Panel,
+  target: Target,
+  end: number,
+  range: number,
+  selection: "All" | "none",
+): Promise<Timed> {
   const minInterval = panel.interval ? Number(/^(\d+)m$/.exec(panel.interval)![1]) * 60 : SCRAPE;
   const time = panelTime(end, range, SCRAPE, minInterval);
   const hasNames = d.templating.list.some((v) => v.name === "runner_name");
   // "none": a selection that matches no runner, to see what a query costs before it reads any series.
-  const vars = hasNames ? { runner_name: selection === "All" ? ("All" as const) : ["no-such-runner"], runner_type: "All" as const } : { runner_type: selection === "All" ? ("All" as const) : ["no-such-type"] };
-  const expr = interpolate(d, target.expr, { ...vars, rangeSeconds: range, intervalSeconds: time.intervalSeconds, scrapeIntervalSeconds: SCRAPE });
+  const vars = hasNames
+    ? { runner_name: selection === "All" ? ("All" as const) : ["no-such-runner"], runner_type: "All" as const }
+    : { runner_type: selection === "All" ? ("All" as const) : ["no-such-type"] };
+  const expr = interpolate(d, target.expr, {
+    ...vars,
+    rangeSeconds: range,
+    intervalSeconds: time.intervalSeconds,
+    scrapeIntervalSeconds: SCRAPE,
+  });
   const runs: Stats[] = [];
   while (runs.length < REPEATS && !(runs.length > 0 && runs[0]!.ms > 3000)) {
     runs.push(
       target.instant
         ? await runQuery(url, "query", { query: expr, time: String(end) })
-        : await runQuery(url, "query_range", { query: expr, start: String(time.start), end: String(time.end), step: String(time.intervalSeconds) }),
+        : await runQuery(url, "query_range", {
+            query: expr,
+            start: String(time.start),
+            end: String(time.end),
+            step: String(time.intervalSeconds),
+          }),
     );
   }
   return { ...runs.at(-1)!, ms: median(runs.map((r) => r.ms)), fastest: Math.min(...runs.map((r) => r.ms)) };
@@ -183,16 +215,53 @@ async function measureDashboard(url: string, name: string, d: Dashboard, end: nu
 }
 
 const fmtMs = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(ms < 10 ? 1 : 0)} ms`);
-const fmtN = (n: number) => (n >= 1e9 ? `${(n / 1e9).toFixed(2)} G` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : `${Math.round(n)}`);
+const fmtN = (n: number) =>
+  n >= 1e9
+    ? `${(n / 1e9).toFixed(2)} G`
+    : n >= 1e6
+      ? `${(n / 1e6).toFixed(1)} M`
+      : n >= 1e3
+        ? `${(n / 1e3).toFixed(1)} k`
+        : `${Math.round(n)}`;
 
 function table(rows: readonly Row[]): string {
-  const header = ["dashboard", "panel", "24h", "7d", "30d", "30d samples", "30d peak", `${TARGET.runners}x${TARGET.days}d time`, "samples", "peak", "verdict"];
+  const header = [
+    "dashboard",
+    "panel",
+    "24h",
+    "7d",
+    "30d",
+    "30d samples",
+    "30d peak",
+    `${TARGET.runners}x${TARGET.days}d time`,
+    "samples",
+    "peak",
+    "verdict",
+  ];
   const lines = rows.map((r) => {
     const v = (k: string) => r.byRange.get(k)!;
     const t = v("30d").target;
     const errors = [...r.byRange.values()].flatMap((x) => x.errors);
-    const verdict = errors.length ? `error: ${errors[0]}` : t.peak >= MAX_SAMPLES ? "over max-samples" : t.ms >= SLOW_MS ? "over 2 s" : "ok";
-    return [r.dashboard, r.panel, fmtMs(v("24h").ms), fmtMs(v("7d").ms), fmtMs(v("30d").ms), fmtN(v("30d").samples), fmtN(v("30d").peak), fmtMs(t.ms), fmtN(t.samples), fmtN(t.peak), verdict];
+    const verdict = errors.length
+      ? `error: ${errors[0]}`
+      : t.peak >= MAX_SAMPLES
+        ? "over max-samples"
+        : t.ms >= SLOW_MS
+          ? "over 2 s"
+          : "ok";
+    return [
+      r.dashboard,
+      r.panel,
+      fmtMs(v("24h").ms),
+      fmtMs(v("7d").ms),
+      fmtMs(v("30d").ms),
+      fmtN(v("30d").samples),
+      fmtN(v("30d").peak),
+      fmtMs(t.ms),
+      fmtN(t.samples),
+      fmtN(t.peak),
+      verdict,
+    ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const fmt = (l: readonly string[]) => l.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
@@ -215,11 +284,15 @@ function jobsScrapedIn(plans: readonly RunnerPlan[], start: number, from: number
 async function main(): Promise<void> {
   const end = Math.floor(Date.now() / 1000 / 7200) * 7200 - 7200;
   const start = end - DAYS * 86400;
-  log(`fleet bench: ${RUNNERS} runners x ${DAYS} days (their own series for the last ${RAW_DAYS}), scraped every ${SCRAPE} s, ending ${new Date(end * 1000).toISOString()}`);
+  log(
+    `fleet bench: ${RUNNERS} runners x ${DAYS} days (their own series for the last ${RAW_DAYS}), scraped every ${SCRAPE} s, ending ${new Date(end * 1000).toISOString()}`,
+  );
 
   const scraped = await scrapedShapes();
   const shapes = [...scraped, ...missingShapes(scraped)];
-  log(`a real scrape of the built supervisor (deploy metrics on): ${scraped.length} series; with those that appear once jobs ran and those of metrics it does not expose yet (busy seconds, job phases, process_*): ${shapes.length} per runner`);
+  log(
+    `a real scrape of the built supervisor (deploy metrics on): ${scraped.length} series; with those that appear once jobs ran and those of metrics it does not expose yet (busy seconds, job phases, process_*): ${shapes.length} per runner`,
+  );
   const plans = Array.from({ length: RUNNERS }, (_, i) => planRunner(i, start, end));
   const { rules } = loadRecordingRules(join(ROOT, "compose", "prometheus", "fleet-rules.yml"));
   const history = new FleetHistory(plans, shapes, bucketBounds(shapes), start, SCRAPE, rules);
@@ -227,7 +300,10 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), "fleet-bench-"));
   const config = join(work, "prometheus.yml");
   writeFileSync(config, `global:\n  scrape_interval: ${SCRAPE}s\n`);
-  const prometheus = await PrometheusServer.start(config, work, ["--web.enable-remote-write-receiver", "--storage.tsdb.retention.time=400d"]);
+  const prometheus = await PrometheusServer.start(config, work, [
+    "--web.enable-remote-write-receiver",
+    "--storage.tsdb.retention.time=400d",
+  ]);
   try {
     const write = `${prometheus.url}/api/v1/write`;
     const spent = { build: 0, write: 0 };
@@ -249,17 +325,23 @@ async function main(): Promise<void> {
       const t1 = performance.now();
       await sending;
       spent.write += performance.now() - t1;
-      if (Math.floor((from + WINDOW - start) / (5 * 86400)) > Math.floor((from - start) / (5 * 86400))) log(`  ${Math.round((from + WINDOW - start) / 86400)} days written (${fmtN(history.samples)} raw samples, ${fmtN(recordedSamples)} recorded)`);
+      if (Math.floor((from + WINDOW - start) / (5 * 86400)) > Math.floor((from - start) / (5 * 86400)))
+        log(
+          `  ${Math.round((from + WINDOW - start) / 86400)} days written (${fmtN(history.samples)} raw samples, ${fmtN(recordedSamples)} recorded)`,
+        );
     }
     const ingestSeconds = (performance.now() - ingestStart) / 1000;
-    log(`history written: ${fmtN(history.samples)} raw samples and ${fmtN(recordedSamples)} recorded in ${ingestSeconds.toFixed(0)} s (${fmtN(history.samples / ingestSeconds)} samples/s; building them took ${(spent.build / 1000).toFixed(0)} s, waiting for Prometheus ${(spent.write / 1000).toFixed(0)} s)`);
+    log(
+      `history written: ${fmtN(history.samples)} raw samples and ${fmtN(recordedSamples)} recorded in ${ingestSeconds.toFixed(0)} s (${fmtN(history.samples / ingestSeconds)} samples/s; building them took ${(spent.build / 1000).toFixed(0)} s, waiting for Prometheus ${(spent.write / 1000).toFixed(0)} s)`,
+    );
     await settle(prometheus.url);
     // The recorded series must be what Prometheus itself computes from the rules.
     // Where Prometheus holds the runners' own series (the rules need ten minutes of them before).
     const verifyFrom = end - RAW_DAYS * 86400 + 600;
     const minutes = Array.from({ length: 12 }, (_, k) => Math.floor((verifyFrom + ((end - 600 - verifyFrom) * (k + 0.5)) / 12) / 60) * 60);
     const problems = await verifyRecorded(prometheus.url, rules, minutes);
-    if (problems.length > 0) throw new Error(`recorded series differ from Prometheus's evaluation of fleet-rules.yml:\n${problems.slice(0, 20).join("\n")}`);
+    if (problems.length > 0)
+      throw new Error(`recorded series differ from Prometheus's evaluation of fleet-rules.yml:\n${problems.slice(0, 20).join("\n")}`);
     log(`recorded series equal Prometheus's own evaluation of every rule at ${minutes.length} minutes across the last ${RAW_DAYS} days`);
 
     // Whole jobs: the stats of both dashboards against the plan, over the last 24 hours. increase()
@@ -270,17 +352,27 @@ async function main(): Promise<void> {
     // A record at minute m counts what was scraped in (m - 2 min, m - 1 min]; the last record is a minute before the end.
     const truthFleet = jobsScrapedIn(plans, start, end - day - 120, end - 120);
     const truthRaw = jobsScrapedIn(plans, start, end - day, end);
-    log(`jobs in the last 24 h: fleet dashboard ${fleetStat[0]?.value} (the plan: ${truthFleet}); runners dashboard, increase() ${rawStat[0]?.value.toFixed(2)}, shown ${Math.round(rawStat[0]?.value ?? 0)} (the plan: ${truthRaw})`);
+    log(
+      `jobs in the last 24 h: fleet dashboard ${fleetStat[0]?.value} (the plan: ${truthFleet}); runners dashboard, increase() ${rawStat[0]?.value.toFixed(2)}, shown ${Math.round(rawStat[0]?.value ?? 0)} (the plan: ${truthRaw})`,
+    );
 
     const rows = [
       ...(await measureDashboard(prometheus.url, "runners", loadDashboard(), end)),
       ...(await measureDashboard(prometheus.url, "fleet", loadFleetDashboard(), end)),
     ];
     log("queries done");
-    console.log(`\nEach panel's queries as Grafana sends them (median of up to ${REPEATS} runs), summed per panel; samples: Prometheus's totalQueryableSamples, peak: peakSamples.`);
-    console.log(`Measured on ${RUNNERS} runners scraped every ${SCRAPE} s: recorded series over ${DAYS} days, the runners' own over ${RAW_DAYS}. The last three columns: ${TARGET.runners} runners x ${TARGET.days} days scraped every ${TARGET.scrape} s,`);
-    console.log(`each query's fixed cost (its time with a selection of no runner) plus the rest of its fastest run scaled by the data it reads there:`);
-    console.log(`series of every runner x${(TARGET.runners / RUNNERS).toFixed(0)}, samples in a window x${SCRAPE / TARGET.scrape}, days of the runners' own series x${(TARGET.days / RAW_DAYS).toFixed(1)}${DAYS < TARGET.days ? `, of recorded series x${(TARGET.days / DAYS).toFixed(1)}` : ""}; recorded series (one set per runner type) do not grow with the fleet.\n`);
+    console.log(
+      `\nEach panel's queries as Grafana sends them (median of up to ${REPEATS} runs), summed per panel; samples: Prometheus's totalQueryableSamples, peak: peakSamples.`,
+    );
+    console.log(
+      `Measured on ${RUNNERS} runners scraped every ${SCRAPE} s: recorded series over ${DAYS} days, the runners' own over ${RAW_DAYS}. The last three columns: ${TARGET.runners} runners x ${TARGET.days} days scraped every ${TARGET.scrape} s,`,
+    );
+    console.log(
+      `each query's fixed cost (its time with a selection of no runner) plus the rest of its fastest run scaled by the data it reads there:`,
+    );
+    console.log(
+      `series of every runner x${(TARGET.runners / RUNNERS).toFixed(0)}, samples in a window x${SCRAPE / TARGET.scrape}, days of the runners' own series x${(TARGET.days / RAW_DAYS).toFixed(1)}${DAYS < TARGET.days ? `, of recorded series x${(TARGET.days / DAYS).toFixed(1)}` : ""}; recorded series (one set per runner type) do not grow with the fleet.\n`,
+    );
     console.log(table(rows));
     summary(rows);
   } finally {
@@ -327,10 +419,17 @@ function summary(rows: readonly Row[]): void {
     if (passing === mine.length) continue;
     // For each range, the fleet size at which the first panel reaches 2 s.
     const sizes = RANGES.map(([label]) => {
-      const n = Math.min(...mine.map((r) => r.byRange.get(label)!).filter((c) => c.perRunnerMs > 0).map((c) => Math.max(0, SLOW_MS - c.fixedMs) / c.perRunnerMs));
+      const n = Math.min(
+        ...mine
+          .map((r) => r.byRange.get(label)!)
+          .filter((c) => c.perRunnerMs > 0)
+          .map((c) => Math.max(0, SLOW_MS - c.fixedMs) / c.perRunnerMs),
+      );
       return `${label}: about ${n >= 10 ? Math.floor(n) : n.toFixed(1)} runners`;
     });
-    console.log(`  Every panel stays under ${SLOW_MS / 1000} s up to (${TARGET.scrape} s scrapes) ${sizes.join(", ")}; beyond that, use the fleet dashboard.`);
+    console.log(
+      `  Every panel stays under ${SLOW_MS / 1000} s up to (${TARGET.scrape} s scrapes) ${sizes.join(", ")}; beyond that, use the fleet dashboard.`,
+    );
   }
 }
 

@@ -51,7 +51,14 @@ export class FleetHistory {
         this.byMetric.get(labels.__name__!)!.push(r);
         return r;
       });
-      return { plan, state: new RunnerState(plan, buckets, start), slots, recent, present: slots.map(() => false), offset: (plan.index * 7.3) % step };
+      return {
+        plan,
+        state: new RunnerState(plan, buckets, start),
+        slots,
+        recent,
+        present: slots.map(() => false),
+        offset: (plan.index * 7.3) % step,
+      };
     });
   }
 

@@ -24,7 +24,10 @@ export function loadRecordingRules(file: string): { intervalSeconds: number; rul
   const doc = parse(readFileSync(file, "utf8")) as RuleFile;
   const intervals = new Set(doc.groups.map((g) => g.interval ?? "1m"));
   if (intervals.size !== 1 || !intervals.has("1m")) throw new Error(`${file}: the fleet bench expects one group interval of 1m`);
-  return { intervalSeconds: 60, rules: doc.groups.flatMap((g) => g.rules.filter((r) => r.record).map((r) => ({ record: r.record!, expr: r.expr.trim() }))) };
+  return {
+    intervalSeconds: 60,
+    rules: doc.groups.flatMap((g) => g.rules.filter((r) => r.record).map((r) => ({ record: r.record!, expr: r.expr.trim() }))),
+  };
 }
 
 /** How one rule turns the runners' samples into its series. */
@@ -110,7 +113,12 @@ function maxIn(s: RecentSeries, from: number, to: number): number | undefined {
 }
 
 /** One rule's output at evaluation time tau (seconds), over every runner's recent samples by metric name. */
-export function record(name: string, r: Recorder, byMetric: ReadonlyMap<string, readonly RecentSeries[]>, tau: number): Map<string, { labels: Record<string, string>; value: number }> {
+export function record(
+  name: string,
+  r: Recorder,
+  byMetric: ReadonlyMap<string, readonly RecentSeries[]>,
+  tau: number,
+): Map<string, { labels: Record<string, string>; value: number }> {
   const out = new Map<string, { labels: Record<string, string>; value: number }>();
   const add = (labels: Record<string, string>, v: number, agg: "sum" | "max") => {
     // Called for every series at every minute: a plain key of the record and its label values.
@@ -154,7 +162,12 @@ export function record(name: string, r: Recorder, byMetric: ReadonlyMap<string, 
 }
 
 /** Every rule's series at each evaluation time in [from, to), as written by the rule manager. */
-export function recordWindow(rules: readonly Rule[], byMetric: ReadonlyMap<string, readonly RecentSeries[]>, from: number, to: number): Series[] {
+export function recordWindow(
+  rules: readonly Rule[],
+  byMetric: ReadonlyMap<string, readonly RecentSeries[]>,
+  from: number,
+  to: number,
+): Series[] {
   const series = new Map<string, { labels: [string, string][]; timestamps: number[]; values: number[] }>();
   for (let tau = Math.ceil(from / 60) * 60; tau < to; tau += 60) {
     for (const rule of rules) {
@@ -203,9 +216,11 @@ export async function verifyRecorded(url: string, rules: readonly Rule[], minute
       const [expected, recorded] = await Promise.all([instant(url, rule.expr, tau), instant(url, `${rule.record} @ ${tau}`, tau)]);
       for (const [labels, v] of expected) {
         const got = recorded.get(labels);
-        if (got === undefined || Math.abs(got - v) > 1e-9 * Math.max(1, Math.abs(v))) problems.push(`${rule.record}${labels} at ${tau}: Prometheus ${v}, recorded ${got}`);
+        if (got === undefined || Math.abs(got - v) > 1e-9 * Math.max(1, Math.abs(v)))
+          problems.push(`${rule.record}${labels} at ${tau}: Prometheus ${v}, recorded ${got}`);
       }
-      for (const labels of recorded.keys()) if (!expected.has(labels)) problems.push(`${rule.record}${labels} at ${tau}: recorded but not in Prometheus's evaluation`);
+      for (const labels of recorded.keys())
+        if (!expected.has(labels)) problems.push(`${rule.record}${labels} at ${tau}: recorded but not in Prometheus's evaluation`);
     }
   }
   return problems;

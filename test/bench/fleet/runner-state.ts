@@ -77,11 +77,16 @@ export class RunnerState {
   }
 
   private reset(): void {
-    for (const m of [this.jobs, this.lastEnd, this.relaunches, this.connectionErrors, this.cacheRequests, this.context, this.deployments]) m.clear();
+    for (const m of [this.jobs, this.lastEnd, this.relaunches, this.connectionErrors, this.cacheRequests, this.context, this.deployments])
+      m.clear();
     this.updates = 0;
     this.busyFinished = 0;
     this.durations = new Map(STATUSES.map((s) => [s, new Histogram(this.bucketsOf("github_runner_job_duration_seconds"))]));
-    this.phases = new Map(PHASES.flatMap((p) => STATUSES.map((s) => [`${p}|${s}`, new Histogram(this.bucketsOf("github_runner_job_phase_duration_seconds"))] as const)));
+    this.phases = new Map(
+      PHASES.flatMap((p) =>
+        STATUSES.map((s) => [`${p}|${s}`, new Histogram(this.bucketsOf("github_runner_job_phase_duration_seconds"))] as const),
+      ),
+    );
     this.queue = new Histogram(this.bucketsOf("github_runner_job_queue_time_seconds"));
     this.lead = new Histogram(this.bucketsOf("github_runner_deploy_lead_time_seconds"));
     this.recovery = new Histogram(this.bucketsOf("github_runner_deploy_recovery_time_seconds"));
@@ -268,7 +273,8 @@ export function missingShapes(scraped: readonly Shape[]): Shape[] {
       }
     }
   }
-  if (!have.has("github_runner_last_job_completion_timestamp_seconds")) for (const status of STATUSES) add.push({ name: "github_runner_last_job_completion_timestamp_seconds", labels: { status }, value: 0 });
+  if (!have.has("github_runner_last_job_completion_timestamp_seconds"))
+    for (const status of STATUSES) add.push({ name: "github_runner_last_job_completion_timestamp_seconds", labels: { status }, value: 0 });
   if (!have.has("github_runner_cache_hit_rate")) {
     const types = new Set(scraped.filter((s) => s.name === "github_runner_cache_requests_total").map((s) => s.labels.cache_type!));
     for (const cache_type of types) add.push({ name: "github_runner_cache_hit_rate", labels: { cache_type }, value: 0 });

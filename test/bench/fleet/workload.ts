@@ -126,7 +126,8 @@ export function planRunner(index: number, start: number, end: number): RunnerPla
     const cleanup = Math.min(1 + exponential(rng, 4), duration * 0.1);
     const status = pick(rng, STATUS_SHARES);
     const deploy = rng() < 0.05 ? { leadSeconds: status === "success" && rng() < 0.9 ? lognormal(rng, 2400, 1) : undefined } : undefined;
-    const cache = rng() < 0.6 ? Array.from({ length: 1 + Math.floor(rng() * 2) }, () => ({ type: pick(rng, CACHE_SHARES), hit: rng() < 0.8 })) : [];
+    const cache =
+      rng() < 0.6 ? Array.from({ length: 1 + Math.floor(rng() * 2) }, () => ({ type: pick(rng, CACHE_SHARES), hit: rng() < 0.8 })) : [];
     const job: Job = {
       start: t,
       end: t + duration,

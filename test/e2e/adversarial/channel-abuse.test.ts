@@ -71,7 +71,9 @@ describe("the channel under abuse", () => {
     const idle = memoryOf(s.proc.pid!).rss;
     let accepted = 0;
     for (let wave = 0; wave < 20; wave++) {
-      const answers = await Promise.all(Array.from({ length: 100 }, () => sendMessage(socketPath, { kind: "cache", cacheType: "npm", hits: 3, misses: 0 }, 5_000)));
+      const answers = await Promise.all(
+        Array.from({ length: 100 }, () => sendMessage(socketPath, { kind: "cache", cacheType: "npm", hits: 3, misses: 0 }, 5_000)),
+      );
       accepted += answers.filter(Boolean).length;
     }
     const m = await s.metrics();
@@ -83,7 +85,9 @@ describe("the channel under abuse", () => {
   it("500 distinct cache types: the configured ones and other, never a new series per type", async () => {
     for (let i = 0; i < 500; i++) await sendMessage(socketPath, { kind: "cache", cacheType: `type${i}`, hits: 1, misses: 1 }, 2_000);
     const m = await s.metrics();
-    const series = m.all.find((f) => f.name === "github_runner_cache_requests")!.samples.filter((x) => x.name === "github_runner_cache_requests_total");
+    const series = m.all
+      .find((f) => f.name === "github_runner_cache_requests")!
+      .samples.filter((x) => x.name === "github_runner_cache_requests_total");
     const types = new Set(series.map((x) => x.labels.cache_type));
     expect(types.has("type0")).toBe(false);
     expect(types.size).toBe(13);
@@ -93,7 +97,11 @@ describe("the channel under abuse", () => {
   it("through all of it the runner's output is untouched", async () => {
     expect(s.proc.exitCode).toBeNull();
     await stopSupervisor(s);
-    const ticks = s.stdout().toString().split("\n").filter((l) => l.startsWith("tick "));
+    const ticks = s
+      .stdout()
+      .toString()
+      .split("\n")
+      .filter((l) => l.startsWith("tick "));
     expect(ticks.length).toBeGreaterThan(20);
     expect(ticks.every((l, i) => l === `tick ${i}`)).toBe(true);
   });

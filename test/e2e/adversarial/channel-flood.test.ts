@@ -49,34 +49,38 @@ describe("a flood on the job channel", () => {
   it.each([
     ["idle", ""],
     ["dribbling (half a message each)", '{"kind":"cache","cacheType":"np'],
-  ])("row 9: 2,000 %s connections (beyond the 1,024 held) kept open beside 20 real hooks: every hook's message arrives", async (_kind, first) => {
-    const dir = tempDir();
-    const go = join(dir, "go");
-    const runner = [
-      'echo "socket=$RUNNER_SUPERVISOR_SOCKET"',
-      "export GITHUB_RUN_ID=1 GITHUB_RUN_ATTEMPT=1 GITHUB_REPOSITORY=acme/shop GITHUB_WORKFLOW=CI GITHUB_JOB=build GITHUB_EVENT_NAME=push GITHUB_EVENT_PATH=/nonexistent",
-      `while [ ! -e "${go}" ]; do sleep 0.05; done`,
-      // The runner runs a hook with bash -e, as the job-started hook of 20 jobs in a row.
-      `i=0; while [ $i -lt ${HOOKS} ]; do bash --noprofile --norc -e "$ACTIONS_RUNNER_HOOK_JOB_STARTED"; i=$((i+1)); sleep 0.1; done`,
-      'echo "hooks done"',
-      "sleep 60",
-    ].join("\n");
-    const s = startProduction({ command: ["/bin/sh", "-c", runner] });
-    const socketPath = await socketOf(s);
-    await s.port;
-    const f = flood(socketPath, FLOOD, first);
-    try {
-      writeFileSync(go, "");
-      for (let i = 0; i < 1200 && !s.stdout().toString().includes("hooks done"); i++) await new Promise((r) => setTimeout(r, 50));
-      expect(s.stdout().toString()).toContain("hooks done");
-    } finally {
-      f.stop();
-    }
-    const m = await s.waitFor(() => true);
-    const kept = m.value("github_runner_context_messages_total", { kind: "job_started" });
-    console.log(`hooks' messages kept under a flood of ${FLOOD} ${_kind} connections (${f.opened()} opened in all): ${kept} of ${HOOKS}`);
-    expect(f.opened()).toBeGreaterThan(FLOOD);
-    expect(kept).toBe(HOOKS);
-    expect(s.proc.exitCode).toBeNull();
-  }, 90_000);
+  ])(
+    "row 9: 2,000 %s connections (beyond the 1,024 held) kept open beside 20 real hooks: every hook's message arrives",
+    async (_kind, first) => {
+      const dir = tempDir();
+      const go = join(dir, "go");
+      const runner = [
+        'echo "socket=$RUNNER_SUPERVISOR_SOCKET"',
+        "export GITHUB_RUN_ID=1 GITHUB_RUN_ATTEMPT=1 GITHUB_REPOSITORY=acme/shop GITHUB_WORKFLOW=CI GITHUB_JOB=build GITHUB_EVENT_NAME=push GITHUB_EVENT_PATH=/nonexistent",
+        `while [ ! -e "${go}" ]; do sleep 0.05; done`,
+        // The runner runs a hook with bash -e, as the job-started hook of 20 jobs in a row.
+        `i=0; while [ $i -lt ${HOOKS} ]; do bash --noprofile --norc -e "$ACTIONS_RUNNER_HOOK_JOB_STARTED"; i=$((i+1)); sleep 0.1; done`,
+        'echo "hooks done"',
+        "sleep 60",
+      ].join("\n");
+      const s = startProduction({ command: ["/bin/sh", "-c", runner] });
+      const socketPath = await socketOf(s);
+      await s.port;
+      const f = flood(socketPath, FLOOD, first);
+      try {
+        writeFileSync(go, "");
+        for (let i = 0; i < 1200 && !s.stdout().toString().includes("hooks done"); i++) await new Promise((r) => setTimeout(r, 50));
+        expect(s.stdout().toString()).toContain("hooks done");
+      } finally {
+        f.stop();
+      }
+      const m = await s.waitFor(() => true);
+      const kept = m.value("github_runner_context_messages_total", { kind: "job_started" });
+      console.log(`hooks' messages kept under a flood of ${FLOOD} ${_kind} connections (${f.opened()} opened in all): ${kept} of ${HOOKS}`);
+      expect(f.opened()).toBeGreaterThan(FLOOD);
+      expect(kept).toBe(HOOKS);
+      expect(s.proc.exitCode).toBeNull();
+    },
+    90_000,
+  );
 });

@@ -41,7 +41,13 @@ describe("a wall-clock step between deploys", () => {
     ].join("\n");
     const s = startProduction({
       command: ["/bin/sh", "-c", runner],
-      env: { DEPLOY_PATTERN: "deploy", LD_PRELOAD: LIBFAKETIME, FAKETIME_TIMESTAMP_FILE: offset, FAKETIME_NO_CACHE: "1", FAKETIME_DONT_FAKE_MONOTONIC: "1" },
+      env: {
+        DEPLOY_PATTERN: "deploy",
+        LD_PRELOAD: LIBFAKETIME,
+        FAKETIME_TIMESTAMP_FILE: offset,
+        FAKETIME_NO_CACHE: "1",
+        FAKETIME_DONT_FAKE_MONOTONIC: "1",
+      },
     });
     const failed = await s.waitFor((m) => m.value("github_runner_deployments_total", { result: "failed" }) === 1, 20_000);
     const failedAt = failed.value("github_runner_last_job_completion_timestamp_seconds", { status: "failed" })!;
@@ -53,7 +59,9 @@ describe("a wall-clock step between deploys", () => {
     // The step was real for the supervisor: the success's wall-clock stamp is 2 h past the failure's.
     expect(m.value("github_runner_last_job_completion_timestamp_seconds", { status: "success" })! - failedAt).toBeGreaterThan(JUMP_SECONDS);
     const recovery = m.value("github_runner_deploy_recovery_time_seconds_sum")!;
-    console.log(`recovery time with a ${JUMP_SECONDS} s wall-clock step: ${recovery.toFixed(2)} s (the test saw ${realSeconds.toFixed(2)} s pass)`);
+    console.log(
+      `recovery time with a ${JUMP_SECONDS} s wall-clock step: ${recovery.toFixed(2)} s (the test saw ${realSeconds.toFixed(2)} s pass)`,
+    );
     // At most the real time between the failure's scrape and now, plus the scrape's own lag; nowhere near the step.
     expect(recovery).toBeGreaterThan(0);
     expect(recovery).toBeLessThan(realSeconds + 10);

@@ -9,7 +9,17 @@ import { Agent, request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bcryptHash, FIXTURES, makeCertificates, removeTempDirs, stopAll, tempDir, until, type Running, type TestCertificates } from "../../helpers/index.js";
+import {
+  bcryptHash,
+  FIXTURES,
+  makeCertificates,
+  removeTempDirs,
+  stopAll,
+  tempDir,
+  until,
+  type Running,
+  type TestCertificates,
+} from "../../helpers/index.js";
 import { sleep, startProduction, steadyRunner } from "./harness.js";
 
 const PASSWORD = "the scraper's password";
@@ -36,11 +46,21 @@ function tlsConfig(users: Record<string, string>): string {
 const networks = (first: number, count: number) => Array.from({ length: count }, (_, i) => `127.0.${first + i}.2`);
 
 /** An attacker process (test/fixtures/adversarial/network-flood.mjs); resolves with what it reports. */
-function flood<T>(o: { mode: "passwords" | "hellos" | "health" | "trickle"; port: number; seconds: number; addresses: string[]; perAddress: number }): Promise<T> {
-  const proc = spawn(process.execPath, [join(FIXTURES, "adversarial", "network-flood.mjs"), JSON.stringify({ ...o, ca: certs.caCert })], { stdio: ["ignore", "pipe", "inherit"] });
+function flood<T>(o: {
+  mode: "passwords" | "hellos" | "health" | "trickle";
+  port: number;
+  seconds: number;
+  addresses: string[];
+  perAddress: number;
+}): Promise<T> {
+  const proc = spawn(process.execPath, [join(FIXTURES, "adversarial", "network-flood.mjs"), JSON.stringify({ ...o, ca: certs.caCert })], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   let out = "";
   proc.stdout.on("data", (c: Buffer) => (out += c.toString()));
-  return new Promise((resolve, reject) => proc.once("exit", (code) => (code === 0 ? resolve(JSON.parse(out) as T) : reject(new Error(`network-flood ${o.mode} exited ${code}`)))));
+  return new Promise((resolve, reject) =>
+    proc.once("exit", (code) => (code === 0 ? resolve(JSON.parse(out) as T) : reject(new Error(`network-flood ${o.mode} exited ${code}`)))),
+  );
 }
 
 interface Answer {
@@ -51,7 +71,10 @@ interface Answer {
 }
 
 /** GET over TLS from 127.0.0.1 or ::1 (the certificate names 127.0.0.1: the CA is checked, the name is not, for ::1). */
-function tlsGet(port: number, o: { host?: "127.0.0.1" | "::1"; user?: string; password?: string; agent?: Agent; path?: string }): Promise<Answer> {
+function tlsGet(
+  port: number,
+  o: { host?: "127.0.0.1" | "::1"; user?: string; password?: string; agent?: Agent; path?: string },
+): Promise<Answer> {
   const t0 = performance.now();
   return new Promise((resolve) => {
     const req = httpsRequest(
@@ -93,9 +116,21 @@ describe("finding 1: a password flood from many networks", () => {
   it("a scraper whose login is not cached yet is let in at every scrape, over IPv4 and IPv6", async () => {
     // Eight scraper users with the same password: each scrape is a first login, never cached.
     const scrapers = Array.from({ length: 8 }, (_, i) => `scraper${i}`);
-    const s = startProduction({ command: steadyRunner(60), env: { METRICS_HOST: "::", WEB_CONFIG_FILE: tlsConfig(Object.fromEntries([["prometheus", hash], ...scrapers.map((u) => [u, hash])])) } });
+    const s = startProduction({
+      command: steadyRunner(60),
+      env: {
+        METRICS_HOST: "::",
+        WEB_CONFIG_FILE: tlsConfig(Object.fromEntries([["prometheus", hash], ...scrapers.map((u) => [u, hash])])),
+      },
+    });
     const port = await s.port;
-    const attack = flood<{ statuses: Record<string, number> }>({ mode: "passwords", port, seconds: 14, addresses: networks(10, 16), perAddress: 2 });
+    const attack = flood<{ statuses: Record<string, number> }>({
+      mode: "passwords",
+      port,
+      seconds: 14,
+      addresses: networks(10, 16),
+      perAddress: 2,
+    });
     await sleep(2_000);
     const answers: Answer[] = [];
     for (const [i, user] of scrapers.entries()) {
@@ -118,7 +153,13 @@ describe("finding 2: a ClientHello flood from many networks", () => {
     const s = startProduction({ command: steadyRunner(60), env: { METRICS_HOST: "::", WEB_CONFIG_FILE: tlsConfig({ prometheus: hash }) } });
     const port = await s.port;
     expect((await tlsGet(port, { user: "prometheus" })).status).toBe(200);
-    const attack = flood<{ opened: number; answered: number }>({ mode: "hellos", port, seconds: 14, addresses: networks(40, 32), perAddress: 6 });
+    const attack = flood<{ opened: number; answered: number }>({
+      mode: "hellos",
+      port,
+      seconds: 14,
+      addresses: networks(40, 32),
+      perAddress: 6,
+    });
     await sleep(2_000);
     const answers: Answer[] = [];
     for (let i = 0; i < 18; i++) {
@@ -154,7 +195,9 @@ describe("finding 3: eviction under connections from 1,000 addresses", () => {
       }
       const { opened } = await attack;
       const renewed = answers.filter((a) => !a.reused).length;
-      console.log(`finding 3: ${answers.filter((a) => a.status === 200).length}/${answers.length} scrapes on kept connections answered, ${renewed} needed a new connection; attackers opened ${opened} connections`);
+      console.log(
+        `finding 3: ${answers.filter((a) => a.status === 200).length}/${answers.length} scrapes on kept connections answered, ${renewed} needed a new connection; attackers opened ${opened} connections`,
+      );
       expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));
       expect(renewed).toBe(0);
       expect(opened).toBeGreaterThan(1_000);
@@ -228,7 +271,9 @@ describe("finding 4: a large web configuration file", () => {
     );
     expect(exit?.code).toBe(78);
     expect(startMs).toBeLessThan(6_000);
-    expect(s.stderr()).toMatch(/changed but cannot be used, the previous settings stay: basic_auth_users\.u0 \(line 2\): expected a bcrypt hash/);
+    expect(s.stderr()).toMatch(
+      /changed but cannot be used, the previous settings stay: basic_auth_users\.u0 \(line 2\): expected a bcrypt hash/,
+    );
     // The runner prints every 50 ms: a stall of the main thread shows as a gap between its lines.
     expect(stall).toBeLessThan(1_000);
     expect(refusals()).toBe(before + 1);
@@ -245,7 +290,9 @@ describe("finding 5: a FIFO as the web configuration file", () => {
       const atStart = startProduction({ command: steadyRunner(5), env: { METRICS_HOST: "::", WEB_CONFIG_FILE: fifo } });
       const exit = await Promise.race([atStart.exit, sleep(10_000).then(() => undefined)]);
       if (!exit) atStart.proc.kill("SIGKILL");
-      console.log(`finding 5: a FIFO at start: ${exit ? `exit ${exit.code}: ${atStart.stderr().trim().split("\n").pop()}` : "no exit within 10 s"}`);
+      console.log(
+        `finding 5: a FIFO at start: ${exit ? `exit ${exit.code}: ${atStart.stderr().trim().split("\n").pop()}` : "no exit within 10 s"}`,
+      );
       expect(exit?.code).toBe(78);
       expect(atStart.stderr()).toMatch(/expected a regular file/);
 
@@ -256,20 +303,35 @@ describe("finding 5: a FIFO as the web configuration file", () => {
       const swapped = join(dir, "swap.fifo");
       execFileSync("mkfifo", [swapped]);
       renameSync(swapped, config);
-      const refusedInTime = await until(() => /cannot be used.*expected a regular file/.test(s.stderr()), 20_000, "the FIFO's refusal").then(() => true, () => false);
+      const refusedInTime = await until(
+        () => /cannot be used.*expected a regular file/.test(s.stderr()),
+        20_000,
+        "the FIFO's refusal",
+      ).then(
+        () => true,
+        () => false,
+      );
       const next = join(dir, "next.yml");
       writeFileSync(next, `basic_auth_users:\n  prometheus: ${hash}\n  newcomer: ${hash}\n`);
       renameSync(next, config);
-      const reloadedInTime = await until(() => /web config reloaded/.test(s.stderr()), 20_000, "the reload").then(() => true, () => false);
+      const reloadedInTime = await until(() => /web config reloaded/.test(s.stderr()), 20_000, "the reload").then(
+        () => true,
+        () => false,
+      );
       const newcomer = await new Promise<number>((resolve) => {
-        const req = httpRequest({ host: "127.0.0.1", port, path: "/metrics", auth: `newcomer:${PASSWORD}`, agent: false, timeout: 10_000 }, (res) => {
-          res.resume();
-          res.on("end", () => resolve(res.statusCode ?? 0));
-        });
+        const req = httpRequest(
+          { host: "127.0.0.1", port, path: "/metrics", auth: `newcomer:${PASSWORD}`, agent: false, timeout: 10_000 },
+          (res) => {
+            res.resume();
+            res.on("end", () => resolve(res.statusCode ?? 0));
+          },
+        );
         req.on("error", () => resolve(0));
         req.end();
       });
-      console.log(`finding 5: a FIFO swapped in: ${refusedInTime ? "refused" : "no word"}; a good file after it: ${reloadedInTime ? "loaded" : "never loaded"}, its new user got ${newcomer}`);
+      console.log(
+        `finding 5: a FIFO swapped in: ${refusedInTime ? "refused" : "no word"}; a good file after it: ${reloadedInTime ? "loaded" : "never loaded"}, its new user got ${newcomer}`,
+      );
       expect(refusedInTime).toBe(true);
       expect(reloadedInTime).toBe(true);
       expect(newcomer).toBe(200);
@@ -282,7 +344,10 @@ describe("finding 5: a FIFO as the web configuration file", () => {
 
 describe("finding 6: timing tells nothing of who exists", () => {
   it("refused logins of an unknown user and of users at bcrypt cost 8 and 10 take the same time", async () => {
-    const htpasswd = (user: string, cost: number) => execFileSync("htpasswd", ["-nbB", "-C", String(cost), user, "a password"], { encoding: "utf8" }).trim().split(":")[1]!;
+    const htpasswd = (user: string, cost: number) =>
+      execFileSync("htpasswd", ["-nbB", "-C", String(cost), user, "a password"], { encoding: "utf8" })
+        .trim()
+        .split(":")[1]!;
     const dir = tempDir("hardening-timing-");
     const config = join(dir, "web.yml");
     // alice first: before, an unknown user was checked against the first user's hash only.
@@ -296,10 +361,13 @@ describe("finding 6: timing tells nothing of who exists", () => {
         const localAddress = `127.0.${100 + (n % 100)}.${2 + Math.floor(n / 100)}`;
         n++;
         const t0 = performance.now();
-        const req = httpRequest({ host: "127.0.0.1", port, localAddress, path: "/metrics", auth: `${user}:wrong ${n}`, agent: false, timeout: 10_000 }, (res) => {
-          res.resume();
-          res.on("end", () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - t0 }));
-        });
+        const req = httpRequest(
+          { host: "127.0.0.1", port, localAddress, path: "/metrics", auth: `${user}:wrong ${n}`, agent: false, timeout: 10_000 },
+          (res) => {
+            res.resume();
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - t0 }));
+          },
+        );
         req.on("error", () => resolve({ status: 0, ms: performance.now() - t0 }));
         req.end();
       });
@@ -316,7 +384,9 @@ describe("finding 6: timing tells nothing of who exists", () => {
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
     const medians = Object.fromEntries(users.map((u) => [u, median(times[u]!)]));
-    console.log(`finding 6: median refusal: unknown user ${medians.mallory!.toFixed(0)} ms, alice (cost 8) ${medians.alice!.toFixed(0)} ms, bob (cost 10) ${medians.bob!.toFixed(0)} ms`);
+    console.log(
+      `finding 6: median refusal: unknown user ${medians.mallory!.toFixed(0)} ms, alice (cost 8) ${medians.alice!.toFixed(0)} ms, bob (cost 10) ${medians.bob!.toFixed(0)} ms`,
+    );
     const spread = Math.max(...Object.values(medians)) - Math.min(...Object.values(medians));
     // Before, cost 10 took about three times cost 8 (90 against 27 ms): a gap far beyond this margin.
     expect(spread).toBeLessThan(Math.max(25, 0.2 * medians.bob!));

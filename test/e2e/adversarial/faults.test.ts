@@ -15,7 +15,12 @@ const start = (...args: Parameters<typeof startSupervisor>): Running => startSup
 
 describe("the runner dies", () => {
   it("SIGKILLed mid-job: the job is closed as unknown, the runner shown offline and idle, exit 137", async () => {
-    const { command, env } = scripted([{ out: "{ts}: Listening for Jobs" }, { out: "{ts}: Running job: build" }, { sleep: 0.5 }, { kill: "SIGKILL" }]);
+    const { command, env } = scripted([
+      { out: "{ts}: Listening for Jobs" },
+      { out: "{ts}: Running job: build" },
+      { sleep: 0.5 },
+      { kill: "SIGKILL" },
+    ]);
     const s = startProduction({ command, env: { ...env, METRICS_LINGER: "30" } });
     await s.port;
     for (let i = 0; i < 100 && !/the runner exited/.test(s.stderr()); i++) await sleep(50);
@@ -63,7 +68,10 @@ describe("a reader that goes away", () => {
 describe("after the child exits", () => {
   it("a grandchild that keeps writing does not keep the supervisor alive (at most about 1 s)", async () => {
     const t0 = performance.now();
-    const s = start({ args: ["--no-metrics"], command: ["/bin/sh", "-c", "(i=0; while [ $i -lt 1000 ]; do echo bg$i; i=$((i+1)); sleep 0.01; done) & exit 3"] });
+    const s = start({
+      args: ["--no-metrics"],
+      command: ["/bin/sh", "-c", "(i=0; while [ $i -lt 1000 ]; do echo bg$i; i=$((i+1)); sleep 0.01; done) & exit 3"],
+    });
     expect((await s.exit).code).toBe(3);
     // About 1 s, not the grandchild's 10 s of writing (a margin for a busy machine).
     expect(performance.now() - t0).toBeLessThan(5000);
@@ -81,6 +89,8 @@ describe("the metrics port", () => {
     const s = start({ command, env: { ...env, METRICS_PORT: String(port) } });
     expect((await s.exit).code).toBe(4);
     expect(s.stdout().toString()).toBe("runner output\n");
-    expect(s.stderr()).toMatch(new RegExp(`^runner-supervisor: metrics endpoint disabled: cannot listen on 127\\.0\\.0\\.1 port ${port}: EADDRINUSE`));
+    expect(s.stderr()).toMatch(
+      new RegExp(`^runner-supervisor: metrics endpoint disabled: cannot listen on 127\\.0\\.0\\.1 port ${port}: EADDRINUSE`),
+    );
   });
 });

@@ -32,7 +32,11 @@ export function startProduction(options: StartOptions = {}): Running {
  */
 export function steadyRunner(seconds: number): string[] {
   const ticks = Math.round(seconds * 20);
-  return ["/bin/sh", "-c", `echo "socket=$RUNNER_SUPERVISOR_SOCKET"; i=0; while [ $i -lt ${ticks} ]; do echo "tick $i"; i=$((i+1)); sleep 0.05; done; exit 7`];
+  return [
+    "/bin/sh",
+    "-c",
+    `echo "socket=$RUNNER_SUPERVISOR_SOCKET"; i=0; while [ $i -lt ${ticks} ]; do echo "tick $i"; i=$((i+1)); sleep 0.05; done; exit 7`,
+  ];
 }
 
 /** Every tick the steady runner printed arrived, in order, and nothing else came between. */
@@ -50,7 +54,6 @@ export async function socketOf(running: Running): Promise<string> {
   }
   throw new Error("the runner never printed the channel's socket");
 }
-
 
 /** Resident memory now, its anonymous part (the process's own, not the node binary's pages) and the peak since resetPeak, in MiB. */
 export function memoryOf(pid: number): { rss: number; anon: number; peak: number } {

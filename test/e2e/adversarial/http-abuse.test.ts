@@ -47,11 +47,14 @@ function raw(bytes: string, waitMs = 2_000): Promise<string> {
 function scrape(agent: Agent | false): Promise<{ status: number; ms: number; bytes: number }> {
   const t0 = performance.now();
   return new Promise((resolve) => {
-    const req = request({ host: "127.0.0.1", port, path: "/metrics", agent, timeout: 5_000, headers: { Accept: "text/plain;version=0.0.4" } }, (res) => {
-      let bytes = 0;
-      res.on("data", (c: Buffer) => (bytes += c.length));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - t0, bytes }));
-    });
+    const req = request(
+      { host: "127.0.0.1", port, path: "/metrics", agent, timeout: 5_000, headers: { Accept: "text/plain;version=0.0.4" } },
+      (res) => {
+        let bytes = 0;
+        res.on("data", (c: Buffer) => (bytes += c.length));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - t0, bytes }));
+      },
+    );
     req.on("timeout", () => req.destroy());
     req.on("error", () => resolve({ status: 0, ms: performance.now() - t0, bytes: 0 }));
     req.end();
@@ -65,7 +68,9 @@ function memoryLine(under: { peak: number }, after: { rss: number; anon: number 
 
 /** An attacker process (test/fixtures/adversarial/swarm.mjs) holding `count` connections, reopened when closed. */
 function swarm(count: number, localAddress: string, mode: "idle" | "slowloris"): { stop(): Promise<number> } {
-  const proc = spawn(process.execPath, [join(FIXTURES, "adversarial", "swarm.mjs"), String(port), String(count), localAddress, mode], { stdio: ["ignore", "pipe", "inherit"] });
+  const proc = spawn(process.execPath, [join(FIXTURES, "adversarial", "swarm.mjs"), String(port), String(count), localAddress, mode], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   let out = "";
   proc.stdout.on("data", (c: Buffer) => (out += c.toString()));
   const exited = new Promise<void>((r) => proc.once("exit", () => r()));
@@ -141,7 +146,9 @@ describe("slow and idle connections never lock a scraper out", () => {
       keepAlive.destroy();
     }
     const slowest = Math.max(...results.map((r) => r.ms));
-    console.log(`row 5: ${results.filter((r) => r.status === 200).length}/${results.length} scrapes answered, slowest ${slowest.toFixed(0)} ms; attackers opened ${opened} connections`);
+    console.log(
+      `row 5: ${results.filter((r) => r.status === 200).length}/${results.length} scrapes answered, slowest ${slowest.toFixed(0)} ms; attackers opened ${opened} connections`,
+    );
     expect(results.every((r) => r.status === 200)).toBe(true);
     // Seen 0.2 s on a quiet machine; the bound leaves room for a busy one (an attacker's lock-out
     // would hold a scrape for the 5 s request deadline or more).
@@ -179,7 +186,11 @@ describe("through all of it", () => {
     expect((await scrape(false)).status).toBe(200);
     await stopSupervisor(s);
     // Stopped early by SIGTERM: the ticks so far are in order and complete up to the stop.
-    const ticks = s.stdout().toString().split("\n").filter((l) => l.startsWith("tick "));
+    const ticks = s
+      .stdout()
+      .toString()
+      .split("\n")
+      .filter((l) => l.startsWith("tick "));
     expect(ticks.length).toBeGreaterThan(100);
     expect(ticks.every((l, i) => l === `tick ${i}`)).toBe(true);
   });

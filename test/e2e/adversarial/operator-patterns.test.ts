@@ -48,10 +48,17 @@ describe("an operator's pattern on a workflow author's text", () => {
       for (const line of lines) if (line.startsWith("tick ")) arrivals.push(performance.now());
     });
     // The pattern was tried on the job's context and did not match (the name ends in !): the job is counted as not a deploy.
-    const m = await s.waitFor((x) => x.value("github_runner_deploy_pattern_jobs_total", { matched: "false" }) === 1 && arrivals.length === TICKS, 30_000);
+    const m = await s.waitFor(
+      (x) => x.value("github_runner_deploy_pattern_jobs_total", { matched: "false" }) === 1 && arrivals.length === TICKS,
+      30_000,
+    );
     expect(m.value("github_runner_deploy_pattern_jobs_total", { matched: "true" })).toBe(0);
     expect(m.value("github_runner_jobs_total", { status: "failed", workflow: "other" })).toBe(1);
-    const ticks = s.stdout().toString().split("\n").filter((l) => l.startsWith("tick "));
+    const ticks = s
+      .stdout()
+      .toString()
+      .split("\n")
+      .filter((l) => l.startsWith("tick "));
     expect(ticks.every((l, i) => l === `tick ${i}`)).toBe(true);
     const longestGapMs = Math.max(...arrivals.slice(1).map((t, i) => t - arrivals[i]!));
     console.log(`longest gap between ticks printed every 50 ms: ${longestGapMs.toFixed(0)} ms`);

@@ -33,7 +33,10 @@ describe("the supervisor's own failed writes never reach the runner", () => {
     for (let i = 0; i < 50; i++) await hangUp(socketPath);
     // A real `report cache` waits 2 s for its answer; the supervisor is stopped for longer, so its answer meets a closed socket.
     process.kill(s.proc.pid!, "SIGSTOP");
-    const report = spawn(process.execPath, [BIN, "report", "cache", "--type", "npm", "--hit"], { env: { ...process.env, RUNNER_SUPERVISOR_SOCKET: socketPath }, stdio: "ignore" });
+    const report = spawn(process.execPath, [BIN, "report", "cache", "--type", "npm", "--hit"], {
+      env: { ...process.env, RUNNER_SUPERVISOR_SOCKET: socketPath },
+      stdio: "ignore",
+    });
     const reported = new Promise((r) => report.once("exit", r));
     await sleep(2_500);
     process.kill(s.proc.pid!, "SIGCONT");

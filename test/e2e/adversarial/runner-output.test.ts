@@ -18,7 +18,10 @@ const STATUSES = ["success", "failed", "cancelled", "skipped", "abandoned", "unk
 describe("job names exactly as printed", () => {
   it("row 7: names with U+2028, U+2029 or a CR inside are started, completed and counted", async () => {
     const names = ["a\u2028b", "a\u2029b", "a\rb"];
-    const steps: Step[] = names.flatMap((n) => [{ out: `{ts}: Running job: ${n}` }, { out: `{ts}: Job ${n} completed with result: Succeeded` }]);
+    const steps: Step[] = names.flatMap((n) => [
+      { out: `{ts}: Running job: ${n}` },
+      { out: `{ts}: Job ${n} completed with result: Succeeded` },
+    ]);
     const { command, env } = scripted([...steps, { sleep: 30 }]);
     const s = startProduction({ command, env });
     const m = await s.waitFor((m) => m.value("github_runner_jobs_total", { status: "success" }) === 3);
@@ -40,7 +43,11 @@ describe("a million lines of fuzzed runner output", () => {
     await s.port;
     // The runner writes only once the supervisor's own first line is out, so that line comes first on stderr.
     writeFileSync(go, "");
-    const tail = () => stderr.slice(-4).map((c) => c.toString("latin1")).join("");
+    const tail = () =>
+      stderr
+        .slice(-4)
+        .map((c) => c.toString("latin1"))
+        .join("");
     for (let i = 0; i < 1200 && !tail().includes("the runner exited"); i++) await sleep(50);
     const expected = JSON.parse(readFileSync(summaryFile, "utf8")) as {
       stdout: { bytes: number; sha256: string };

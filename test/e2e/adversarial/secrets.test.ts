@@ -21,10 +21,30 @@ const start = startSupervisor;
 
 describe("a rejected secret is described, never printed", () => {
   it.each([
-    ["a token with a space inside, from the variable", { GITHUB_API_TOKEN: `ghp_SECRET VALUE123` }, [], /invalid GITHUB_API_TOKEN \(value not shown: 19 characters\): expected/],
-    ["a token with a space inside, from the flag", {}, ["--github-api-token", "ghp_SECRET VALUE123"], /invalid --github-api-token \(value not shown: 19 characters\)/],
-    ["a Pushgateway URL with a password and a query", { PUSHGATEWAY_URL: `http://ci:${PASSWORD}@gateway:9091/?x=1` }, [], /invalid PUSHGATEWAY_URL="http:\/\/\*\*\*@gateway:9091\/\?x=1": expected/],
-    ["an API URL with a password", { GITHUB_API_URL: `https://ci:${PASSWORD}@ghe.example.com/api/v3` }, [], /invalid GITHUB_API_URL="https:\/\/\*\*\*@ghe\.example\.com\/api\/v3"/],
+    [
+      "a token with a space inside, from the variable",
+      { GITHUB_API_TOKEN: `ghp_SECRET VALUE123` },
+      [],
+      /invalid GITHUB_API_TOKEN \(value not shown: 19 characters\): expected/,
+    ],
+    [
+      "a token with a space inside, from the flag",
+      {},
+      ["--github-api-token", "ghp_SECRET VALUE123"],
+      /invalid --github-api-token \(value not shown: 19 characters\)/,
+    ],
+    [
+      "a Pushgateway URL with a password and a query",
+      { PUSHGATEWAY_URL: `http://ci:${PASSWORD}@gateway:9091/?x=1` },
+      [],
+      /invalid PUSHGATEWAY_URL="http:\/\/\*\*\*@gateway:9091\/\?x=1": expected/,
+    ],
+    [
+      "an API URL with a password",
+      { GITHUB_API_URL: `https://ci:${PASSWORD}@ghe.example.com/api/v3` },
+      [],
+      /invalid GITHUB_API_URL="https:\/\/\*\*\*@ghe\.example\.com\/api\/v3"/,
+    ],
   ])("%s", async (_what, env, args, message) => {
     const s = start({ env, args });
     expect((await s.exit).code).toBe(78);
@@ -70,23 +90,43 @@ describe("an accepted secret stays out of sight", () => {
     expect(seen.every((r) => r.auth === `Basic ${Buffer.from(`ci:${PASSWORD}`).toString("base64")}`)).toBe(true);
   });
 
-  it.runIf(process.getuid?.() === 0)("the runner's user cannot read the supervisor's environment from /proc while it holds a token or a web config (and can without one)", async () => {
-    const home = tempDir("rs-secrets-home-");
-    chmodSync(home, 0o755);
-    const read = async (env: Record<string, string>) => {
-      // Both run as nobody: the supervisor and the job, the way a runner image runs both as its runner user.
-      const argv = ["--reuid=65534", "--regid=65534", "--clear-groups", "--", process.execPath, BIN, "--runner-home", home, "--no-metrics", "--", "/bin/sh", "-c", "if grep -qa MARKER_VARIABLE /proc/$PPID/environ 2>/dev/null; then echo readable; else echo unreadable; fi"];
-      const proc = spawn("setpriv", argv, { env: { PATH: process.env.PATH, MARKER_VARIABLE: "1", TMPDIR: "/tmp", ...env }, stdio: ["ignore", "pipe", "pipe"] });
-      let out = "";
-      proc.stdout.on("data", (c: Buffer) => (out += c.toString()));
-      await new Promise((r) => proc.once("exit", r));
-      return out.trim();
-    };
-    expect(await read({})).toBe("readable");
-    expect(await read({ GITHUB_API_TOKEN: TOKEN })).toBe("unreadable");
-    // A web configuration file holds password hashes and may hold a private key.
-    const web = join(home, "web.yml");
-    writeFileSync(web, `basic_auth_users:\n  prometheus: ${bcryptHash("pw", 4)}\n`, { mode: 0o644 });
-    expect(await read({ WEB_CONFIG_FILE: web })).toBe("unreadable");
-  });
+  it.runIf(process.getuid?.() === 0)(
+    "the runner's user cannot read the supervisor's environment from /proc while it holds a token or a web config (and can without one)",
+    async () => {
+      const home = tempDir("rs-secrets-home-");
+      chmodSync(home, 0o755);
+      const read = async (env: Record<string, string>) => {
+        // Both run as nobody: the supervisor and the job, the way a runner image runs both as its runner user.
+        const argv = [
+          "--reuid=65534",
+          "--regid=65534",
+          "--clear-groups",
+          "--",
+          process.execPath,
+          BIN,
+          "--runner-home",
+          home,
+          "--no-metrics",
+          "--",
+          "/bin/sh",
+          "-c",
+          "if grep -qa MARKER_VARIABLE /proc/$PPID/environ 2>/dev/null; then echo readable; else echo unreadable; fi",
+        ];
+        const proc = spawn("setpriv", argv, {
+          env: { PATH: process.env.PATH, MARKER_VARIABLE: "1", TMPDIR: "/tmp", ...env },
+          stdio: ["ignore", "pipe", "pipe"],
+        });
+        let out = "";
+        proc.stdout.on("data", (c: Buffer) => (out += c.toString()));
+        await new Promise((r) => proc.once("exit", r));
+        return out.trim();
+      };
+      expect(await read({})).toBe("readable");
+      expect(await read({ GITHUB_API_TOKEN: TOKEN })).toBe("unreadable");
+      // A web configuration file holds password hashes and may hold a private key.
+      const web = join(home, "web.yml");
+      writeFileSync(web, `basic_auth_users:\n  prometheus: ${bcryptHash("pw", 4)}\n`, { mode: 0o644 });
+      expect(await read({ WEB_CONFIG_FILE: web })).toBe("unreadable");
+    },
+  );
 });

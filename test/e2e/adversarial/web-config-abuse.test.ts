@@ -10,7 +10,17 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PASSWORD_CHECKS } from "../../../src/http/web-config/basic-auth.js";
 import { HANDSHAKES } from "../../../src/http/web-config/tls.js";
-import { bcryptHash, FIXTURES, httpsGet, makeCertificates, parseSamples, removeTempDirs, stopAll, tempDir, type TestCertificates } from "../../helpers/index.js";
+import {
+  bcryptHash,
+  FIXTURES,
+  httpsGet,
+  makeCertificates,
+  parseSamples,
+  removeTempDirs,
+  stopAll,
+  tempDir,
+  type TestCertificates,
+} from "../../helpers/index.js";
 import { sleep, startProduction } from "./harness.js";
 
 const PASSWORD = "the scraper's password";
@@ -22,7 +32,10 @@ let webConfig: string;
 beforeAll(() => {
   certs = makeCertificates(tempDir("web-abuse-"));
   webConfig = join(certs.dir, "web.yml");
-  writeFileSync(webConfig, `tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\nbasic_auth_users:\n  prometheus: ${bcryptHash(PASSWORD)}\n`);
+  writeFileSync(
+    webConfig,
+    `tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\nbasic_auth_users:\n  prometheus: ${bcryptHash(PASSWORD)}\n`,
+  );
 });
 afterAll(async () => {
   await stopAll();
@@ -31,10 +44,16 @@ afterAll(async () => {
 
 /** An attacker process (test/fixtures/adversarial/web-flood.mjs); resolves with what it reports. */
 function flood<T>(port: number, localAddress: string, mode: "passwords" | "handshakes"): Promise<T> {
-  const proc = spawn(process.execPath, [join(FIXTURES, "adversarial", "web-flood.mjs"), String(port), certs.caCert, localAddress, String(FLOOD_SECONDS), mode], { stdio: ["ignore", "pipe", "inherit"] });
+  const proc = spawn(
+    process.execPath,
+    [join(FIXTURES, "adversarial", "web-flood.mjs"), String(port), certs.caCert, localAddress, String(FLOOD_SECONDS), mode],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
   let out = "";
   proc.stdout.on("data", (c: Buffer) => (out += c.toString()));
-  return new Promise((resolve, reject) => proc.once("exit", (code) => (code === 0 ? resolve(JSON.parse(out) as T) : reject(new Error(`web-flood ${mode} exited ${code}`)))));
+  return new Promise((resolve, reject) =>
+    proc.once("exit", (code) => (code === 0 ? resolve(JSON.parse(out) as T) : reject(new Error(`web-flood ${mode} exited ${code}`)))),
+  );
 }
 
 /** CPU seconds of a process's main thread and of all its other threads together, from /proc. */
@@ -64,7 +83,14 @@ describe("wrong passwords and half-open handshakes while the runner prints", () 
     const go = join(dir, "go");
     const s = startProduction({
       command: [process.execPath, join(FIXTURES, "adversarial", "fuzz-runner.mjs")],
-      env: { FUZZ_SUMMARY: summaryFile, FUZZ_GO: go, FUZZ_LINES: "300000", FUZZ_SECONDS: String(FLOOD_SECONDS + 2), METRICS_LINGER: "60", WEB_CONFIG_FILE: webConfig },
+      env: {
+        FUZZ_SUMMARY: summaryFile,
+        FUZZ_GO: go,
+        FUZZ_LINES: "300000",
+        FUZZ_SECONDS: String(FLOOD_SECONDS + 2),
+        METRICS_LINGER: "60",
+        WEB_CONFIG_FILE: webConfig,
+      },
     });
     const stderr: Buffer[] = [];
     s.proc.stderr!.on("data", (c: Buffer) => stderr.push(c));
@@ -73,7 +99,11 @@ describe("wrong passwords and half-open handshakes while the runner prints", () 
 
     // Prometheus has scraped before the attack: its credentials were checked once and are cached.
     const prometheus = new Agent({ keepAlive: true, maxSockets: 1 });
-    const scrape = (agent: Agent | undefined) => httpsGet(port, "/metrics", { ca: certs.caCert, user: "prometheus", password: PASSWORD, ...(agent ? { agent } : {}) }).then((a) => a.status, () => 0);
+    const scrape = (agent: Agent | undefined) =>
+      httpsGet(port, "/metrics", { ca: certs.caCert, user: "prometheus", password: PASSWORD, ...(agent ? { agent } : {}) }).then(
+        (a) => a.status,
+        () => 0,
+      );
     expect(await scrape(prometheus)).toBe(200);
 
     const cpuBefore = cpuOf(pid);
@@ -94,7 +124,11 @@ describe("wrong passwords and half-open handshakes while the runner prints", () 
 
     const tail = () => Buffer.concat(stderr.slice(-4)).toString("latin1");
     for (let i = 0; i < 1200 && !tail().includes("the runner exited"); i++) await sleep(50);
-    const expected = JSON.parse(readFileSync(summaryFile, "utf8")) as { stdout: { bytes: number; sha256: string }; stderr: { bytes: number; sha256: string }; jobs: Record<string, number> };
+    const expected = JSON.parse(readFileSync(summaryFile, "utf8")) as {
+      stdout: { bytes: number; sha256: string };
+      stderr: { bytes: number; sha256: string };
+      jobs: Record<string, number>;
+    };
 
     const checked = password.statuses["401"] ?? 0;
     const refused = password.statuses["429"] ?? 0;
@@ -126,6 +160,7 @@ describe("wrong passwords and half-open handshakes while the runner prints", () 
     expect(err.subarray(0, first).toString()).toMatch(/^runner-supervisor: serving metrics on https:/);
     expect(sha256(err.subarray(first, first + expected.stderr.bytes))).toBe(expected.stderr.sha256);
     const metrics = parseSamples((await httpsGet(port, "/metrics", { ca: certs.caCert, user: "prometheus", password: PASSWORD })).body);
-    for (const [status, count] of Object.entries(expected.jobs)) expect(metrics.value("github_runner_jobs_total", { status }), status).toBe(count);
+    for (const [status, count] of Object.entries(expected.jobs))
+      expect(metrics.value("github_runner_jobs_total", { status }), status).toBe(count);
   }, 90_000);
 });

@@ -26,7 +26,11 @@ const PROM_DIR = join(ROOT, "compose", "prometheus");
  */
 function rulesAtTestSpeed(): string {
   const text = readFileSync(join(PROM_DIR, "fleet-rules.yml"), "utf8");
-  const fast = text.replaceAll("interval: 1m", "interval: 1s").replaceAll("offset 2m", "offset 4s").replaceAll("offset 1m", "offset 3s").replaceAll("[1m]", "[1s]");
+  const fast = text
+    .replaceAll("interval: 1m", "interval: 1s")
+    .replaceAll("offset 2m", "offset 4s")
+    .replaceAll("offset 1m", "offset 3s")
+    .replaceAll("[1m]", "[1s]");
   if (/\b[12]m\b/.test(fast.replace(/^\s*#.*$/gm, ""))) throw new Error("fleet-rules.yml has a duration the test does not scale");
   return fast;
 }
@@ -63,10 +67,16 @@ beforeAll(async () => {
   direct = await PrometheusServer.start(directConfig, join(workDir, "direct"));
 
   // The central Prometheus as the example configures it, its rule files at test speed.
-  const centralExample = parse(readFileSync(join(PROM_DIR, "examples", "central.yml"), "utf8")) as { global: Record<string, string>; rule_files: string[] };
+  const centralExample = parse(readFileSync(join(PROM_DIR, "examples", "central.yml"), "utf8")) as {
+    global: Record<string, string>;
+    rule_files: string[];
+  };
   expect(centralExample.rule_files).toEqual(["../fleet-rules.yml", "../alerts.yml"]);
   const centralConfig = join(workDir, "central.yml");
-  writeFileSync(centralConfig, JSON.stringify({ ...centralExample, global: { evaluation_interval: `${SCRAPE_SECONDS}s` }, rule_files: [rules] }));
+  writeFileSync(
+    centralConfig,
+    JSON.stringify({ ...centralExample, global: { evaluation_interval: `${SCRAPE_SECONDS}s` }, rule_files: [rules] }),
+  );
   central = await PrometheusServer.start(centralConfig, join(workDir, "central"), ["--web.enable-remote-write-receiver"]);
 
   // The agent as the example configures it: its targets, intervals and central address changed.
@@ -122,10 +132,17 @@ interface Answer {
 }
 
 async function ask(p: PrometheusServer, d: Dashboard, expr: string, instant: boolean): Promise<Answer> {
-  const o: Interpolation = { runner_type: "All", rangeSeconds: RANGE_SECONDS, intervalSeconds: SCRAPE_SECONDS, scrapeIntervalSeconds: SCRAPE_SECONDS };
+  const o: Interpolation = {
+    runner_type: "All",
+    rangeSeconds: RANGE_SECONDS,
+    intervalSeconds: SCRAPE_SECONDS,
+    scrapeIntervalSeconds: SCRAPE_SECONDS,
+  };
   if (d.templating.list.some((v) => v.name === "runner_name")) o.runner_name = "All";
   const q = interpolate(d, expr, o);
-  return instant ? { instant: await p.query(q, evaluatedAt) } : { range: await p.queryRange(q, evaluatedAt - RANGE_SECONDS, evaluatedAt, SCRAPE_SECONDS) };
+  return instant
+    ? { instant: await p.query(q, evaluatedAt) }
+    : { range: await p.queryRange(q, evaluatedAt - RANGE_SECONDS, evaluatedAt, SCRAPE_SECONDS) };
 }
 
 const close = (a: number, b: number, relative: number) => Math.abs(a - b) <= relative * Math.max(Math.abs(a), Math.abs(b)) + 1e-9;
@@ -146,7 +163,8 @@ async function compareDashboard(d: Dashboard): Promise<void> {
         // Whole numbers (round(), recorded increments, gauges) must be equal; ratios of increase()
         // differ by how increase() extrapolates from each server's scrape times.
         const whole = t.expr.startsWith("round(") || t.expr.includes(":increments1m") || !/increase\(/.test(t.expr);
-        for (const [k, v] of da) expect(close(db.get(k)!, v, whole ? 0 : 0.03), `${what} ${k}: direct ${v}, central ${db.get(k)}`).toBe(true);
+        for (const [k, v] of da)
+          expect(close(db.get(k)!, v, whole ? 0 : 0.03), `${what} ${k}: direct ${v}, central ${db.get(k)}`).toBe(true);
         report.push([what, [...da.values()].map((v) => v.toFixed(2)).join(" "), [...db.values()].map((v) => v.toFixed(2)).join(" ")]);
       } else {
         const ra = new Map(a.range!.map((s) => [key(s.metric), s]));
@@ -157,7 +175,11 @@ async function compareDashboard(d: Dashboard): Promise<void> {
           // The same activity seen through other scrapes: each change of state may land a step or
           // two earlier or later, so allow a quarter of the area plus four steps at the series' peak.
           const peak = Math.max(...[...s.values, ...other.values].map(([, v]) => (Number.isFinite(v) ? Math.abs(v) : 0)));
-          if (!t.expr.includes("process_")) expect(Math.abs(area(other) - area(s)) <= 0.25 * Math.max(area(s), area(other)) + 4 * peak, `${what} ${k}: area direct ${area(s)}, central ${area(other)}`).toBe(true);
+          if (!t.expr.includes("process_"))
+            expect(
+              Math.abs(area(other) - area(s)) <= 0.25 * Math.max(area(s), area(other)) + 4 * peak,
+              `${what} ${k}: area direct ${area(s)}, central ${area(other)}`,
+            ).toBe(true);
           const last = (x: RangeSeries) => x.values.at(-1)?.[1];
           // The supervisors' own memory and CPU move between any two scrapes, and busy seconds while
           // a job runs: where a window holds such a move, each server's scrape times change the
@@ -165,9 +187,14 @@ async function compareDashboard(d: Dashboard): Promise<void> {
           // the jobs' CPU seconds here, where the supervisors share the test machine's cgroup: a
           // job's figure is every process's CPU during it, and each window's few jobs differ widely.
           const moving = t.expr.includes("process_") || t.expr.includes("busy_seconds") || t.expr.includes("job_cpu_seconds_sum");
-          if (!moving && Number.isFinite(last(s)) && Number.isFinite(last(other))) expect(close(last(other)!, last(s)!, 0.03), `${what} ${k}: last value, direct ${last(s)}, central ${last(other)}`).toBe(true);
+          if (!moving && Number.isFinite(last(s)) && Number.isFinite(last(other)))
+            expect(close(last(other)!, last(s)!, 0.03), `${what} ${k}: last value, direct ${last(s)}, central ${last(other)}`).toBe(true);
         }
-        report.push([what, `${ra.size} series, area ${[...ra.values()].map((x) => area(x).toFixed(1)).join(" ")}`, `${rb.size} series, area ${[...rb.values()].map((x) => area(x).toFixed(1)).join(" ")}`]);
+        report.push([
+          what,
+          `${ra.size} series, area ${[...ra.values()].map((x) => area(x).toFixed(1)).join(" ")}`,
+          `${rb.size} series, area ${[...rb.values()].map((x) => area(x).toFixed(1)).join(" ")}`,
+        ]);
       }
     }
   }
@@ -199,6 +226,8 @@ describe("a central Prometheus fed by a Prometheus agent", () => {
   afterAll(() => {
     if (report.length === 0) return;
     const widths = [0, 1, 2].map((i) => Math.max(...report.map((r) => r[i]!.length), 5));
-    console.log(["query | direct scrape | central (via agent)", ...report.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join(" | "))].join("\n"));
+    console.log(
+      ["query | direct scrape | central (via agent)", ...report.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join(" | "))].join("\n"),
+    );
   });
 });

@@ -67,8 +67,16 @@ describe("dashboard file", () => {
 
   it("colours the success rate and change failure rate gauges as asked", () => {
     const steps = (title: string) => panelByTitle(title).fieldConfig!.defaults!.thresholds!.steps.map((s) => [s.value, s.color]);
-    expect(steps("Job Success Rate")).toEqual([[null, "red"], [0.8, "yellow"], [0.95, "green"]]);
-    expect(steps("Change Failure Rate")).toEqual([[null, "green"], [0.05, "yellow"], [0.15, "red"]]);
+    expect(steps("Job Success Rate")).toEqual([
+      [null, "red"],
+      [0.8, "yellow"],
+      [0.95, "green"],
+    ]);
+    expect(steps("Change Failure Rate")).toEqual([
+      [null, "green"],
+      [0.05, "yellow"],
+      [0.15, "red"],
+    ]);
     expect(panelByTitle("Job Success Rate").fieldConfig!.defaults!.unit).toBe("percentunit");
     expect(panelByTitle("Lead Time for Changes").fieldConfig!.defaults!.unit).toBe("m");
     expect(panelByTitle("Runner Uptime").fieldConfig!.defaults!.unit).toBe("h");
@@ -93,8 +101,12 @@ describe("dashboard file", () => {
 
   it("shows queue time p50 and p95 from its histogram", () => {
     const exprs = (panelByTitle("Queue Time").targets ?? []).map((t) => t.expr);
-    expect(exprs.some((e) => e.startsWith("histogram_quantile(0.5,") && e.includes("github_runner_job_queue_time_seconds_bucket"))).toBe(true);
-    expect(exprs.some((e) => e.startsWith("histogram_quantile(0.95,") && e.includes("github_runner_job_queue_time_seconds_bucket"))).toBe(true);
+    expect(exprs.some((e) => e.startsWith("histogram_quantile(0.5,") && e.includes("github_runner_job_queue_time_seconds_bucket"))).toBe(
+      true,
+    );
+    expect(exprs.some((e) => e.startsWith("histogram_quantile(0.95,") && e.includes("github_runner_job_queue_time_seconds_bucket"))).toBe(
+      true,
+    );
   });
 
   it("counts whole jobs in its stat panels", () => {
@@ -110,16 +122,24 @@ describe("dashboard file", () => {
   });
 
   it("stacks job time by phase, and shows utilization and idle capacity per runner type", () => {
-    expect((panelByTitle("Where Job Time Goes").targets ?? [])[0]!.expr).toMatch(/^sum by \(phase\) \(rate\(github_runner_job_phase_duration_seconds_sum\{/);
+    expect((panelByTitle("Where Job Time Goes").targets ?? [])[0]!.expr).toMatch(
+      /^sum by \(phase\) \(rate\(github_runner_job_phase_duration_seconds_sum\{/,
+    );
     const utilization = (panelByTitle("Utilization").targets ?? []).map((t) => t.expr);
     expect(utilization.some((e) => e.startsWith("avg by (runner_type) (rate(github_runner_busy_seconds_total{"))).toBe(true);
-    expect((panelByTitle("Idle Capacity").targets ?? [])[0]!.expr).toMatch(/^sum by \(runner_type\) \(clamp_min\(github_runner_status\{.*\} - github_runner_busy\{.*\}, 0\)\)$/);
+    expect((panelByTitle("Idle Capacity").targets ?? [])[0]!.expr).toMatch(
+      /^sum by \(runner_type\) \(clamp_min\(github_runner_status\{.*\} - github_runner_busy\{.*\}, 0\)\)$/,
+    );
   });
 
   it("shows p50 and p95 from the job duration histogram", () => {
     const exprs = (panelByTitle("Job Duration Trends").targets ?? []).map((t) => t.expr);
-    expect(exprs.some((e) => e.startsWith("histogram_quantile(0.5,") && e.includes("github_runner_job_duration_seconds_bucket"))).toBe(true);
-    expect(exprs.some((e) => e.startsWith("histogram_quantile(0.95,") && e.includes("github_runner_job_duration_seconds_bucket"))).toBe(true);
+    expect(exprs.some((e) => e.startsWith("histogram_quantile(0.5,") && e.includes("github_runner_job_duration_seconds_bucket"))).toBe(
+      true,
+    );
+    expect(exprs.some((e) => e.startsWith("histogram_quantile(0.95,") && e.includes("github_runner_job_duration_seconds_bucket"))).toBe(
+      true,
+    );
   });
 });
 
@@ -160,7 +180,8 @@ describe("dashboard-linter rules", () => {
   });
 
   it("reads counters only through rate/irate/increase, with $__rate_interval or $__range, filtered by both variables", () => {
-    for (const { panel, target } of targets) expect(lintQuery(target.expr, FILTERS), `${panel.title} ${target.refId}: ${target.expr}`).toEqual([]);
+    for (const { panel, target } of targets)
+      expect(lintQuery(target.expr, FILTERS), `${panel.title} ${target.refId}: ${target.expr}`).toEqual([]);
     expect(raw).not.toContain('status="total"');
   });
 
@@ -188,9 +209,15 @@ describe("dashboard-linter rules", () => {
 describe("the linter helpers themselves", () => {
   it("flag the seed's mistakes", () => {
     const f = 'runner_name=~"$runner_name", runner_type=~"$runner_type"';
-    expect(lintQuery(`sum(github_runner_jobs_total{${f}})`, FILTERS)).toEqual(["counter github_runner_jobs_total is read outside rate(), irate() or increase()"]);
-    expect(lintQuery(`sum(rate(github_runner_jobs_total{${f}}[5m]))`, FILTERS)).toEqual(["rate(github_runner_jobs_total[5m]) does not use $__rate_interval"]);
-    expect(lintQuery(`sum(increase(github_runner_jobs_total{status="total", ${f}}[$__range]))`, FILTERS)).toEqual(['github_runner_jobs_total selects status="total"']);
+    expect(lintQuery(`sum(github_runner_jobs_total{${f}})`, FILTERS)).toEqual([
+      "counter github_runner_jobs_total is read outside rate(), irate() or increase()",
+    ]);
+    expect(lintQuery(`sum(rate(github_runner_jobs_total{${f}}[5m]))`, FILTERS)).toEqual([
+      "rate(github_runner_jobs_total[5m]) does not use $__rate_interval",
+    ]);
+    expect(lintQuery(`sum(increase(github_runner_jobs_total{status="total", ${f}}[$__range]))`, FILTERS)).toEqual([
+      'github_runner_jobs_total selects status="total"',
+    ]);
     expect(lintQuery("sum(github_runner_status)", FILTERS)).toEqual([
       'github_runner_status lacks the matcher runner_name=~"$runner_name"',
       'github_runner_status lacks the matcher runner_type=~"$runner_type"',
@@ -227,7 +254,9 @@ describe("Grafana provisioning files", () => {
     expect(doc.datasources).toHaveLength(1);
     expect(doc.datasources[0]).toMatchObject({ type: "prometheus", uid: "prometheus", url: "http://prometheus:9090" });
     // Grafana's $__rate_interval is only right when it knows the scrape interval.
-    const compose = parse(readFileSync(join(ROOT, "compose", "prometheus", "prometheus.yml"), "utf8")) as { global: { scrape_interval: string } };
+    const compose = parse(readFileSync(join(ROOT, "compose", "prometheus", "prometheus.yml"), "utf8")) as {
+      global: { scrape_interval: string };
+    };
     expect(doc.datasources[0]!.jsonData?.timeInterval).toBe(compose.global.scrape_interval);
   });
 
@@ -246,7 +275,9 @@ describe("the guides", () => {
     const grafanaGuide = readFileSync(join(ROOT, "docs", "GRAFANA_DASHBOARD_SETUP.md"), "utf8");
     for (const p of [...panels, ...allPanels(loadFleetDashboard())]) expect(grafanaGuide, p.title).toContain(`**${p.title}**`);
     const prometheusGuide = readFileSync(join(ROOT, "docs", "PROMETHEUS_INTEGRATION.md"), "utf8");
-    const alerts = (parse(readFileSync(join(ROOT, "compose", "prometheus", "alerts.yml"), "utf8")) as { groups: { rules: { alert: string }[] }[] }).groups.flatMap((g) => g.rules);
+    const alerts = (
+      parse(readFileSync(join(ROOT, "compose", "prometheus", "alerts.yml"), "utf8")) as { groups: { rules: { alert: string }[] }[] }
+    ).groups.flatMap((g) => g.rules);
     for (const a of alerts) expect(prometheusGuide, a.alert).toContain(`\`${a.alert}\``);
   });
 });

@@ -28,7 +28,9 @@ export interface Panel {
   datasource?: DatasourceRef;
   /** Grafana's smallest $__interval for the panel. */
   interval?: string;
-  fieldConfig?: { defaults?: { unit?: string; min?: number; max?: number; thresholds?: { steps: { value: number | null; color: string }[] } } };
+  fieldConfig?: {
+    defaults?: { unit?: string; min?: number; max?: number; thresholds?: { steps: { value: number | null; color: string }[] } };
+  };
   targets?: Target[];
   panels?: Panel[];
 }

@@ -45,7 +45,12 @@ beforeAll(async () => {
       networks: { e2e_default: "10.255.0.2", e2e_runners: "10.255.1.2" },
       exposedTcpPorts: [port, 22],
     },
-    { name: "/unrelated-db", labels: { "com.docker.compose.service": "db" }, networks: { e2e_default: "10.255.0.3" }, exposedTcpPorts: [5432] },
+    {
+      name: "/unrelated-db",
+      labels: { "com.docker.compose.service": "db" },
+      networks: { e2e_default: "10.255.0.3" },
+      exposedTcpPorts: [5432],
+    },
   ]);
 
   const config = parse(readFileSync(join(ROOT, "compose", "prometheus", "prometheus.yml"), "utf8")) as {

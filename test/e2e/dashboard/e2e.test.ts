@@ -63,14 +63,15 @@ beforeAll(async () => {
   // the scraped history, the less increase() extrapolates past the last scrape (at most one
   // scrape interval over the whole history: 1 s in 25 s here).
   await prometheus.waitFor(
-    "count_over_time(github_runner_jobs_total{status=\"success\"}[1m])",
+    'count_over_time(github_runner_jobs_total{status="success"}[1m])',
     (r) => r.length === RUNNERS.length && r.every((s) => s.value >= 6),
     15_000,
   );
   goAtSeconds = fleet.go();
   // When e2e-standard's last job really started, as its output shows it (the hooks add a few
   // tenths of a second per job to the script's sleeps). Polled every 20 ms, at most 30 s.
-  for (let i = 0; i < 1500 && !supervisors[0]!.stdout().includes("Running job: release notes"); i++) await new Promise((r) => setTimeout(r, 20));
+  for (let i = 0; i < 1500 && !supervisors[0]!.stdout().includes("Running job: release notes"); i++)
+    await new Promise((r) => setTimeout(r, 20));
   releaseSeenAtSeconds = Date.now() / 1000;
 
   // The script's end as Prometheus sees it (every job counted, the last connection error, the
@@ -134,7 +135,8 @@ const byLabel = (samples: InstantSample[], label: string) => Object.fromEntries(
 /** The area under a jobs-per-hour series (sum of value x step): the number of jobs it stands for. */
 const jobsUnder = (series: RangeSeries) =>
   series.values.filter(([, v]) => Number.isFinite(v)).reduce((a, [, v]) => a + (v / 3600) * SCRAPE_SECONDS, 0);
-const finiteValues = (series: RangeSeries[] | undefined) => (series ?? []).flatMap((s) => s.values.map(([, v]) => v)).filter(Number.isFinite);
+const finiteValues = (series: RangeSeries[] | undefined) =>
+  (series ?? []).flatMap((s) => s.values.map(([, v]) => v)).filter(Number.isFinite);
 const pct = (v: number | undefined) => (v === undefined ? "No data" : `${(v * 100).toFixed(1)} %`);
 
 const report: string[][] = [];
@@ -153,8 +155,12 @@ describe("the dashboard on a real Prometheus scraping three supervisors", () => 
     expect(statusOverview).toEqual(truth.statusByRunner);
     row(
       "Runner Status Overview",
-      Object.entries(statusOverview).map(([n, v]) => `${n} ${v === 1 ? "Online" : "Offline"}`).join(", "),
-      Object.entries(truth.statusByRunner).map(([n, v]) => `${n} ${v === 1 ? "Online" : "Offline"}`).join(", "),
+      Object.entries(statusOverview)
+        .map(([n, v]) => `${n} ${v === 1 ? "Online" : "Offline"}`)
+        .join(", "),
+      Object.entries(truth.statusByRunner)
+        .map(([n, v]) => `${n} ${v === 1 ? "Online" : "Offline"}`)
+        .join(", "),
     );
 
     const active = single(results, "Active Runners");
@@ -216,8 +222,12 @@ describe("the dashboard on a real Prometheus scraping three supervisors", () => 
     for (const [status, n] of Object.entries(truth.byStatus)) expect(Math.round(distribution[status]!), status).toBe(n);
     row(
       "Job Status Distribution",
-      Object.entries(distribution).map(([s, v]) => `${s} ${Math.round(v)}`).join(", "),
-      Object.entries(truth.byStatus).map(([s, v]) => `${s} ${v}`).join(", "),
+      Object.entries(distribution)
+        .map(([s, v]) => `${s} ${Math.round(v)}`)
+        .join(", "),
+      Object.entries(truth.byStatus)
+        .map(([s, v]) => `${s} ${v}`)
+        .join(", "),
     );
 
     const uptime = results.get("Runner Uptime")![0]!.instant!;
@@ -253,7 +263,11 @@ describe("the dashboard on a real Prometheus scraping three supervisors", () => 
 
     const deployments = single(results, "Deployment Frequency (successful deploy jobs)")!;
     expect(Math.round(deployments)).toBe(truth.deploys.success);
-    row("Deployment Frequency (successful deploy jobs)", `${Math.round(deployments)} (raw ${deployments.toFixed(3)})`, String(truth.deploys.success));
+    row(
+      "Deployment Frequency (successful deploy jobs)",
+      `${Math.round(deployments)} (raw ${deployments.toFixed(3)})`,
+      String(truth.deploys.success),
+    );
 
     // From the commit (whole seconds, COMMIT_AGE before the job started) to the deploy job's
     // completed line: the sleep plus the hooks' few tenths of a second and the timestamp's
@@ -276,7 +290,11 @@ describe("the dashboard on a real Prometheus scraping three supervisors", () => 
     expect(truth.deploys.recoverySeconds).toHaveLength(1);
     expect(restore).toBeGreaterThanOrEqual(truth.deploys.recoverySeconds[0]!);
     expect(restore).toBeLessThan(truth.deploys.recoverySeconds[0]! + 2);
-    row("Time to Restore (failed deploy to next successful deploy)", `${restore.toFixed(2)} s`, `>= ${truth.deploys.recoverySeconds[0]!.toFixed(2)} s (e2e-chrome's deploy (staging)), within 2 s`);
+    row(
+      "Time to Restore (failed deploy to next successful deploy)",
+      `${restore.toFixed(2)} s`,
+      `>= ${truth.deploys.recoverySeconds[0]!.toFixed(2)} s (e2e-chrome's deploy (staging)), within 2 s`,
+    );
 
     const [q50, q95] = results.get("Queue Time")!;
     const queueValues = [...finiteValues(q50!.range), ...finiteValues(q95!.range)];
@@ -286,7 +304,11 @@ describe("the dashboard on a real Prometheus scraping three supervisors", () => 
       expect(v).toBeGreaterThan(30);
       expect(v).toBeLessThanOrEqual(60);
     }
-    row("Queue Time", `p50/p95 ${Math.min(...queueValues).toFixed(2)}..${Math.max(...queueValues).toFixed(2)} s`, `every job ${QUEUE_SECONDS} s: estimates inside bucket (30,60]`);
+    row(
+      "Queue Time",
+      `p50/p95 ${Math.min(...queueValues).toFixed(2)}..${Math.max(...queueValues).toFixed(2)} s`,
+      `every job ${QUEUE_SECONDS} s: estimates inside bucket (30,60]`,
+    );
 
     const inFlight = single(results, "Longest Job in Flight")!;
     const releaseStarted = goAtSeconds + RUNNERS[0]!.jobInFlightAfter!;
@@ -295,7 +317,11 @@ describe("the dashboard on a real Prometheus scraping three supervisors", () => 
     expect(releaseSeenAtSeconds).toBeGreaterThanOrEqual(releaseStarted);
     expect(inFlight).toBeGreaterThan(evaluatedAt - releaseSeenAtSeconds - 0.5);
     expect(inFlight).toBeLessThanOrEqual(evaluatedAt - releaseStarted + 0.5);
-    row("Longest Job in Flight", `${inFlight.toFixed(1)} s`, `~${(evaluatedAt - releaseStarted).toFixed(1)} s (e2e-standard's "release notes")`);
+    row(
+      "Longest Job in Flight",
+      `${inFlight.toFixed(1)} s`,
+      `~${(evaluatedAt - releaseStarted).toFixed(1)} s (e2e-standard's "release notes")`,
+    );
 
     // Hit share per rate window by cache type: buildkit's one report is 3 of 4 in every window
     // that holds it; npm's hit and miss (two jobs apart) show 1, 0.5 or 0 as windows hold them.
@@ -304,11 +330,17 @@ describe("the dashboard on a real Prometheus scraping three supervisors", () => 
     expect(Object.keys(byType).sort()).toEqual(Object.keys(truth.cacheHitRate).sort());
     expect(byType.buildkit!.length).toBeGreaterThan(0);
     for (const v of byType.buildkit!) expect(v).toBeCloseTo(truth.cacheHitRate.buildkit!, 6);
-    for (const v of byType.npm!) expect([0, 0.5, 1].some((x) => Math.abs(v - x) < 1e-6), String(v)).toBe(true);
+    for (const v of byType.npm!)
+      expect(
+        [0, 0.5, 1].some((x) => Math.abs(v - x) < 1e-6),
+        String(v),
+      ).toBe(true);
     expect(byType.npm!.some((v) => Math.abs(v - 1) < 1e-6)).toBe(true);
     row(
       "Cache Hit Rates",
-      Object.entries(byType).map(([t, v]) => `${t} ${[...new Set(v.map((x) => x.toFixed(2)))].join("/")}`).join(", "),
+      Object.entries(byType)
+        .map(([t, v]) => `${t} ${[...new Set(v.map((x) => x.toFixed(2)))].join("/")}`)
+        .join(", "),
       `buildkit ${truth.cacheHitRate.buildkit}, npm 1 then 0 (${truth.cacheHitRate.npm} overall)`,
     );
 
@@ -319,8 +351,12 @@ describe("the dashboard on a real Prometheus scraping three supervisors", () => 
     expect(lastIdle).toEqual(idleTruth);
     row(
       "Idle Capacity",
-      Object.entries(lastIdle).map(([t, v]) => `${t} ${v}`).join(", "),
-      Object.entries(idleTruth).map(([t, v]) => `${t} ${v}`).join(", "),
+      Object.entries(lastIdle)
+        .map(([t, v]) => `${t} ${v}`)
+        .join(", "),
+      Object.entries(idleTruth)
+        .map(([t, v]) => `${t} ${v}`)
+        .join(", "),
     );
 
     // The supervisors' own footprint, for each runner: a resident size a Node process has, and some CPU.
@@ -364,7 +400,9 @@ describe("the dashboard on a real Prometheus scraping three supervisors", () => 
     }
     row(
       "Where Job Time Goes",
-      Object.entries(phases).map(([p, v]) => `${p} ${v.toFixed(2)} s`).join(", "),
+      Object.entries(phases)
+        .map(([p, v]) => `${p} ${v.toFixed(2)} s`)
+        .join(", "),
       `steps >= ${stepsFloor} s (the sleeps of ${hooked.length} hooked jobs) plus up to ${HOOK_SECONDS} s each; setup and cleanup: the hooks' own time`,
     );
 
@@ -396,8 +434,15 @@ describe("the dashboard on a real Prometheus scraping three supervisors", () => 
     }
     row(
       "Utilization",
-      Object.entries(busyShown).map(([n, v]) => `${n} ${v.toFixed(1)} busy s`).join(", "),
-      RUNNERS.map((r) => `${r.name} ${busyTruth(r).map((v) => v.toFixed(1)).join("..")} s`).join(", "),
+      Object.entries(busyShown)
+        .map(([n, v]) => `${n} ${v.toFixed(1)} busy s`)
+        .join(", "),
+      RUNNERS.map(
+        (r) =>
+          `${r.name} ${busyTruth(r)
+            .map((v) => v.toFixed(1))
+            .join("..")} s`,
+      ).join(", "),
     );
 
     // Job resources (docs/JOB_RESOURCES.md). The supervisors here run on the test machine, not in
@@ -406,7 +451,11 @@ describe("the dashboard on a real Prometheus scraping three supervisors", () => 
     const [cpu50, cpu95] = results.get("CPU per Job")!.map((t) => finiteValues(t.range));
     expect(cpu50!.length).toBeGreaterThan(0);
     expect([...cpu50!, ...cpu95!].every((v) => v >= 0)).toBe(true);
-    row("CPU per Job", `p50 up to ${Math.max(...cpu50!).toFixed(2)} s, p95 up to ${Math.max(...cpu95!).toFixed(2)} s`, "present where jobs ended (the machine's CPU here)");
+    row(
+      "CPU per Job",
+      `p50 up to ${Math.max(...cpu50!).toFixed(2)} s, p95 up to ${Math.max(...cpu95!).toFixed(2)} s`,
+      "present where jobs ended (the machine's CPU here)",
+    );
 
     const [coresUsed, cpuLimit] = results.get("Cores Used by Jobs vs CPU Limit")!.map((t) => finiteValues(t.range));
     const cores = availableParallelism();
@@ -415,11 +464,18 @@ describe("the dashboard on a real Prometheus scraping three supervisors", () => 
     // Over all jobs, CPU seconds over job seconds can be no more than the machine's cores. (One
     // window's value can: a job's CPU is counted a moment after its duration, once its end
     // snapshot is read, so a scrape between the two puts them in different windows.)
-    const [overall] = await prometheus!.query(`sum(github_runner_job_cpu_seconds_sum) / sum(github_runner_job_duration_seconds_sum)`, evaluatedAt);
+    const [overall] = await prometheus!.query(
+      `sum(github_runner_job_cpu_seconds_sum) / sum(github_runner_job_duration_seconds_sum)`,
+      evaluatedAt,
+    );
     expect(overall!.value).toBeGreaterThan(0);
     expect(overall!.value).toBeLessThanOrEqual(cores * 1.05);
     expect(cpuLimit!.every((v) => v > 0)).toBe(true);
-    row("Cores Used by Jobs vs CPU Limit", `${overall!.value.toFixed(2)} cores over all jobs; ${cpuLimit!.length ? "a limit" : "no limit"}`, `at most the machine's ${cores} cores`);
+    row(
+      "Cores Used by Jobs vs CPU Limit",
+      `${overall!.value.toFixed(2)} cores over all jobs; ${cpuLimit!.length ? "a limit" : "no limit"}`,
+      `at most the machine's ${cores} cores`,
+    );
 
     const [mem50, mem95, memLimit] = results.get("Peak Memory per Job vs Memory Limit")!.map((t) => finiteValues(t.range));
     expect(mem50!.length).toBeGreaterThan(0);
@@ -439,7 +495,10 @@ describe("the dashboard on a real Prometheus scraping three supervisors", () => 
     expect(perCause.runner_lost).toBeGreaterThan(0.6 * truth.byStatus.unknown);
     row(
       "Why Jobs Did Not Succeed",
-      Object.entries(perCause).filter(([, v]) => v > 0).map(([c, v]) => `${c} ${v.toFixed(2)}`).join(", "),
+      Object.entries(perCause)
+        .filter(([, v]) => v > 0)
+        .map(([c, v]) => `${c} ${v.toFixed(2)}`)
+        .join(", "),
       `job_failed ${truth.byStatus.failed}, cancelled ${truth.byStatus.cancelled}, runner_lost ${truth.byStatus.unknown}`,
     );
 
@@ -470,7 +529,11 @@ describe("the dashboard on a real Prometheus scraping three supervisors", () => 
       for (const [status, n] of Object.entries(truth.byStatus)) expect(Math.round(distribution[status]!), status).toBe(n);
       const uptime = results.get("Runner Uptime")![0]!.instant!;
       expect(uptime.map((s) => s.metric.runner_type).sort()).toEqual([...types].sort());
-      report.push([`(runner_type=${types.join("|")}) Total Jobs / Success Rate / Active`, `${Math.round(single(results, "Total Jobs Executed")!)} / ${pct(single(results, "Job Success Rate"))} / ${single(results, "Active Runners")}`, `${truth.totalJobs} / ${pct(truth.successRate)} / ${truth.online}`]);
+      report.push([
+        `(runner_type=${types.join("|")}) Total Jobs / Success Rate / Active`,
+        `${Math.round(single(results, "Total Jobs Executed")!)} / ${pct(single(results, "Job Success Rate"))} / ${single(results, "Active Runners")}`,
+        `${truth.totalJobs} / ${pct(truth.successRate)} / ${truth.online}`,
+      ]);
     }
   });
 
@@ -482,7 +545,11 @@ describe("the dashboard on a real Prometheus scraping three supervisors", () => 
     expect(Math.abs(single(results, "Job Success Rate")! - truth.successRate!)).toBeLessThan(0.01);
     expect(single(results, "Change Failure Rate (failed deploy jobs)")).toBe(truth.deploys.changeFailureRate);
     expect(single(results, "Busy Runners")).toBe(1);
-    report.push([`(runner_name=e2e-standard) Total Jobs / Success Rate / CFR`, `${Math.round(single(results, "Total Jobs Executed")!)} / ${pct(single(results, "Job Success Rate"))} / ${pct(single(results, "Change Failure Rate (failed deploy jobs)"))}`, `${truth.totalJobs} / ${pct(truth.successRate)} / ${pct(truth.deploys.changeFailureRate)}`]);
+    report.push([
+      `(runner_name=e2e-standard) Total Jobs / Success Rate / CFR`,
+      `${Math.round(single(results, "Total Jobs Executed")!)} / ${pct(single(results, "Job Success Rate"))} / ${pct(single(results, "Change Failure Rate (failed deploy jobs)"))}`,
+      `${truth.totalJobs} / ${pct(truth.successRate)} / ${pct(truth.deploys.changeFailureRate)}`,
+    ]);
 
     // chrome is idle: its longest job in flight is No data, not 0.
     const idle = await evaluateDashboard(["e2e-chrome"], "All");
@@ -496,11 +563,28 @@ describe("the dashboard on a real Prometheus scraping three supervisors", () => 
     const types = await prometheus!.labelValues(typeLabel!, typeMatch!, evaluatedAt - RANGE_SECONDS, evaluatedAt);
     expect(types.sort()).toEqual(RUNNERS.map((r) => r.type).sort());
     const [, nameMatch, nameLabel] = parse(nameVar!.query);
-    const o = { runner_name: "All", runner_type: ["chrome"], rangeSeconds: RANGE_SECONDS, intervalSeconds: 1, scrapeIntervalSeconds: 1 } as const;
-    const names = await prometheus!.labelValues(nameLabel!, interpolate(dashboard, nameMatch!, o), evaluatedAt - RANGE_SECONDS, evaluatedAt);
+    const o = {
+      runner_name: "All",
+      runner_type: ["chrome"],
+      rangeSeconds: RANGE_SECONDS,
+      intervalSeconds: 1,
+      scrapeIntervalSeconds: 1,
+    } as const;
+    const names = await prometheus!.labelValues(
+      nameLabel!,
+      interpolate(dashboard, nameMatch!, o),
+      evaluatedAt - RANGE_SECONDS,
+      evaluatedAt,
+    );
     expect(names).toEqual(["e2e-chrome"]);
     expect(rateIntervalSeconds(o)).toBe(4);
-    report.push(["(variables) runner_type / runner_name with type=chrome", `${types.join(", ")} / ${names.join(", ")}`, `${RUNNERS.map((r) => r.type).sort().join(", ")} / e2e-chrome`]);
+    report.push([
+      "(variables) runner_type / runner_name with type=chrome",
+      `${types.join(", ")} / ${names.join(", ")}`,
+      `${RUNNERS.map((r) => r.type)
+        .sort()
+        .join(", ")} / e2e-chrome`,
+    ]);
   });
 
   it("fires the example alert rules on the same data", async () => {
@@ -510,7 +594,11 @@ describe("the dashboard on a real Prometheus scraping three supervisors", () => 
     expect(of("RunnerJobsLostResult")).toEqual(["e2e-chrome-go:firing"]);
     expect(of("RunnerOffline")).toEqual(["e2e-chrome-go:pending"]);
     expect(of("RunnerJobFailureRateHigh")).toEqual([]);
-    report.push(["(alerts) RunnerJobsLostResult / RunnerOffline", `${of("RunnerJobsLostResult").join(", ")} / ${of("RunnerOffline").join(", ")}`, "e2e-chrome-go:firing / e2e-chrome-go:pending"]);
+    report.push([
+      "(alerts) RunnerJobsLostResult / RunnerOffline",
+      `${of("RunnerJobsLostResult").join(", ")} / ${of("RunnerOffline").join(", ")}`,
+      "e2e-chrome-go:firing / e2e-chrome-go:pending",
+    ]);
   });
 
   afterAll(() => {
@@ -520,4 +608,3 @@ describe("the dashboard on a real Prometheus scraping three supervisors", () => 
     console.log(["Panel | shown by Prometheus | scripted truth", ...report.map(line)].join("\n"));
   });
 });
-

@@ -16,7 +16,9 @@ const fleet = loadFleetDashboard();
 const panels = allPanels(fleet);
 const targets = panels.flatMap((p) => (p.targets ?? []).map((t) => ({ panel: p, target: t })));
 const RULES_FILE = join(ROOT, "compose", "prometheus", "fleet-rules.yml");
-const rules = (parse(readFileSync(RULES_FILE, "utf8")) as { groups: { name: string; interval: string; rules: { record: string; expr: string }[] }[] }).groups;
+const rules = (
+  parse(readFileSync(RULES_FILE, "utf8")) as { groups: { name: string; interval: string; rules: { record: string; expr: string }[] }[] }
+).groups;
 const recorded = new Set(rules.flatMap((g) => g.rules.map((r) => r.record)));
 const TYPE_FILTER = 'runner_type=~"$runner_type"';
 const WINDOW_FUNCTIONS = new Set(["sum_over_time", "avg_over_time", "min_over_time", "max_over_time"]);
@@ -110,7 +112,12 @@ describe("fleet dashboard queries", () => {
   it("are parsed by Prometheus (promtool check rules), variables substituted as Grafana would", () => {
     const exprs = targets.map(({ panel, target }) => ({
       record: `fleet:panel_${panel.id}_${target.refId}`,
-      expr: interpolate(fleet, target.expr, { runner_type: ["standard", "chrome-go"], rangeSeconds: 86_400, intervalSeconds: 60, scrapeIntervalSeconds: 15 }),
+      expr: interpolate(fleet, target.expr, {
+        runner_type: ["standard", "chrome-go"],
+        rangeSeconds: 86_400,
+        intervalSeconds: 60,
+        scrapeIntervalSeconds: 15,
+      }),
     }));
     const file = join(scratch, "fleet-queries.yml");
     writeFileSync(file, JSON.stringify({ groups: [{ name: "fleet", rules: exprs }] }));

@@ -25,21 +25,59 @@ interface Mutation {
 
 // Each mistake in a copy of its own; every one must fail to compile, and the unchanged copy must not.
 const MUTATIONS: readonly Mutation[] = [
-  { mistake: "misspelt option (builder method)", file: "panels.ts", find: ".showThresholdMarkers(true)", replace: ".showTresholdMarkers(true)" },
-  { mistake: "misspelt key in a value mapping", file: "runners-dashboard.ts", find: '{ text: "Offline", color: "red", index: 0 }', replace: '{ text: "Offline", colour: "red", index: 0 }' },
+  {
+    mistake: "misspelt option (builder method)",
+    file: "panels.ts",
+    find: ".showThresholdMarkers(true)",
+    replace: ".showTresholdMarkers(true)",
+  },
+  {
+    mistake: "misspelt key in a value mapping",
+    file: "runners-dashboard.ts",
+    find: '{ text: "Offline", color: "red", index: 0 }',
+    replace: '{ text: "Offline", colour: "red", index: 0 }',
+  },
   { mistake: "misspelt key in a variable's current value", file: "panels.ts", find: 'value: ["$__all"]', replace: 'values: ["$__all"]' },
   { mistake: "wrong enum member (tooltip sort)", file: "panels.ts", find: "common.SortOrder.Descending", replace: "common.SortOrder.Desc" },
-  { mistake: "wrong enum member (query format)", file: "panels.ts", find: "prometheus.PromQueryFormat.TimeSeries", replace: "prometheus.PromQueryFormat.Timeseries" },
-  { mistake: "wrong enum value as a string (stat colour mode)", file: "runners-dashboard.ts", find: "colorMode: common.BigValueColorMode.Background", replace: 'colorMode: "backgroud"' },
-  { mistake: "string where Grafana wants a number (panel width)", file: "runners-dashboard.ts", find: "place: { x: 8, y: 0, w: 4, h: 5 }", replace: 'place: { x: 8, y: 0, w: "4", h: 5 }' },
-  { mistake: "string where Grafana wants a number (threshold)", file: "runners-dashboard.ts", find: '[0.8, "yellow"]', replace: '["0.8", "yellow"]' },
+  {
+    mistake: "wrong enum member (query format)",
+    file: "panels.ts",
+    find: "prometheus.PromQueryFormat.TimeSeries",
+    replace: "prometheus.PromQueryFormat.Timeseries",
+  },
+  {
+    mistake: "wrong enum value as a string (stat colour mode)",
+    file: "runners-dashboard.ts",
+    find: "colorMode: common.BigValueColorMode.Background",
+    replace: 'colorMode: "backgroud"',
+  },
+  {
+    mistake: "string where Grafana wants a number (panel width)",
+    file: "runners-dashboard.ts",
+    find: "place: { x: 8, y: 0, w: 4, h: 5 }",
+    replace: 'place: { x: 8, y: 0, w: "4", h: 5 }',
+  },
+  {
+    mistake: "string where Grafana wants a number (threshold)",
+    file: "runners-dashboard.ts",
+    find: '[0.8, "yellow"]',
+    replace: '["0.8", "yellow"]',
+  },
 ];
 
 // Keys and values Grafana 8.5 does not know, injected into a copy of the committed JSON's options.
 const NEWER_KEYS: readonly { readonly mistake: string; readonly panelType: string; readonly inject: (p: PanelJson) => void }[] = [
   { mistake: "stat option wideLayout (Grafana 10)", panelType: "stat", inject: (p) => void (p.options!.wideLayout = true) },
-  { mistake: "time series field option insertNulls (Grafana 10)", panelType: "timeseries", inject: (p) => void (p.fieldConfig.defaults.custom!.insertNulls = false) },
-  { mistake: "tooltip mode value unknown to 8.5", panelType: "timeseries", inject: (p) => void ((p.options!.tooltip as Record<string, unknown>).mode = "all") },
+  {
+    mistake: "time series field option insertNulls (Grafana 10)",
+    panelType: "timeseries",
+    inject: (p) => void (p.fieldConfig.defaults.custom!.insertNulls = false),
+  },
+  {
+    mistake: "tooltip mode value unknown to 8.5",
+    panelType: "timeseries",
+    inject: (p) => void ((p.options!.tooltip as Record<string, unknown>).mode = "all"),
+  },
 ];
 
 interface PanelJson {
@@ -66,7 +104,13 @@ export type PieOptions = { reduceOptions: Loose<g.ReduceDataOptions>; pieType: "
 export type TableOptions = { showHeader: boolean; sortBy?: Loose<g.TableSortByFieldState>[] };
 `;
 
-const OPTION_TYPES: Record<string, string> = { stat: "StatOptions", gauge: "GaugeOptions", timeseries: "TimeseriesOptions", piechart: "PieOptions", table: "TableOptions" };
+const OPTION_TYPES: Record<string, string> = {
+  stat: "StatOptions",
+  gauge: "GaugeOptions",
+  timeseries: "TimeseriesOptions",
+  piechart: "PieOptions",
+  table: "TableOptions",
+};
 
 /** A TypeScript file that types every panel's options (and time series field options) with Grafana 8.5's shapes. */
 function grafana85Check(dashboards: readonly { name: string; panels: PanelJson[] }[]): string {
@@ -94,7 +138,10 @@ interface Diagnostic {
 
 let diagnostics: Diagnostic[] = [];
 let tscSeconds = 0;
-const committed = DASHBOARDS.map((d) => ({ name: d.file.includes("fleet") ? "fleet" : "runners", panels: (JSON.parse(readFileSync(join(ROOT, d.file), "utf8")) as { panels: PanelJson[] }).panels }));
+const committed = DASHBOARDS.map((d) => ({
+  name: d.file.includes("fleet") ? "fleet" : "runners",
+  panels: (JSON.parse(readFileSync(join(ROOT, d.file), "utf8")) as { panels: PanelJson[] }).panels,
+}));
 
 beforeAll(() => {
   rmSync(WORK, { recursive: true, force: true });
@@ -115,14 +162,24 @@ beforeAll(() => {
     const copy = structuredClone(committed);
     const panel = copy.flatMap((d) => d.panels).find((p) => p.type === n.panelType)!;
     n.inject(panel);
-    writeFileSync(join(WORK, "grafana-85", `newer-${i}.ts`), grafana85Check(copy.map((d) => ({ ...d, panels: d.panels.filter((p) => p === panel) }))));
+    writeFileSync(
+      join(WORK, "grafana-85", `newer-${i}.ts`),
+      grafana85Check(copy.map((d) => ({ ...d, panels: d.panels.filter((p) => p === panel) }))),
+    );
   });
   writeFileSync(
     join(WORK, "tsconfig.json"),
-    JSON.stringify({ extends: relative(WORK, join(ROOT, "tsconfig.json")), compilerOptions: { noEmit: true, rootDir: "." }, include: ["**/*.ts"] }),
+    JSON.stringify({
+      extends: relative(WORK, join(ROOT, "tsconfig.json")),
+      compilerOptions: { noEmit: true, rootDir: "." },
+      include: ["**/*.ts"],
+    }),
   );
   const started = performance.now();
-  const run = spawnSync(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", WORK, "--pretty", "false"], { encoding: "utf8", timeout: 60_000 });
+  const run = spawnSync(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", WORK, "--pretty", "false"], {
+    encoding: "utf8",
+    timeout: 60_000,
+  });
   tscSeconds = (performance.now() - started) / 1000;
   diagnostics = run.stdout
     .split("\n")
@@ -136,9 +193,12 @@ beforeAll(() => {
 afterAll(() => rmSync(WORK, { recursive: true, force: true }));
 
 describe("the dashboards as generated from grafana/src", () => {
-  it.each(DASHBOARDS.map((d) => [d.file, d] as const))("%s is what its typed definition writes, byte for byte (npm run dashboards)", (file, d) => {
-    expect(readFileSync(join(ROOT, file), "utf8")).toBe(toJson(d.build()));
-  });
+  it.each(DASHBOARDS.map((d) => [d.file, d] as const))(
+    "%s is what its typed definition writes, byte for byte (npm run dashboards)",
+    (file, d) => {
+      expect(readFileSync(join(ROOT, file), "utf8")).toBe(toJson(d.build()));
+    },
+  );
 
   it("are every dashboard file there is", () => {
     const files = readdirSync(join(ROOT, "grafana", "dashboards")).map((f) => `grafana/dashboards/${f}`);
@@ -156,12 +216,16 @@ describe("the dashboards as generated from grafana/src", () => {
     const found = diagnostics.filter((d) => d.file === `mutant-${i}/${m.file}`);
     expect(found.length, `${m.mistake}: no error reported`).toBeGreaterThan(0);
     // The error points at the mistake (or the object literal around it), not somewhere unrelated.
-    expect(found.some((d) => Math.abs(d.line - line) <= 2), JSON.stringify(found)).toBe(true);
+    expect(
+      found.some((d) => Math.abs(d.line - line) <= 2),
+      JSON.stringify(found),
+    ).toBe(true);
   });
 
   it("report errors only where mistakes were put", () => {
     const places = new Set(MUTATIONS.map((m, i) => `mutant-${i}/${m.file}`));
-    for (const d of diagnostics.filter((x) => !x.file.startsWith("grafana-85/"))) expect(places.has(d.file), `${d.file}:${d.line} ${d.text}`).toBe(true);
+    for (const d of diagnostics.filter((x) => !x.file.startsWith("grafana-85/")))
+      expect(places.has(d.file), `${d.file}:${d.line} ${d.text}`).toBe(true);
   });
 });
 
@@ -182,5 +246,9 @@ describe("nothing newer than Grafana 8.5", () => {
     expect(diagnostics.filter((d) => d.file === `grafana-85/newer-${i}.ts`).length).toBeGreaterThan(0);
   });
 
-  afterAll(() => console.log(`grafana-types: one tsc run over ${MUTATIONS.length + 1} copies of grafana/src and the Grafana 8.5 checks: ${tscSeconds.toFixed(1)} s`));
+  afterAll(() =>
+    console.log(
+      `grafana-types: one tsc run over ${MUTATIONS.length + 1} copies of grafana/src and the Grafana 8.5 checks: ${tscSeconds.toFixed(1)} s`,
+    ),
+  );
 });

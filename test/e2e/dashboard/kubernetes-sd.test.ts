@@ -63,14 +63,42 @@ beforeAll(async () => {
   });
   port = await supervisor.port;
   const pods: Pod[] = [
-    { name: "runner-0", ip: "127.0.0.1", containerPort: 8080, phase: "Running", annotations: { ...SCRAPE, "runner-supervisor.io/port": String(port) }, labels: POD_LABELS },
+    {
+      name: "runner-0",
+      ip: "127.0.0.1",
+      containerPort: 8080,
+      phase: "Running",
+      annotations: { ...SCRAPE, "runner-supervisor.io/port": String(port) },
+      labels: POD_LABELS,
+    },
     // No port annotation: 9091. Nothing listens at 127.0.0.2:9091; the target is kept, and down.
     { name: "runner-1", ip: "127.0.0.2", containerPort: 8080, phase: "Running", annotations: SCRAPE, labels: POD_LABELS },
-    { name: "runner-finished", ip: "127.0.0.3", containerPort: 8080, phase: "Succeeded", annotations: { ...SCRAPE, "runner-supervisor.io/port": String(port) }, labels: POD_LABELS },
+    {
+      name: "runner-finished",
+      ip: "127.0.0.3",
+      containerPort: 8080,
+      phase: "Succeeded",
+      annotations: { ...SCRAPE, "runner-supervisor.io/port": String(port) },
+      labels: POD_LABELS,
+    },
     { name: "runner-failed", ip: "127.0.0.4", containerPort: 8080, phase: "Failed", annotations: SCRAPE, labels: POD_LABELS },
     { name: "runner-pending", ip: "127.0.0.5", containerPort: 8080, phase: "Pending", annotations: SCRAPE, labels: POD_LABELS },
-    { name: "web-server", ip: "127.0.0.6", containerPort: 8080, phase: "Running", annotations: {}, labels: { "app.kubernetes.io/name": "web" } },
-    { name: "runner-opted-out", ip: "127.0.0.7", containerPort: 8080, phase: "Running", annotations: { "runner-supervisor.io/scrape": "false" }, labels: POD_LABELS },
+    {
+      name: "web-server",
+      ip: "127.0.0.6",
+      containerPort: 8080,
+      phase: "Running",
+      annotations: {},
+      labels: { "app.kubernetes.io/name": "web" },
+    },
+    {
+      name: "runner-opted-out",
+      ip: "127.0.0.7",
+      containerPort: 8080,
+      phase: "Running",
+      annotations: { "runner-supervisor.io/scrape": "false" },
+      labels: POD_LABELS,
+    },
   ];
   const targets = join(workDir, "pods.json");
   writeFileSync(targets, JSON.stringify(pods.map(targetGroup)));
@@ -110,7 +138,13 @@ describe("compose/prometheus/examples/kubernetes.yml, relabelling pods as Kubern
     const active = (await targets()).activeTargets.filter((t) => t.labels.job === "github-runners");
     expect(active.map((t) => t.scrapeUrl).sort()).toEqual([`http://127.0.0.1:${port}/metrics`, "http://127.0.0.2:9091/metrics"]);
     const byPod = new Map(active.map((t) => [t.labels.pod, t]));
-    expect(byPod.get("runner-0")?.labels).toEqual({ job: "github-runners", instance: `127.0.0.1:${port}`, namespace: "github-runners", pod: "runner-0", app: "github-runner" });
+    expect(byPod.get("runner-0")?.labels).toEqual({
+      job: "github-runners",
+      instance: `127.0.0.1:${port}`,
+      namespace: "github-runners",
+      pod: "runner-0",
+      app: "github-runner",
+    });
     expect(byPod.get("runner-0")?.health).toBe("up");
   });
 
@@ -121,7 +155,12 @@ describe("compose/prometheus/examples/kubernetes.yml, relabelling pods as Kubern
 
   it("leaves the runner's own runner_type alone: the pod's label of that name is not copied", async () => {
     const [info] = await prometheus!.query('github_runner_info{pod="runner-0"}', Date.now() / 1000);
-    expect(info!.metric).toMatchObject({ runner_type: "chrome", runner_name: "k8s-runner-0", namespace: "github-runners", pod: "runner-0" });
+    expect(info!.metric).toMatchObject({
+      runner_type: "chrome",
+      runner_name: "k8s-runner-0",
+      namespace: "github-runners",
+      pod: "runner-0",
+    });
     expect(Object.keys(info!.metric).filter((k) => k.startsWith("exported_"))).toEqual([]);
   });
 });

@@ -17,7 +17,7 @@ beforeAll(async () => {
   supervisor = startSupervisor({
     runnerHome: join(FIXTURES, "dashboard", "chrome"),
     // Stays idle at "Listening for Jobs" until stopped: the go file never appears.
-    command: ["bash", "-c", 'source ../lib.sh && session_start && linger'],
+    command: ["bash", "-c", "source ../lib.sh && session_start && linger"],
     env: { RUNNER_TYPE: "chrome", RUNNER_NAME: "collision-runner" },
   });
   const target = `127.0.0.1:${await supervisor.port}`;
@@ -32,7 +32,15 @@ beforeAll(async () => {
     ].join("\n");
   writeFileSync(
     config,
-    ["global:", "  scrape_interval: 1s", "  scrape_timeout: 900ms", "scrape_configs:", job("default", false), job("honored", true), ""].join("\n"),
+    [
+      "global:",
+      "  scrape_interval: 1s",
+      "  scrape_timeout: 900ms",
+      "scrape_configs:",
+      job("default", false),
+      job("honored", true),
+      "",
+    ].join("\n"),
   );
   prometheus = await PrometheusServer.start(config, workDir);
   await prometheus.waitFor("count by (job) (github_runner_info)", (r) => r.length === 2, 15_000);

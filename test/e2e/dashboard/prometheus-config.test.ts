@@ -10,7 +10,12 @@ import { promtool } from "./promtool.js";
 
 const PROM_DIR = join(ROOT, "compose", "prometheus");
 const EXAMPLES = join(PROM_DIR, "examples");
-const configs = [join(PROM_DIR, "prometheus.yml"), ...readdirSync(EXAMPLES).filter((f) => f.endsWith(".yml")).map((f) => join(EXAMPLES, f))];
+const configs = [
+  join(PROM_DIR, "prometheus.yml"),
+  ...readdirSync(EXAMPLES)
+    .filter((f) => f.endsWith(".yml"))
+    .map((f) => join(EXAMPLES, f)),
+];
 const scratch = mkdtempSync(join(tmpdir(), "prometheus-config-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -22,7 +27,15 @@ const NO_KUBERNETES = "field kubernetes_sd_configs not found";
 describe("example Prometheus configurations", () => {
   it("ships the compose configuration and static, HTTPS, file_sd, Kubernetes, agent and central examples", () => {
     expect(configs.map((c) => c.slice(PROM_DIR.length + 1)).sort()).toEqual(
-      ["examples/agent.yml", "examples/central.yml", "examples/file-sd.yml", "examples/https.yml", "examples/kubernetes.yml", "examples/static.yml", "prometheus.yml"].sort(),
+      [
+        "examples/agent.yml",
+        "examples/central.yml",
+        "examples/file-sd.yml",
+        "examples/https.yml",
+        "examples/kubernetes.yml",
+        "examples/static.yml",
+        "prometheus.yml",
+      ].sort(),
     );
   });
 
@@ -54,7 +67,9 @@ describe("example Prometheus configurations", () => {
   it("scrapes the runners without target labels that shadow the exposed runner_name/runner_type", () => {
     for (const file of configs) {
       const text = readFileSync(file, "utf8");
-      const doc = parse(text) as { scrape_configs: { relabel_configs?: { target_label?: string }[]; static_configs?: { labels?: object }[] }[] };
+      const doc = parse(text) as {
+        scrape_configs: { relabel_configs?: { target_label?: string }[]; static_configs?: { labels?: object }[] }[];
+      };
       for (const job of doc.scrape_configs) {
         for (const r of job.relabel_configs ?? []) expect(["runner_name", "runner_type"]).not.toContain(r.target_label);
         for (const s of job.static_configs ?? []) expect(Object.keys(s.labels ?? {})).not.toContain("runner_type");
@@ -67,7 +82,11 @@ describe("example Prometheus configurations", () => {
   it("finds compose runners by the agreed Docker label (the scrape itself: docker-sd.test.ts)", () => {
     const doc = parse(readFileSync(join(PROM_DIR, "prometheus.yml"), "utf8")) as {
       rule_files: string[];
-      scrape_configs: { job_name: string; docker_sd_configs?: { host: string; filters: { name: string; values: string[] }[] }[]; relabel_configs: { source_labels?: string[]; regex?: string; action?: string }[] }[];
+      scrape_configs: {
+        job_name: string;
+        docker_sd_configs?: { host: string; filters: { name: string; values: string[] }[] }[];
+        relabel_configs: { source_labels?: string[]; regex?: string; action?: string }[];
+      }[];
     };
     const job = doc.scrape_configs.find((j) => j.docker_sd_configs)!;
     expect(job.job_name).toBe("github-runners");
@@ -92,9 +111,14 @@ describe("example alert rules", () => {
   });
 
   it("cover the alerts operators expect, each with a severity, a summary and a unit test", () => {
-    const rules = (parse(readFileSync(join(PROM_DIR, "alerts.yml"), "utf8")) as { groups: { rules: { alert: string; labels: { severity: string }; annotations: { summary: string; description: string } }[] }[] }).groups.flatMap((g) => g.rules);
+    const rules = (
+      parse(readFileSync(join(PROM_DIR, "alerts.yml"), "utf8")) as {
+        groups: { rules: { alert: string; labels: { severity: string }; annotations: { summary: string; description: string } }[] }[];
+      }
+    ).groups.flatMap((g) => g.rules);
     const names = rules.map((r) => r.alert);
-    for (const expected of ["RunnerSupervisorDown", "RunnerOffline", "RunnerJobFailureRateHigh", "RunnerBusyTooLong"]) expect(names).toContain(expected);
+    for (const expected of ["RunnerSupervisorDown", "RunnerOffline", "RunnerJobFailureRateHigh", "RunnerBusyTooLong"])
+      expect(names).toContain(expected);
     for (const r of rules) {
       expect(["critical", "warning", "info"]).toContain(r.labels.severity);
       expect(r.annotations.summary.length).toBeGreaterThan(0);
@@ -133,7 +157,10 @@ describe("fleet recording rules", () => {
     // The same tests against rules that forget the jobs counted before a reset in the same minute must fail.
     copyFileSync(join(PROM_DIR, "fleet-rules.test.yml"), join(scratch, "fleet-rules.test.yml"));
     const rules = readFileSync(join(PROM_DIR, "fleet-rules.yml"), "utf8");
-    const broken = rules.replace("clamp_min(max_over_time(github_runner_jobs_total[1m] offset 1m) - github_runner_jobs_total offset 2m, 0)", "0");
+    const broken = rules.replace(
+      "clamp_min(max_over_time(github_runner_jobs_total[1m] offset 1m) - github_runner_jobs_total offset 2m, 0)",
+      "0",
+    );
     expect(broken).not.toBe(rules);
     writeFileSync(join(scratch, "fleet-rules.yml"), broken);
     const run = promtool("test", "rules", join(scratch, "fleet-rules.test.yml"));

@@ -39,20 +39,29 @@ export class PrometheusServer {
 
   /** Starts prometheus in agent mode (scrape and remote write only, nothing to query) on a free port; waits until ready. */
   static async startAgent(configFile: string, dataDir: string): Promise<PrometheusServer> {
-    return PrometheusServer.launch(["--enable-feature=agent", `--config.file=${configFile}`, `--storage.agent.path=${join(dataDir, "agent")}`]);
+    return PrometheusServer.launch([
+      "--enable-feature=agent",
+      `--config.file=${configFile}`,
+      `--storage.agent.path=${join(dataDir, "agent")}`,
+    ]);
   }
 
   private static async launch(args: readonly string[]): Promise<PrometheusServer> {
     requireTool("prometheus");
     const port = await freePort();
-    const proc = spawn("prometheus", [...args, `--web.listen-address=127.0.0.1:${port}`, "--log.level=warn"], { stdio: ["ignore", "ignore", "pipe"] });
+    const proc = spawn("prometheus", [...args, `--web.listen-address=127.0.0.1:${port}`, "--log.level=warn"], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     let log = "";
     proc.stderr.on("data", (c: Buffer) => (log += c.toString("utf8")));
     const server = new PrometheusServer(proc, `http://127.0.0.1:${port}`, () => log);
     const deadline = Date.now() + 15_000;
     while (Date.now() < deadline) {
       if (proc.exitCode !== null) throw new Error(`prometheus exited (${proc.exitCode}):\n${log}`);
-      const ready = await fetch(`${server.url}/-/ready`).then((r) => r.ok, () => false);
+      const ready = await fetch(`${server.url}/-/ready`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ready) return server;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -105,7 +114,9 @@ export class PrometheusServer {
 
   /** Active alerts, firing or pending. */
   async alerts(): Promise<{ labels: Record<string, string>; state: string }[]> {
-    const answer = (await (await fetch(`${this.url}/api/v1/alerts`)).json()) as ApiAnswer<{ alerts: { labels: Record<string, string>; state: string }[] }>;
+    const answer = (await (await fetch(`${this.url}/api/v1/alerts`)).json()) as ApiAnswer<{
+      alerts: { labels: Record<string, string>; state: string }[];
+    }>;
     return answer.data.alerts;
   }
 
@@ -118,7 +129,9 @@ export class PrometheusServer {
       if (predicate(last)) return last;
       await new Promise((r) => setTimeout(r, 200));
     }
-    throw new Error(`Prometheus: ${expr} did not reach the expected value within ${timeoutMs} ms; last: ${JSON.stringify(last)}\n${this.log()}`);
+    throw new Error(
+      `Prometheus: ${expr} did not reach the expected value within ${timeoutMs} ms; last: ${JSON.stringify(last)}\n${this.log()}`,
+    );
   }
 
   /** Stops the server (SIGTERM, then SIGKILL after 3 s). */

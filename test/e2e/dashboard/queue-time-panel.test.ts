@@ -32,7 +32,10 @@ interface ExprTest {
 /** Runs promtool's unit tests of expressions over these input series; returns its exit code and output. */
 function evaluate(name: string, series: { series: string; values: string }[], tests: ExprTest[]) {
   const file = join(scratch, `${name}.yml`);
-  writeFileSync(file, stringify({ rule_files: [], evaluation_interval: "1m", tests: [{ interval: "1m", input_series: series, promql_expr_test: tests }] }));
+  writeFileSync(
+    file,
+    stringify({ rule_files: [], evaluation_interval: "1m", tests: [{ interval: "1m", input_series: series, promql_expr_test: tests }] }),
+  );
   return promtool("test", "rules", file);
 }
 
@@ -41,11 +44,20 @@ const QUANTILE_OF_ONE_42_S_WAIT: Record<string, number> = { p50: 30 + 30 * 0.5, 
 
 describe("the Queue Time panels", () => {
   it("runners dashboard: No data over the pre-seeded zeros, the quantiles once a job's queue time arrives", () => {
-    const queries = queueTimeQueries(loadDashboard(), { runner_name: "All", runner_type: "All", rangeSeconds: 3600, intervalSeconds: 60, scrapeIntervalSeconds: 60 });
+    const queries = queueTimeQueries(loadDashboard(), {
+      runner_name: "All",
+      runner_type: "All",
+      rangeSeconds: 3600,
+      intervalSeconds: 60,
+      scrapeIntervalSeconds: 60,
+    });
     const labels = (le: string) => `runner_name="r1", runner_type="standard", le="${le}"`;
     // 20 minutes of zeros (no token), then one job that waited 42 s.
     const series = [
-      ...LE.map((le) => ({ series: `github_runner_job_queue_time_seconds_bucket{${labels(le)}}`, values: WAITED_42_S(le) ? "0x40" : "0x20 1x20" })),
+      ...LE.map((le) => ({
+        series: `github_runner_job_queue_time_seconds_bucket{${labels(le)}}`,
+        values: WAITED_42_S(le) ? "0x40" : "0x20 1x20",
+      })),
       { series: 'github_runner_job_queue_time_seconds_count{runner_name="r1", runner_type="standard"}', values: "0x20 1x20" },
     ];
     const tests = queries.flatMap((q) => [
@@ -63,7 +75,12 @@ describe("the Queue Time panels", () => {
   });
 
   it("fleet dashboard: No data over recorded zeros, the quantiles in the interval a queue time was recorded", () => {
-    const queries = queueTimeQueries(loadFleetDashboard(), { runner_type: "All", rangeSeconds: 86400, intervalSeconds: 60, scrapeIntervalSeconds: 60 });
+    const queries = queueTimeQueries(loadFleetDashboard(), {
+      runner_type: "All",
+      rangeSeconds: 86400,
+      intervalSeconds: 60,
+      scrapeIntervalSeconds: 60,
+    });
     const series = LE.map((le) => ({
       series: `runner_type:github_runner_job_queue_time_seconds_bucket:increments1m{runner_type="standard", le="${le}"}`,
       values: WAITED_42_S(le) ? "0x40" : "0x20 1 0x19",

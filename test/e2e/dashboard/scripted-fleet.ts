@@ -26,7 +26,13 @@ export async function startScriptedFleet(workDir: string): Promise<ScriptedFleet
     status: 200,
     body: jobsPage(
       RUNNERS.map((r, i) =>
-        apiJob({ id: i, name: "queued job", runner_name: r.name, created_at: "2026-11-25T10:00:00Z", started_at: new Date(Date.parse("2026-11-25T10:00:00Z") + QUEUE_SECONDS * 1000).toISOString() }),
+        apiJob({
+          id: i,
+          name: "queued job",
+          runner_name: r.name,
+          created_at: "2026-11-25T10:00:00Z",
+          started_at: new Date(Date.parse("2026-11-25T10:00:00Z") + QUEUE_SECONDS * 1000).toISOString(),
+        }),
       ),
     ),
   });

@@ -120,7 +120,9 @@ function deployTruth(jobs: readonly ScriptedJob[]) {
     /** Lower bound of the mean lead time: commit age plus the job's sleep (hooks and whole-second timestamps add up to ~2 s). */
     meanLeadSeconds: ok.length ? COMMIT_AGE_SECONDS + ok.reduce((a, j) => a + j.seconds!, 0) / ok.length : undefined,
     /** Lower bound of the recovery time: the failed deploy's end to the next one's end (an idle pause and the job's sleep). */
-    recoverySeconds: deploys.flatMap((j, i) => (j.status === "failed" && deploys[i + 1]?.status === "success" ? [IDLE_SECONDS + deploys[i + 1]!.seconds!] : [])),
+    recoverySeconds: deploys.flatMap((j, i) =>
+      j.status === "failed" && deploys[i + 1]?.status === "success" ? [IDLE_SECONDS + deploys[i + 1]!.seconds!] : [],
+    ),
   };
 }
 

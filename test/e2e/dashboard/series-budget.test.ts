@@ -76,7 +76,10 @@ async function scrapeAfter(jobs: readonly string[], env: Record<string, string>)
   });
   running.push(s);
   // Every job finished (summed over all label sets), so each label set it creates is there.
-  await s.waitFor((m) => (m.all.find((f) => f.name === "github_runner_jobs")?.samples.reduce((a, x) => a + Number(x.value), 0) ?? -1) === jobs.length, 15_000);
+  await s.waitFor(
+    (m) => (m.all.find((f) => f.name === "github_runner_jobs")?.samples.reduce((a, x) => a + Number(x.value), 0) ?? -1) === jobs.length,
+    15_000,
+  );
   // The exposition as Prometheus stores it: one series per sample line.
   return byFamily(parseSamples(await (await s.get("/metrics")).text()));
 }

@@ -72,7 +72,16 @@ describe("docs/CONFIGURATION.md", () => {
 describe("docs/METRICS.md", () => {
   it("documents every metric the supervisor can expose, with every option that adds metrics turned on", () => {
     const guide = read("docs/METRICS.md");
-    const config = resolveConfig({}, { RUNNER_HOME: "/", DEPLOY_PATTERN: "deploy", JOB_LABELS: "repository,workflow", OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:4318" }, []);
+    const config = resolveConfig(
+      {},
+      {
+        RUNNER_HOME: "/",
+        DEPLOY_PATTERN: "deploy",
+        JOB_LABELS: "repository,workflow",
+        OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:4318",
+      },
+      [],
+    );
     const collectors = createCollectors({ ...config, supervisorVersion: "0" }, createRegistries({}).both, systemClock);
     const names = collectors.flatMap((c) => c.names);
     expect(names.length).toBeGreaterThanOrEqual(24);

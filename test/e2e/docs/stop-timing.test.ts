@@ -12,7 +12,18 @@ import { OPTIONS } from "../../../src/config/options.js";
 import { OUTPUT_DEADLINE_MS } from "../../../src/process/settle-output.js";
 import { PUSH_TIMEOUT_MS } from "../../../src/push/pusher.js";
 import { FakeGitHub } from "../../fixtures/fake-github.js";
-import { FIXTURES, layoutEnv, removeTempDirs, ROOT, RUNNER_LAYOUT, startSupervisor, stopSupervisor, tempDir, until, type Running } from "../../helpers/index.js";
+import {
+  FIXTURES,
+  layoutEnv,
+  removeTempDirs,
+  ROOT,
+  RUNNER_LAYOUT,
+  startSupervisor,
+  stopSupervisor,
+  tempDir,
+  until,
+  type Running,
+} from "../../helpers/index.js";
 
 // The runner's listener exits within 30 s of being told to stop; the worker's stopping of step
 // processes (SIGINT, SIGTERM 7.5 s later, SIGKILL 2.5 s after that) runs inside those 30 s.
@@ -45,7 +56,15 @@ function seconds(duration: string): number {
 }
 
 /** Every file that tells users how long a stop takes. */
-const GUIDES = ["README.md", "Dockerfile.fragment", "compose/.env.example", ...readdirSync(join(ROOT, "docs")).map((f) => `docs/${f}`), ...readdirSync(join(ROOT, "compose")).filter((f) => f.endsWith(".yml")).map((f) => `compose/${f}`)];
+const GUIDES = [
+  "README.md",
+  "Dockerfile.fragment",
+  "compose/.env.example",
+  ...readdirSync(join(ROOT, "docs")).map((f) => `docs/${f}`),
+  ...readdirSync(join(ROOT, "compose"))
+    .filter((f) => f.endsWith(".yml"))
+    .map((f) => `compose/${f}`),
+];
 const RUNNER_COMPOSE_FILES = ["docker-compose.production.yml", "docker-compose.chrome.yml", "docker-compose.chrome-go.yml"];
 
 /** Docker stop timeouts a text gives, in seconds, each with where it was found. */
@@ -67,7 +86,11 @@ function dockerTimeouts(text: string): { value: number; what: string }[] {
 
 /** Values given to STOP_GRACE_PERIOD itself (not RUNNER_STOP_GRACE_PERIOD, Docker's). */
 function escalations(text: string): { value: number; what: string }[] {
-  const forms = [/(?<!RUNNER_)STOP_GRACE_PERIOD[=:] ?"?(\d+)/g, /(?<!RUNNER_)STOP_GRACE_PERIOD`? \(\**(\d+) s/g, /\| `STOP_GRACE_PERIOD` \|(?: `[^`]*` \|)? `?(\d+)`? \|/g];
+  const forms = [
+    /(?<!RUNNER_)STOP_GRACE_PERIOD[=:] ?"?(\d+)/g,
+    /(?<!RUNNER_)STOP_GRACE_PERIOD`? \(\**(\d+) s/g,
+    /\| `STOP_GRACE_PERIOD` \|(?: `[^`]*` \|)? `?(\d+)`? \|/g,
+  ];
   return forms.flatMap((form) => [...text.matchAll(form)].map((m) => ({ value: Number(m[1]), what: m[0] })));
 }
 
@@ -85,7 +108,9 @@ describe("the stop-timing story (docs/PID1.md)", () => {
   });
 
   it.each(RUNNER_COMPOSE_FILES)("is what %s uses", (file) => {
-    const compose = parse(read(`compose/${file}`)) as { services: Record<string, { environment: Record<string, string>; stop_grace_period: string; stop_signal: string }> };
+    const compose = parse(read(`compose/${file}`)) as {
+      services: Record<string, { environment: Record<string, string>; stop_grace_period: string; stop_signal: string }>;
+    };
     for (const service of Object.values(compose.services)) {
       expect(service.environment.STOP_GRACE_PERIOD).toBe(String(s.escalation));
       expect(service.stop_signal).toBe("SIGTERM");
@@ -101,7 +126,11 @@ describe("the stop-timing story (docs/PID1.md)", () => {
   it.each(GUIDES)("is the only one %s tells (Docker's timeout, or DRAIN_TIMEOUT more with draining)", (file) => {
     const text = read(file);
     const drains = [0, ...[...text.matchAll(/DRAIN_TIMEOUT=(\d+)/g)].map((m) => Number(m[1]))];
-    for (const t of dockerTimeouts(text)) expect(drains.map((d) => d + s.docker), `${file}: ${t.what}`).toContain(t.value);
+    for (const t of dockerTimeouts(text))
+      expect(
+        drains.map((d) => d + s.docker),
+        `${file}: ${t.what}`,
+      ).toContain(t.value);
     // 0 turns escalation off (tini's behaviour); any other value is the story's.
     for (const e of escalations(text)) expect([0, s.escalation], `${file}: ${e.what}`).toContain(e.value);
     // The worker's seconds are part of the listener's 30, never added to them.
@@ -156,7 +185,11 @@ describe("the supervisor's wind-down after an escalation, measured", () => {
       },
     });
     await r.port;
-    await until(() => github!.requests.length > 0 && r!.stderr().includes("pushed the first metrics"), 10_000, "the queue-time look-up and the first push");
+    await until(
+      () => github!.requests.length > 0 && r!.stderr().includes("pushed the first metrics"),
+      10_000,
+      "the queue-time look-up and the first push",
+    );
     const sent = performance.now();
     r.proc.kill("SIGTERM");
     const exit = await r.exit;
@@ -184,7 +217,10 @@ describe("the supervisor's wind-down after an escalation, measured", () => {
       ["SIGINT", { EXIT_CODES_TO_ZERO: zero![1]! }, 0],
     ];
     for (const [signal, extra, code] of cases) {
-      r = startSupervisor({ runnerHome: RUNNER_LAYOUT, env: { ...layoutEnv(tempDir()), FAKE_JOBS: "1", FAKE_STEP_SECONDS: "60", ...extra } });
+      r = startSupervisor({
+        runnerHome: RUNNER_LAYOUT,
+        env: { ...layoutEnv(tempDir()), FAKE_JOBS: "1", FAKE_STEP_SECONDS: "60", ...extra },
+      });
       await until(() => r!.stdout().toString().includes("step ran as"), 20_000, "the job's step");
       r.proc.kill(signal);
       expect((await r.exit).code, `${signal} ${JSON.stringify(extra)}`).toBe(code);

@@ -79,7 +79,9 @@ describe("/metrics", () => {
   });
 
   it("serves 100 concurrent scrapers at once", async () => {
-    const results = await Promise.all(Array.from({ length: 100 }, () => s.get("/metrics").then(async (r) => [r.status, (await r.text()).length] as const)));
+    const results = await Promise.all(
+      Array.from({ length: 100 }, () => s.get("/metrics").then(async (r) => [r.status, (await r.text()).length] as const)),
+    );
     expect(results.every(([status, length]) => status === 200 && length > 1000)).toBe(true);
   });
 });

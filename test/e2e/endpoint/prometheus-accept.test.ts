@@ -10,20 +10,30 @@ describe("the endpoint, asked with Prometheus's exact Accept headers", () => {
   });
   afterAll(async () => stopSupervisor(supervisor));
 
-  it.each([["Prometheus 2.x", PROMETHEUS_2, "openmetrics"] as const, ...PROMETHEUS_3])("%s: an acceptable Content-Type and a body that parses as it says", async (_name, accept, format) => {
-    const res = await supervisor!.get("/metrics", { Accept: accept });
-    expect(res.status).toBe(200);
-    const contentType = res.headers.get("content-type")!;
-    expect(contentType).toBe(format === "openmetrics" ? "application/openmetrics-text; version=1.0.0; charset=utf-8" : "text/plain; version=0.0.4; charset=utf-8");
-    expect(weightOf(contentType, accept), `${contentType} is acceptable under ${accept}`).toBeGreaterThan(0);
-    // No format the supervisor could send is weighted higher than the one it sent.
-    const other = format === "openmetrics" ? "text/plain; version=0.0.4; charset=utf-8" : "application/openmetrics-text; version=1.0.0; charset=utf-8";
-    expect(weightOf(contentType, accept)).toBeGreaterThanOrEqual(weightOf(other, accept));
-    // Parsed by the official Prometheus client's parser for the format the Content-Type names.
-    const samples = parseSamples(await res.text(), format);
-    expect(samples.value("github_runner_jobs_total", { status: "success" })).toBe(0);
-    expect(samples.value("github_runner_info", { runner_name: "negotiation" })).toBe(1);
-  });
+  it.each([["Prometheus 2.x", PROMETHEUS_2, "openmetrics"] as const, ...PROMETHEUS_3])(
+    "%s: an acceptable Content-Type and a body that parses as it says",
+    async (_name, accept, format) => {
+      const res = await supervisor!.get("/metrics", { Accept: accept });
+      expect(res.status).toBe(200);
+      const contentType = res.headers.get("content-type")!;
+      expect(contentType).toBe(
+        format === "openmetrics"
+          ? "application/openmetrics-text; version=1.0.0; charset=utf-8"
+          : "text/plain; version=0.0.4; charset=utf-8",
+      );
+      expect(weightOf(contentType, accept), `${contentType} is acceptable under ${accept}`).toBeGreaterThan(0);
+      // No format the supervisor could send is weighted higher than the one it sent.
+      const other =
+        format === "openmetrics"
+          ? "text/plain; version=0.0.4; charset=utf-8"
+          : "application/openmetrics-text; version=1.0.0; charset=utf-8";
+      expect(weightOf(contentType, accept)).toBeGreaterThanOrEqual(weightOf(other, accept));
+      // Parsed by the official Prometheus client's parser for the format the Content-Type names.
+      const samples = parseSamples(await res.text(), format);
+      expect(samples.value("github_runner_jobs_total", { status: "success" })).toBe(0);
+      expect(samples.value("github_runner_info", { runner_name: "negotiation" })).toBe(1);
+    },
+  );
 
   it("the weight check can fail: OpenMetrics is not acceptable to a text-only header", () => {
     expect(weightOf("application/openmetrics-text; version=1.0.0; charset=utf-8", `${TEXT0};q=0.6`)).toBe(0);

@@ -54,7 +54,17 @@ describe("built with BuildKit, offline (no registry but the local base images)",
   });
 
   it("adds only /opt/runner-supervisor to the runner's image: no Node of its own, the build stage left behind", async () => {
-    const listing = await docker(engine, ["run", "--rm", "--label", `rs-image-test.owner=${owner}`, "--entrypoint", "bash", IMAGES.runner, "-c", "ls /opt/runner-supervisor; command -v node npm || echo no-node-on-path; ls /src 2>&1 | head -1"]);
+    const listing = await docker(engine, [
+      "run",
+      "--rm",
+      "--label",
+      `rs-image-test.owner=${owner}`,
+      "--entrypoint",
+      "bash",
+      IMAGES.runner,
+      "-c",
+      "ls /opt/runner-supervisor; command -v node npm || echo no-node-on-path; ls /src 2>&1 | head -1",
+    ]);
     expect(listing.stdout).toContain("runner-supervisor.cjs\n");
     expect(listing.stdout).toContain("runner-supervisor\n");
     expect(listing.stdout).toContain("no-node-on-path");
@@ -69,7 +79,11 @@ describe("built with BuildKit, offline (no registry but the local base images)",
 describe("built with the legacy builder", () => {
   it("builds the same Dockerfile into an image with the same configuration that runs", async () => {
     const legacy = "github-runner:legacy-builder";
-    const build = await docker(engine, ["build", "-t", legacy, "."], { cwd: suite.userRepository, env: { DOCKER_BUILDKIT: "0" }, timeoutMs: 300_000 });
+    const build = await docker(engine, ["build", "-t", legacy, "."], {
+      cwd: suite.userRepository,
+      env: { DOCKER_BUILDKIT: "0" },
+      timeoutMs: 300_000,
+    });
     process.stderr.write(`image tests: the legacy builder built the runner image in ${(build.ms / 1000).toFixed(1)} s\n`);
     expect(`${build.stdout}${build.stderr}`).toMatch(/Successfully tagged github-runner:legacy-builder/);
     expect(await config(legacy)).toEqual(await config(IMAGES.runner));

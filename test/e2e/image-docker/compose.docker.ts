@@ -16,12 +16,18 @@ import { imageSuite, suiteEngine } from "./suite.js";
 const engine = suiteEngine();
 const repository = join(imageSuite().userRepository, "runner-supervisor");
 /** The shell's environment wins over compose/.env: none of the file's variables may come from the test's own. */
-const envFileVariables = new Set([...readFileSync(join(repository, "compose", ".env.example"), "utf8").matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]!));
+const envFileVariables = new Set(
+  [...readFileSync(join(repository, "compose", ".env.example"), "utf8").matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]!),
+);
 const env = Object.fromEntries(Object.entries(engine.env).filter(([name]) => !envFileVariables.has(name)));
 const guide = (name: string) => runGuideBlock(name, { cwd: repository, env, timeoutMs: 180_000 });
 /** The alerts and the fleet recording rules the stack's Prometheus loads, by name. */
 const rulesOf = (file: string) =>
-  (parse(readFileSync(join(repository, "compose", "prometheus", file), "utf8")) as { groups: { rules: { alert?: string; record?: string }[] }[] }).groups
+  (
+    parse(readFileSync(join(repository, "compose", "prometheus", file), "utf8")) as {
+      groups: { rules: { alert?: string; record?: string }[] }[];
+    }
+  ).groups
     .flatMap((g) => g.rules)
     .map((r) => r.alert ?? r.record!);
 const RULES = [...rulesOf("alerts.yml"), ...rulesOf("fleet-rules.yml")];
@@ -45,7 +51,9 @@ async function freePorts(): Promise<[number, number, number]> {
 
 /** The running containers of the runners' compose project (by compose's project label). */
 async function runners(): Promise<Container[]> {
-  const ids = (await docker(engine, ["ps", "-q", "--no-trunc", "--filter", "label=com.docker.compose.project=github-runners"])).stdout.split(/\s+/).filter(Boolean);
+  const ids = (await docker(engine, ["ps", "-q", "--no-trunc", "--filter", "label=com.docker.compose.project=github-runners"])).stdout
+    .split(/\s+/)
+    .filter(Boolean);
   return ids.map((id) => new Container(engine, id));
 }
 
@@ -98,7 +106,12 @@ afterAll(async () => {
 });
 
 describe("every compose file, as docker-compose itself reads it (its own schema: docker-compose config)", () => {
-  const files = ["docker-compose.production.yml", "docker-compose.chrome.yml", "docker-compose.chrome-go.yml", "docker-compose.monitoring.yml"];
+  const files = [
+    "docker-compose.production.yml",
+    "docker-compose.chrome.yml",
+    "docker-compose.chrome-go.yml",
+    "docker-compose.monitoring.yml",
+  ];
 
   it.each(files)("%s is valid", async (file) => {
     const r = await run([COMPOSE, "-f", join("compose", file), "config", "-q"], { cwd: repository, env, allowFailure: true });
@@ -108,7 +121,7 @@ describe("every compose file, as docker-compose itself reads it (its own schema:
 
   it("and a broken file is rejected, naming what is wrong", async () => {
     const broken = join(repository, "compose", "broken.yml");
-    writeFileSync(broken, "services:\n  runner:\n    image: x\n    ports: \"9091\"\n    stop_grace_period: 60\n");
+    writeFileSync(broken, 'services:\n  runner:\n    image: x\n    ports: "9091"\n    stop_grace_period: 60\n');
     const r = await run([COMPOSE, "-f", broken, "config", "-q"], { cwd: repository, env, allowFailure: true });
     rmSync(broken);
     expect(r.code).not.toBe(0);
@@ -135,7 +148,9 @@ describe("docker-compose.production.yml scaled to 2 and docker-compose.monitorin
     let targets: Target[] = [];
     while (Date.now() < deadline) {
       try {
-        targets = (await prometheus<{ activeTargets: Target[] }>("/api/v1/targets")).activeTargets.filter((t) => t.labels.job === "github-runners");
+        targets = (await prometheus<{ activeTargets: Target[] }>("/api/v1/targets")).activeTargets.filter(
+          (t) => t.labels.job === "github-runners",
+        );
         if (targets.length === 2 && targets.every((t) => t.health === "up")) break;
       } catch {
         // not listening yet
@@ -207,7 +222,9 @@ function runMonitoringDown() {
 /** Collects the containers that die from now on (docker events), with their exit codes and times. */
 function watchDeaths(): { stop(): { id: string; exitCode: string | undefined; at: number }[] } {
   const events: { id: string; exitCode: string | undefined; at: number }[] = [];
-  const child = spawn(DOCKER, ["events", "--format", "{{json .}}", "--filter", "type=container", "--filter", "event=die"], { env: engine.env });
+  const child = spawn(DOCKER, ["events", "--format", "{{json .}}", "--filter", "type=container", "--filter", "event=die"], {
+    env: engine.env,
+  });
   let buffered = "";
   child.stdout.on("data", (chunk: Buffer) => {
     buffered += chunk.toString("utf8");

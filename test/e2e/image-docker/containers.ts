@@ -78,7 +78,15 @@ export class Container {
       await sleep(200);
     }
     throw new Error(
-      `metrics condition not met within ${timeoutMs} ms; ${last ? `last scrape:\n${JSON.stringify(last.all.filter((f) => f.samples.some((s) => s.value !== 0)), null, 1)}` : `no scrape: ${String(error)}`}\nlogs:\n${await this.logs()}`,
+      `metrics condition not met within ${timeoutMs} ms; ${
+        last
+          ? `last scrape:\n${JSON.stringify(
+              last.all.filter((f) => f.samples.some((s) => s.value !== 0)),
+              null,
+              1,
+            )}`
+          : `no scrape: ${String(error)}`
+      }\nlogs:\n${await this.logs()}`,
     );
   }
 
@@ -106,7 +114,8 @@ export class Container {
     const deadline = Date.now() + timeoutMs;
     let last = await this.inspect();
     while (!predicate(last)) {
-      if (Date.now() > deadline) throw new Error(`${what} not reached within ${timeoutMs} ms; state: ${JSON.stringify(last.State)}\nlogs:\n${await this.logs()}`);
+      if (Date.now() > deadline)
+        throw new Error(`${what} not reached within ${timeoutMs} ms; state: ${JSON.stringify(last.State)}\nlogs:\n${await this.logs()}`);
       await sleep(250);
       last = await this.inspect();
     }

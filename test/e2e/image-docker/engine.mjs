@@ -27,7 +27,8 @@ export function whyNoEngine() {
   if (process.platform !== "linux") return "the image tests need Linux";
   if (process.getuid?.() !== 0) return "they start their own dockerd, which needs root (CI runs as root)";
   for (const tool of ["/usr/sbin/dockerd", DOCKER, "/usr/bin/mmdebstrap", "/usr/sbin/iptables", "/usr/sbin/ip"]) {
-    if (!existsSync(tool) && !existsSync(tool.replace("/usr/sbin/", "/sbin/"))) return `${tool} is missing (bash test/setup/ensure-docker.sh installs it)`;
+    if (!existsSync(tool) && !existsSync(tool.replace("/usr/sbin/", "/sbin/")))
+      return `${tool} is missing (bash test/setup/ensure-docker.sh installs it)`;
   }
   return undefined;
 }
@@ -52,7 +53,10 @@ export async function startEngine({ log = () => {} } = {}) {
     pool: `10.${octet}.0.0/16`,
     rules: [],
     // With another of our engines running, IP forwarding is on because of it: remember what it found.
-    forwardWas: liveNames().map(readState).find((other) => other?.forwardWas)?.forwardWas ?? readFileSync("/proc/sys/net/ipv4/ip_forward", "utf8").trim(),
+    forwardWas:
+      liveNames()
+        .map(readState)
+        .find((other) => other?.forwardWas)?.forwardWas ?? readFileSync("/proc/sys/net/ipv4/ip_forward", "utf8").trim(),
   };
   state.rules = [
     // Builds reach Debian's archive and the npm registry through NAT, as on any Docker host.
@@ -65,7 +69,14 @@ export async function startEngine({ log = () => {} } = {}) {
   mkdirSync(paths.workDir, { recursive: true, mode: 0o700 });
   writeState(state);
   writeCliShims(paths.binDir);
-  const engine = { name, ...paths, host: `unix://${paths.socket}`, pool: state.pool, env: cliEnv(paths), stop: () => cleanupEngine(name, { log }) };
+  const engine = {
+    name,
+    ...paths,
+    host: `unix://${paths.socket}`,
+    pool: state.pool,
+    env: cliEnv(paths),
+    stop: () => cleanupEngine(name, { log }),
+  };
   try {
     await run(["ip", "link", "add", "name", state.bridge, "type", "bridge"]);
     await run(["ip", "addr", "add", state.bridgeAddress, "dev", state.bridge]);
@@ -153,7 +164,8 @@ function cliEnv(paths) {
     DOCKER_CONFIG: join(paths.runDir, "cli-config"),
     PATH: `${paths.binDir}:${process.env.PATH ?? SYSTEM_PATH}`,
   };
-  for (const key of ["DOCKER_CONTEXT", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH", "COMPOSE_FILE", "COMPOSE_PROJECT_NAME", "DOCKER_BUILDKIT"]) delete env[key];
+  for (const key of ["DOCKER_CONTEXT", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH", "COMPOSE_FILE", "COMPOSE_PROJECT_NAME", "DOCKER_BUILDKIT"])
+    delete env[key];
   return env;
 }
 
@@ -172,14 +184,20 @@ function readState(name) {
 /** A 10.N.0.0/16 that no route of the machine and no other engine of ours overlaps. */
 async function freePoolOctet() {
   const routes = (await run(["ip", "-4", "route", "show", "table", "all"])).stdout;
-  const taken = new Set(liveNames().map((n) => readState(n)?.pool).filter(Boolean));
+  const taken = new Set(
+    liveNames()
+      .map((n) => readState(n)?.pool)
+      .filter(Boolean),
+  );
   const candidates = [];
   for (let o = POOL_OCTETS[0]; o <= POOL_OCTETS[1]; o++) candidates.push(o);
   candidates.sort(() => Math.random() - 0.5);
   for (const octet of candidates) {
     const pool = `10.${octet}.0.0/16`;
     if (taken.has(pool)) continue;
-    const clash = [...routes.matchAll(/(?:^|\s)(\d+\.\d+\.\d+\.\d+)(?:\/(\d+))?\s/gm)].some(([, ip, len]) => overlaps(pool, `${ip}/${len ?? 32}`));
+    const clash = [...routes.matchAll(/(?:^|\s)(\d+\.\d+\.\d+\.\d+)(?:\/(\d+))?\s/gm)].some(([, ip, len]) =>
+      overlaps(pool, `${ip}/${len ?? 32}`),
+    );
     if (!clash) return octet;
   }
   throw new Error("no free 10.N.0.0/16 address pool for the test engine");
@@ -190,7 +208,7 @@ function overlaps(a, b) {
   const [ipB, lenB] = parseCidr(b);
   const len = Math.min(lenA, lenB);
   const mask = len === 0 ? 0 : (~0 << (32 - len)) >>> 0;
-  return ((ipA & mask) >>> 0) === ((ipB & mask) >>> 0);
+  return (ipA & mask) >>> 0 === (ipB & mask) >>> 0;
 }
 
 function parseCidr(cidr) {
@@ -284,7 +302,11 @@ export async function cleanupEngine(name, { log = () => {} } = {}) {
   if (pid) {
     const ids = (await run([DOCKER, "ps", "-aq"], { env, timeoutMs: 15_000, allowFailure: true })).stdout.split(/\s+/).filter(Boolean);
     if (ids.length > 0) await run([DOCKER, "rm", "-f", "-v", ...ids], { env, timeoutMs: 60_000, allowFailure: true });
-    const networks = (await run([DOCKER, "network", "ls", "-q", "--filter", "type=custom"], { env, timeoutMs: 15_000, allowFailure: true })).stdout.split(/\s+/).filter(Boolean);
+    const networks = (
+      await run([DOCKER, "network", "ls", "-q", "--filter", "type=custom"], { env, timeoutMs: 15_000, allowFailure: true })
+    ).stdout
+      .split(/\s+/)
+      .filter(Boolean);
     if (networks.length > 0) await run([DOCKER, "network", "rm", ...networks], { env, timeoutMs: 30_000, allowFailure: true });
     await stopProcess(pid, 20_000);
   }
@@ -356,7 +378,9 @@ function strayProcesses(runDir, pool) {
     } catch {
       continue;
     }
-    const mentionsRunDir = argv.some((a) => a === runDir || a.startsWith(`${runDir}/`) || a.includes(`=${runDir}/`) || a.includes(`unix://${runDir}/`));
+    const mentionsRunDir = argv.some(
+      (a) => a === runDir || a.startsWith(`${runDir}/`) || a.includes(`=${runDir}/`) || a.includes(`unix://${runDir}/`),
+    );
     const ip = argv[argv.indexOf("-container-ip") + 1];
     const proxiesPool = pool !== undefined && argv[0]?.endsWith("docker-proxy") && ip !== undefined && overlaps(pool, `${ip}/32`);
     if (mentionsRunDir || proxiesPool) found.push(Number(entry));

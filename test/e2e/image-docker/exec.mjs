@@ -15,7 +15,11 @@ export const COMPOSE = "/usr/bin/docker-compose";
 export function run(argv, { timeoutMs = 60_000, env, cwd, input, allowFailure = false, onOutput } = {}) {
   return new Promise((resolve, reject) => {
     const started = Date.now();
-    const child = spawn(argv[0], argv.slice(1), { env: env ?? process.env, cwd, stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
+    const child = spawn(argv[0], argv.slice(1), {
+      env: env ?? process.env,
+      cwd,
+      stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+    });
     const out = [];
     const err = [];
     child.stdout.on("data", (c) => {
@@ -41,7 +45,8 @@ export function run(argv, { timeoutMs = 60_000, env, cwd, input, allowFailure = 
         ms: Date.now() - started,
       };
       if (code === 0 || allowFailure) return resolve(result);
-      const why = signal === "SIGKILL" && Date.now() - started >= timeoutMs ? `timed out after ${timeoutMs} ms` : `exited ${code ?? signal}`;
+      const why =
+        signal === "SIGKILL" && Date.now() - started >= timeoutMs ? `timed out after ${timeoutMs} ms` : `exited ${code ?? signal}`;
       const tail = `${result.stdout}${result.stderr}`.trim().split("\n").slice(-40).join("\n");
       reject(new Error(`${argv.join(" ")} ${why}:\n${tail}`));
     });

@@ -38,7 +38,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
       // The guide's build command, as written, in the user's repository; BuildKit (the legacy
       // builder has a test of its own).
       buildRunner: async () => {
-        const build = await runGuideBlock("build", { cwd: userRepository, env: { ...engine.env, DOCKER_BUILDKIT: "1" }, timeoutMs: 300_000 });
+        const build = await runGuideBlock("build", {
+          cwd: userRepository,
+          env: { ...engine.env, DOCKER_BUILDKIT: "1" },
+          timeoutMs: 300_000,
+        });
         return { log: `${build.stdout}${build.stderr}` };
       },
     });
@@ -50,4 +54,3 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   return teardown;
 }
-

@@ -18,7 +18,9 @@ describe("the guide's docker run walk-through", () => {
       replace: { "127.0.0.1:9091": `127.0.0.1:${port}` },
     });
     expect(r.stdout).toMatch(/^OK$/m);
-    expect(r.stdout).toMatch(/^\s*1 runner\s+\/actions-runner\/externals\/node24\/bin\/node --max-semi-space-size=1 \/opt\/runner-supervisor\/runner-supervisor\.cjs -- \/entrypoint\.sh$/m);
+    expect(r.stdout).toMatch(
+      /^\s*1 runner\s+\/actions-runner\/externals\/node24\/bin\/node --max-semi-space-size=1 \/opt\/runner-supervisor\/runner-supervisor\.cjs -- \/entrypoint\.sh$/m,
+    );
     expect(r.stdout).toMatch(/^(starting|healthy)$/m);
     const runner = new Container(engine, "runner");
     const state = await runner.inspect();

@@ -4,7 +4,18 @@
 // itself, built the way a user builds it: Dockerfile.fragment's two parts pasted unchanged around the
 // runner's stage, the supervisor's source as runner-supervisor/ in the build context.
 import { createHash } from "node:crypto";
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DOCKER, run } from "./exec.mjs";
@@ -50,7 +61,8 @@ const HOST_CA = "/etc/ssl/certs/ca-certificates.crt";
 export function fragmentParts(text) {
   const lines = text.split("\n");
   const heading = lines.findIndex((l) => /^# Part 2\b/.test(l));
-  if (heading < 1 || !/^# -{20,}$/.test(lines[heading - 1])) throw new Error("Dockerfile.fragment: no '# Part 2' heading under a rule line");
+  if (heading < 1 || !/^# -{20,}$/.test(lines[heading - 1]))
+    throw new Error("Dockerfile.fragment: no '# Part 2' heading under a rule line");
   return { part1: `${lines.slice(0, heading - 1).join("\n")}\n`, part2: lines.slice(heading - 1).join("\n") };
 }
 
@@ -74,7 +86,10 @@ export function runnerDockerfile(fragment = readFileSync(join(ROOT, "Dockerfile.
 export function dockerignoreFromDocs(docs = readFileSync(join(ROOT, "docs", "DOCKER_IMAGE.md"), "utf8")) {
   const m = /lines to `\.dockerignore`[^\n]*\n\s*```[a-z]*\n([\s\S]*?)\n\s*```/.exec(docs);
   if (!m) throw new Error("docs/DOCKER_IMAGE.md: no code block of .dockerignore lines");
-  return `${m[1].split("\n").map((l) => l.trim()).join("\n")}\n`;
+  return `${m[1]
+    .split("\n")
+    .map((l) => l.trim())
+    .join("\n")}\n`;
 }
 
 /**
@@ -126,16 +141,22 @@ function listDir(dir) {
 /** Debian's minimal root file system with BASE_PACKAGES, as a tar file (kept in CACHE_DIR). */
 async function debianRootfs(log) {
   const mirror = debianMirror();
-  const key = createHash("sha256").update(JSON.stringify([SUITE, mirror, BASE_PACKAGES, BASE_DPKG_OPTIONS])).digest("hex").slice(0, 12);
+  const key = createHash("sha256")
+    .update(JSON.stringify([SUITE, mirror, BASE_PACKAGES, BASE_DPKG_OPTIONS]))
+    .digest("hex")
+    .slice(0, 12);
   const file = join(CACHE_DIR, `rootfs-${SUITE}-${key}.tar`);
   if (existsSync(file)) return file;
   mkdirSync(CACHE_DIR, { recursive: true });
   const partial = `${file}.partial-${process.pid}`;
   const started = Date.now();
   const dpkg = BASE_DPKG_OPTIONS.map((o) => `--dpkgopt=${o}`);
-  await run(["mmdebstrap", "--quiet", "--variant=minbase", "--format=tar", `--include=${BASE_PACKAGES.join(",")}`, ...dpkg, SUITE, partial, mirror], {
-    timeoutMs: 240_000,
-  });
+  await run(
+    ["mmdebstrap", "--quiet", "--variant=minbase", "--format=tar", `--include=${BASE_PACKAGES.join(",")}`, ...dpkg, SUITE, partial, mirror],
+    {
+      timeoutMs: 240_000,
+    },
+  );
   renameSync(partial, file);
   log(`Debian ${SUITE} root file system from ${mirror}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return file;
@@ -199,10 +220,22 @@ export async function buildImages(engine, { log = () => {}, buildRunner } = {}) 
       time("npm from npm", () => npmTarball("npm", VERSIONS.npm)),
     ]);
     await time("docker import of the base", () =>
-      run([DOCKER, "import", "--change", "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "--change", 'CMD ["bash"]', rootfs, IMAGES.base], {
-        env: engine.env,
-        timeoutMs: 120_000,
-      }),
+      run(
+        [
+          DOCKER,
+          "import",
+          "--change",
+          "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+          "--change",
+          'CMD ["bash"]',
+          rootfs,
+          IMAGES.base,
+        ],
+        {
+          env: engine.env,
+          timeoutMs: 120_000,
+        },
+      ),
     );
 
     const nodeContext = join(work, "node");
@@ -216,7 +249,9 @@ export async function buildImages(engine, { log = () => {}, buildRunner } = {}) 
     await Promise.all([extractNode(node20, join(nodeContext, "node")), extractNode(node24, join(runnerContextDir, "node24"))]);
     copyFileSync(join(nodeContext, "node"), join(runnerContextDir, "node20"));
 
-    const prometheus = time("Prometheus stand-in (apt-get in a build)", () => dockerBuild(engine, { context: join(FIXTURES, "prometheus"), tag: IMAGES.prometheus }));
+    const prometheus = time("Prometheus stand-in (apt-get in a build)", () =>
+      dockerBuild(engine, { context: join(FIXTURES, "prometheus"), tag: IMAGES.prometheus }),
+    );
     // Awaited last; a failure of the builds before it must not leave its rejection unhandled.
     prometheus.catch(() => undefined);
     await Promise.all([
@@ -226,7 +261,8 @@ export async function buildImages(engine, { log = () => {}, buildRunner } = {}) 
         await dockerBuild(engine, { context: runnerContextDir, file: join(runnerContextDir, "Dockerfile.tini"), tag: IMAGES.tini });
       }),
     ]);
-    const build = buildRunner ?? (async () => dockerBuild(engine, { context: await runnerContext(join(work, "user-repository")), tag: IMAGES.runner }));
+    const build =
+      buildRunner ?? (async () => dockerBuild(engine, { context: await runnerContext(join(work, "user-repository")), tag: IMAGES.runner }));
     const built = await time("runner image from Dockerfile.fragment (BuildKit)", build);
     log(`slowest steps of that build: ${slowestSteps(built.log)}`);
     await prometheus;

@@ -45,7 +45,16 @@ async function oneJob(c: Container, before: Samples): Promise<{ delta: Figures; 
 describe("per-job resources in a container with --memory 512m --cpus 0.5", () => {
   it("match what each job did; the OOM-killed job has its cause; the runner survives", async () => {
     const c = await startContainer(engine, owner, {
-      options: ["--memory", `${LIMIT_BYTES}`, "--memory-swap", `${LIMIT_BYTES}`, "--cpus", String(CPUS), "-v", `${STEP}:/actions-runner/fake/step.sh:ro`],
+      options: [
+        "--memory",
+        `${LIMIT_BYTES}`,
+        "--memory-swap",
+        `${LIMIT_BYTES}`,
+        "--cpus",
+        String(CPUS),
+        "-v",
+        `${STEP}:/actions-runner/fake/step.sh:ro`,
+      ],
     });
     const start = await c.waitForMetrics((m) => m.value("github_runner_status") === 1 && m.has("github_runner_job_cpu_seconds"));
     expect(start.value("github_runner_container_memory_limit_bytes")).toBe(LIMIT_BYTES);
@@ -54,7 +63,11 @@ describe("per-job resources in a container with --memory 512m --cpus 0.5", () =>
     const burn = await oneJob(c, start);
     // What the container holds before the 200 MiB job (the supervisor, the page cache of the
     // files read so far): the job's peak is the cgroup's, so it includes this.
-    const heldBefore = Number((await c.exec(["sh", "-c", "cat /sys/fs/cgroup/memory/memory.usage_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.current"])).stdout.trim());
+    const heldBefore = Number(
+      (
+        await c.exec(["sh", "-c", "cat /sys/fs/cgroup/memory/memory.usage_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.current"])
+      ).stdout.trim(),
+    );
     const hold = await oneJob(c, burn.after);
     const oom = await oneJob(c, hold.after);
     const idle = await oneJob(c, oom.after);
@@ -68,10 +81,15 @@ describe("per-job resources in a container with --memory 512m --cpus 0.5", () =>
         ...Object.entries({ burn, hold, oom, idle }).map(([name, j]) => `${name}: ${JSON.stringify(j.delta)}`),
         "",
         "the steps said:",
-        ...logs.split("\n").filter((l) => /burned|held|nothing to do|allocated \d+ MiB|completed with result/.test(l)).filter((l, i, all) => !/allocated/.test(l) || !/allocated/.test(all[i + 1] ?? "")),
+        ...logs
+          .split("\n")
+          .filter((l) => /burned|held|nothing to do|allocated \d+ MiB|completed with result/.test(l))
+          .filter((l, i, all) => !/allocated/.test(l) || !/allocated/.test(all[i + 1] ?? "")),
         "",
         "the scrape after the four jobs (github_runner_job_*, github_runner_container_*):",
-        ...(await (await c.get("/metrics")).text()).split("\n").filter((l) => /^github_runner_(job_(cpu|memory|read|written|oom|failures|pressure|info)|container_)/.test(l)),
+        ...(await (await c.get("/metrics")).text())
+          .split("\n")
+          .filter((l) => /^github_runner_(job_(cpu|memory|read|written|oom|failures|pressure|info)|container_)/.test(l)),
       ].join("\n"),
     );
 

@@ -17,7 +17,9 @@ const count = (m: Samples, name: string, labels: Record<string, string>) => m.va
 async function runJobs(c: Container): Promise<Samples> {
   await c.waitForMetrics((m) => m.value("github_runner_status") === 1);
   await c.control("jobs", String(JOBS));
-  return c.waitForMetrics((m) => count(m, "github_runner_jobs_total", { status: "success" }) + count(m, "github_runner_jobs_total", { status: "failed" }) >= JOBS);
+  return c.waitForMetrics(
+    (m) => count(m, "github_runner_jobs_total", { status: "success" }) + count(m, "github_runner_jobs_total", { status: "failed" }) >= JOBS,
+  );
 }
 
 function expectEveryHookAndReport(m: Samples): void {
@@ -48,18 +50,22 @@ describe("job hooks and report cache in the runner image", () => {
     expect((await c.exec(["bash", "-c", "touch /actions-runner/x 2>&1 || true"])).stdout).toMatch(/Read-only file system/);
   });
 
-  it("work with Docker's default tmpfs /tmp (noexec): the hooks are read by bash, and \"$RUNNER_SUPERVISOR\" is the installed launcher, outside /tmp", async () => {
+  it('work with Docker\'s default tmpfs /tmp (noexec): the hooks are read by bash, and "$RUNNER_SUPERVISOR" is the installed launcher, outside /tmp', async () => {
     const c = await startContainer(engine, owner, { options: ["--read-only", "--tmpfs", "/tmp"] });
     expectEveryHookAndReport(await runJobs(c));
-    expect((await c.exec(["bash", "-c", "tr '\\0' '\\n' < /proc/$(pgrep -o -f 'bin/Runner.Listener run')/environ | grep ^RUNNER_SUPERVISOR="])).stdout.trim()).toBe(
-      "RUNNER_SUPERVISOR=/opt/runner-supervisor/runner-supervisor",
-    );
+    expect(
+      (
+        await c.exec(["bash", "-c", "tr '\\0' '\\n' < /proc/$(pgrep -o -f 'bin/Runner.Listener run')/environ | grep ^RUNNER_SUPERVISOR="])
+      ).stdout.trim(),
+    ).toBe("RUNNER_SUPERVISOR=/opt/runner-supervisor/runner-supervisor");
   });
 
   it("on a read-only root without any writable /tmp, are turned off with a warning while the runner runs on", async () => {
     const c = await startContainer(engine, owner, { options: ["--read-only"], env: { FAKE_JOBS: "1" } });
     const m = await c.waitForMetrics((s) => s.value("github_runner_jobs_total", { status: "success" }) === 1);
     expect(m.value("github_runner_context_messages_total", { kind: "job_started" })).toBe(0);
-    expect(await c.logs()).toMatch(/runner-supervisor: job hooks disabled: EROFS: read-only file system, mkdtemp '\/tmp\/runner-supervisor-XXXXXX'; the runner runs on without job context/);
+    expect(await c.logs()).toMatch(
+      /runner-supervisor: job hooks disabled: EROFS: read-only file system, mkdtemp '\/tmp\/runner-supervisor-XXXXXX'; the runner runs on without job context/,
+    );
   });
 });

@@ -27,6 +27,9 @@ export interface Overhead {
 }
 
 export declare const BURST: { jobs: number; plainJobs: number; scrapes: number; scrapeConcurrency: number };
-export declare function measureOverhead(engine: Engine, options?: { log?: (line: string) => void; burst?: typeof BURST }): Promise<Overhead>;
+export declare function measureOverhead(
+  engine: Engine,
+  options?: { log?: (line: string) => void; burst?: typeof BURST },
+): Promise<Overhead>;
 export declare function overhead(options?: { engineName?: string; log?: (line: string) => void }): Promise<Overhead>;
 export declare function formatRows(rows: Row[]): string;

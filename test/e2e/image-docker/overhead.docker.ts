@@ -11,7 +11,12 @@ const MiB = 1024 * 1024;
 
 describe("what the supervisor costs a runner container", () => {
   it("measured beside tini as PID 1 (same image, same runner, same jobs) and a bare sleep, idle and after a burst", async () => {
-    const r = await runGuideBlock("overhead", { cwd: ROOT, env: { ...engine.env, RS_IMAGE_TEST_ENGINE: imageSuite().engine }, replace: { "overhead.mjs": "overhead.mjs --json" }, timeoutMs: 300_000 });
+    const r = await runGuideBlock("overhead", {
+      cwd: ROOT,
+      env: { ...engine.env, RS_IMAGE_TEST_ENGINE: imageSuite().engine },
+      replace: { "overhead.mjs": "overhead.mjs --json" },
+      timeoutMs: 300_000,
+    });
     const result = JSON.parse(r.stdout) as Overhead;
     process.stderr.write(`${result.rows.map((row) => `image tests: ${row.figure}: ${row.measured} beside ${row.baseline}`).join("\n")}\n`);
     for (const sample of [result.idle, result.after]) {

@@ -61,10 +61,15 @@ export async function measureOverhead(engine, { log = () => {}, burst = BURST } 
       await docker(["exec", id, "/actions-runner/fake/control", "plain-jobs", String(burst.plainJobs)]);
     }
     for (const id of [ids.tini, ids.supervisor]) {
-      await waitFor(async () => completedJobs((await docker(["logs", id])).stdout) >= burst.jobs + burst.plainJobs, "the plain jobs", 120_000);
+      await waitFor(
+        async () => completedJobs((await docker(["logs", id])).stdout) >= burst.jobs + burst.plainJobs,
+        "the plain jobs",
+        120_000,
+      );
     }
     const counted = /github_runner_jobs_total\{status="success"[^}]*\} (\d+)/.exec((await metrics()).body)?.[1];
-    if (Number(counted) !== burst.jobs + burst.plainJobs) throw new Error(`the supervisor counted ${counted} jobs, not ${burst.jobs + burst.plainJobs}`);
+    if (Number(counted) !== burst.jobs + burst.plainJobs)
+      throw new Error(`the supervisor counted ${counted} jobs, not ${burst.jobs + burst.plainJobs}`);
     log(`burst done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     await settle();
     const after = await sampleAll(engine, ids);
@@ -137,7 +142,12 @@ async function sampleAll(engine, ids) {
     samples.push(await Promise.all(names.map(async (name) => memoryOf(await stats(engine, ids[name])))));
   }
   const median = (n, key) => samples.map((s) => s[n][key]).sort((a, b) => a - b)[1];
-  return Object.fromEntries(names.map((name, n) => [name, { dockerStats: median(n, "dockerStats"), anonymous: median(n, "anonymous"), mappedFile: median(n, "mappedFile") }]));
+  return Object.fromEntries(
+    names.map((name, n) => [
+      name,
+      { dockerStats: median(n, "dockerStats"), anonymous: median(n, "anonymous"), mappedFile: median(n, "mappedFile") },
+    ]),
+  );
 }
 
 function stats(engine, id) {
@@ -173,7 +183,11 @@ function rows(idle, after, added, burst) {
     row("of which anonymous, idle", "anonymous", idle),
     row(`of which anonymous, ${load}`, "anonymous", after),
     row("file pages mapped (chiefly the Node binary: page cache that replicas share), after the burst", "mappedFile", after),
-    { figure: "the supervisor's share of the container (docker stats), idle / after the burst", measured: `${mib(idle.supervisor.dockerStats - idle.tini.dockerStats)} / ${mib(after.supervisor.dockerStats - after.tini.dockerStats)}`, baseline: "0 (tini)" },
+    {
+      figure: "the supervisor's share of the container (docker stats), idle / after the burst",
+      measured: `${mib(idle.supervisor.dockerStats - idle.tini.dockerStats)} / ${mib(after.supervisor.dockerStats - after.tini.dockerStats)}`,
+      baseline: "0 (tini)",
+    },
     { figure: "image size the fragment adds to the runner image", measured: `${(added / MiB).toFixed(2)} MiB`, baseline: "0" },
   ];
 }
@@ -200,6 +214,9 @@ export async function overhead({ engineName, log = () => {} } = {}) {
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const result = await overhead({ engineName: process.env.RS_IMAGE_TEST_ENGINE, log: (line) => process.stderr.write(`overhead: ${line}\n`) });
+  const result = await overhead({
+    engineName: process.env.RS_IMAGE_TEST_ENGINE,
+    log: (line) => process.stderr.write(`overhead: ${line}\n`),
+  });
   process.stdout.write(process.argv.includes("--json") ? `${JSON.stringify(result)}\n` : `${formatRows(result.rows)}\n`);
 }

@@ -41,7 +41,10 @@ describe("the supervisor as the container's PID 1", () => {
     expect(health.status).toBe(200);
     // Docker published the port on loopback only.
     const bindings = (await c.docker(["port", c.id])).stdout.trim().split("\n");
-    expect(bindings.every((b) => / -> 127\.0\.0\.1:\d+$/.test(b)), bindings.join("; ")).toBe(true);
+    expect(
+      bindings.every((b) => / -> 127\.0\.0\.1:\d+$/.test(b)),
+      bindings.join("; "),
+    ).toBe(true);
   });
 
   it("reaps the orphans the runner leaves behind", async () => {

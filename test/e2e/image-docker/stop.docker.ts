@@ -22,7 +22,9 @@ describe("docker stop", () => {
     const logs = await c.logs();
     expect(logs).toMatch(/Z: Job build \(image, 1\) completed with result: Canceled\n/);
     // run.sh's line first, then the listener's shutdown and run-helper.sh's, as with the real scripts.
-    expect(logs).toMatch(/\nExiting runner\.\.\.\n[^]*\nExiting\.\.\.\nRunner listener exit with 0 return code, stop the service, no retry needed\.\n/);
+    expect(logs).toMatch(
+      /\nExiting runner\.\.\.\n[^]*\nExiting\.\.\.\nRunner listener exit with 0 return code, stop the service, no retry needed\.\n/,
+    );
   });
 
   it("gives 0 for the same stop with EXIT_CODES_TO_ZERO=143,130, as docs/DOCKER_IMAGE.md says", async () => {

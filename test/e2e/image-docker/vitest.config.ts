@@ -15,10 +15,25 @@ export default defineConfig({
     globalSetup: ["test/e2e/image-docker/global-setup.ts"],
     projects: [
       {
-        test: { ...shared, name: "containers", root, include: ["test/e2e/image-docker/**/*.docker.ts"], exclude: ["test/e2e/image-docker/overhead.docker.ts"], maxWorkers: 3, sequence: { groupOrder: 0 } },
+        test: {
+          ...shared,
+          name: "containers",
+          root,
+          include: ["test/e2e/image-docker/**/*.docker.ts"],
+          exclude: ["test/e2e/image-docker/overhead.docker.ts"],
+          maxWorkers: 3,
+          sequence: { groupOrder: 0 },
+        },
       },
       {
-        test: { ...shared, name: "overhead", root, include: ["test/e2e/image-docker/overhead.docker.ts"], maxWorkers: 1, sequence: { groupOrder: 1 } },
+        test: {
+          ...shared,
+          name: "overhead",
+          root,
+          include: ["test/e2e/image-docker/overhead.docker.ts"],
+          maxWorkers: 1,
+          sequence: { groupOrder: 1 },
+        },
       },
     ],
   },

@@ -1,9 +1,32 @@
 import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { builtinModules } from "node:module";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { BUNDLE_FILE, IN_JOB_FILE, KOFFI_NATIVE_FILE, LAUNCHER_FILE, LICENSES_FILE, PARSE_WORKER_FILE, PASSWORD_WORKER_FILE, PROGRAM_FILE, TRACES_FILE, WEB_CONFIG_FILE } from "../../../bin/build-bundle.mjs";
+import {
+  BUNDLE_FILE,
+  IN_JOB_FILE,
+  KOFFI_NATIVE_FILE,
+  LAUNCHER_FILE,
+  LICENSES_FILE,
+  PARSE_WORKER_FILE,
+  PASSWORD_WORKER_FILE,
+  PROGRAM_FILE,
+  TRACES_FILE,
+  WEB_CONFIG_FILE,
+} from "../../../bin/build-bundle.mjs";
 import {
   buildBundle,
   IMAGE_FIXTURES,
@@ -21,7 +44,16 @@ import {
   zombieChildren,
   type Built,
 } from "./helpers.js";
-import { bcryptHash, FIXTURES, freePort, httpsGet, makeCertificates, parseSamples, until, type TestCertificates } from "../../helpers/index.js";
+import {
+  bcryptHash,
+  FIXTURES,
+  freePort,
+  httpsGet,
+  makeCertificates,
+  parseSamples,
+  until,
+  type TestCertificates,
+} from "../../helpers/index.js";
 
 const VERSION = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version;
 const LABELS = { runner_name: "image-test", runner_type: "chrome-go" };
@@ -57,7 +89,10 @@ beforeAll(() => {
   dir = isolatedCopy(built);
   const certs = makeCertificates(tempDir("web"));
   const file = join(certs.dir, "web.yml");
-  writeFileSync(file, `tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\nbasic_auth_users:\n  prometheus: ${bcryptHash(WEB_PASSWORD)}\n`);
+  writeFileSync(
+    file,
+    `tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\nbasic_auth_users:\n  prometheus: ${bcryptHash(WEB_PASSWORD)}\n`,
+  );
   web = { certs, file };
 });
 afterEach(killAll);
@@ -66,7 +101,18 @@ afterAll(removeTemps);
 describe("the build output", () => {
   it("is the first file, the program, the in-job commands, the web configuration's part and its password worker, the traces' part, the launcher and the licences, plus koffi.node exactly when the program uses koffi", () => {
     const importsKoffi = readFileSync(join(built.dir, PROGRAM_FILE), "utf8").includes(KOFFI_NATIVE_FILE);
-    const expected = [BUNDLE_FILE, PROGRAM_FILE, IN_JOB_FILE, WEB_CONFIG_FILE, PASSWORD_WORKER_FILE, PARSE_WORKER_FILE, TRACES_FILE, LAUNCHER_FILE, LICENSES_FILE, ...(importsKoffi ? [KOFFI_NATIVE_FILE] : [])].sort();
+    const expected = [
+      BUNDLE_FILE,
+      PROGRAM_FILE,
+      IN_JOB_FILE,
+      WEB_CONFIG_FILE,
+      PASSWORD_WORKER_FILE,
+      PARSE_WORKER_FILE,
+      TRACES_FILE,
+      LAUNCHER_FILE,
+      LICENSES_FILE,
+      ...(importsKoffi ? [KOFFI_NATIVE_FILE] : []),
+    ].sort();
     expect(built.files).toEqual(expected);
     expect(readFileSync(join(built.dir, LICENSES_FILE), "utf8")).toMatch(/^prom-client@\S+ \(Apache-2\.0\)$/m);
   });
@@ -81,9 +127,14 @@ describe("the build output", () => {
     for (const file of [BUNDLE_FILE, PROGRAM_FILE, IN_JOB_FILE, WEB_CONFIG_FILE, PASSWORD_WORKER_FILE, PARSE_WORKER_FILE, TRACES_FILE]) {
       const text = readFileSync(join(built.dir, file), "utf8");
       // A specifier is a module name or path (the SDK's messages say "... from "+stack, which is not one).
-      const specifiers = [...text.matchAll(/(?:[}\s]from\s*|\bimport\s*\(\s*|\bimport\s*|require\s*\(\s*)"([\w@./:-]+)"/g)].map((m) => m[1]!);
+      const specifiers = [...text.matchAll(/(?:[}\s]from\s*|\bimport\s*\(\s*|\bimport\s*|require\s*\(\s*)"([\w@./:-]+)"/g)].map(
+        (m) => m[1]!,
+      );
       expect(specifiers.length, file).toBeGreaterThan(0);
-      expect([...new Set(specifiers)].filter((s) => !builtins.has(s) && !own.has(s)), file).toEqual([]);
+      expect(
+        [...new Set(specifiers)].filter((s) => !builtins.has(s) && !own.has(s)),
+        file,
+      ).toEqual([]);
     }
   });
 
@@ -115,9 +166,15 @@ describe.each(NODES)("the bundle alone in an empty directory on $name", ({ name,
   });
 
   it("with a web configuration file: TLS and basic auth, its part and its password thread loaded from beside the bundle", async () => {
-    const s = runSupervisor({ command: [node, join(dir, BUNDLE_FILE)], cwd: dir, env: { FAKE_IDLE_SECONDS: "20", FAKE_TERM_EXIT: "7", WEB_CONFIG_FILE: web.file } });
+    const s = runSupervisor({
+      command: [node, join(dir, BUNDLE_FILE)],
+      cwd: dir,
+      env: { FAKE_IDLE_SECONDS: "20", FAKE_TERM_EXIT: "7", WEB_CONFIG_FILE: web.file },
+    });
     const port = await s.port;
-    expect(s.stderr()).toMatch(/serving metrics on https:\/\/127\.0\.0\.1:\d+\/metrics \(listening on 127\.0\.0\.1 only, port \d+; web config .+: TLS, basic auth for 1 user\)/);
+    expect(s.stderr()).toMatch(
+      /serving metrics on https:\/\/127\.0\.0\.1:\d+\/metrics \(listening on 127\.0\.0\.1 only, port \d+; web config .+: TLS, basic auth for 1 user\)/,
+    );
     expect((await httpsGet(port, "/metrics", { ca: web.certs.caCert, user: "prometheus", password: "wrong" })).status).toBe(401);
     const ok = await httpsGet(port, "/metrics", { ca: web.certs.caCert, user: "prometheus", password: WEB_PASSWORD });
     expect(ok.status).toBe(200);
@@ -142,7 +199,7 @@ describe.each(NODES)("the bundle alone in an empty directory on $name", ({ name,
     const port = await freePort();
     const receiver = spawn(process.execPath, [join(FIXTURES, "otlp-receiver.mjs"), String(port)], { stdio: ["ignore", "pipe", "inherit"] });
     let printed = "";
-    receiver.stdout!.on("data", (c: Buffer) => (printed += c.toString("utf8")));
+    receiver.stdout.on("data", (c: Buffer) => (printed += c.toString("utf8")));
     try {
       await until(() => printed.includes("listening"), 10_000, "the receiver");
       const traced = loadedBy(node, { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}` });
@@ -154,29 +211,32 @@ describe.each(NODES)("the bundle alone in an empty directory on $name", ({ name,
     }
   });
 
-  it.skipIf(!IS_ROOT)("runs as PID 1 of a PID namespace: reaps orphans, and docker stop's SIGTERM ends it with the runner's code", async () => {
-    const s = runSupervisor({
-      command: [node, join(dir, BUNDLE_FILE)],
-      cwd: dir,
-      pid1: true,
-      env: { FAKE_IDLE_SECONDS: "20", FAKE_TERM_EXIT: "7", FAKE_ORPHANS: "5" },
-    });
-    await s.waitFor((m) => m.value("github_runner_jobs_total", { ...LABELS, status: "success" }) === 1);
-    expect(s.stdout()).toContain("parent pid: 1\n");
-    expect((await s.get("/health")).status).toBe(200);
-    expect(s.stderr()).not.toMatch(/native calls unavailable|koffi/i);
-    // The orphans (sleep 0.1) were reparented to PID 1; the bundled reaper must leave no zombie.
-    const pid = await s.supervisorPid();
-    let zombies = zombieChildren(pid);
-    for (let i = 0; i < 50 && zombies.length > 0; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      zombies = zombieChildren(pid);
-    }
-    expect(zombies).toEqual([]);
-    // From outside the namespace, as Docker signals a container's PID 1.
-    process.kill(await s.supervisorPid(), "SIGTERM");
-    expect(await s.exit).toEqual({ code: 7, signal: null });
-  });
+  it.skipIf(!IS_ROOT)(
+    "runs as PID 1 of a PID namespace: reaps orphans, and docker stop's SIGTERM ends it with the runner's code",
+    async () => {
+      const s = runSupervisor({
+        command: [node, join(dir, BUNDLE_FILE)],
+        cwd: dir,
+        pid1: true,
+        env: { FAKE_IDLE_SECONDS: "20", FAKE_TERM_EXIT: "7", FAKE_ORPHANS: "5" },
+      });
+      await s.waitFor((m) => m.value("github_runner_jobs_total", { ...LABELS, status: "success" }) === 1);
+      expect(s.stdout()).toContain("parent pid: 1\n");
+      expect((await s.get("/health")).status).toBe(200);
+      expect(s.stderr()).not.toMatch(/native calls unavailable|koffi/i);
+      // The orphans (sleep 0.1) were reparented to PID 1; the bundled reaper must leave no zombie.
+      const pid = await s.supervisorPid();
+      let zombies = zombieChildren(pid);
+      for (let i = 0; i < 50 && zombies.length > 0; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        zombies = zombieChildren(pid);
+      }
+      expect(zombies).toEqual([]);
+      // From outside the namespace, as Docker signals a container's PID 1.
+      process.kill(await s.supervisorPid(), "SIGTERM");
+      expect(await s.exit).toEqual({ code: 7, signal: null });
+    },
+  );
 
   it.skipIf(!IS_ROOT)("as PID 1, passes the runner's own exit code through", async () => {
     const s = runSupervisor({ command: [node, join(dir, BUNDLE_FILE)], cwd: dir, pid1: true, env: { FAKE_EXIT: "3" } });
@@ -195,10 +255,17 @@ describe("without koffi.node beside it", () => {
     }
     const bare = isolatedCopy(built);
     rmSync(join(bare, KOFFI_NATIVE_FILE));
-    const s = runSupervisor({ command: [NODE20, join(bare, BUNDLE_FILE)], cwd: bare, env: { FAKE_IDLE_SECONDS: "20", FAKE_TERM_EXIT: "7" } });
+    const s = runSupervisor({
+      command: [NODE20, join(bare, BUNDLE_FILE)],
+      cwd: bare,
+      env: { FAKE_IDLE_SECONDS: "20", FAKE_TERM_EXIT: "7" },
+    });
     await s.waitFor((m) => m.value("github_runner_jobs_total", { ...LABELS, status: "success" }) === 1);
     expect((await s.get("/health")).status).toBe(200);
-    const warnings = s.stderr().split("\n").filter((l) => l.includes(KOFFI_NATIVE_FILE));
+    const warnings = s
+      .stderr()
+      .split("\n")
+      .filter((l) => l.includes(KOFFI_NATIVE_FILE));
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/^runner-supervisor: warning: /);
     s.proc.kill("SIGTERM");
@@ -227,7 +294,12 @@ describe("the launcher", () => {
   it("runs the bundle on the newest externals/nodeNN, in place of itself (same pid)", async () => {
     requireNode24();
     const home = runnerHome({ node16: "decoy", node20: NODE20, node24: NODE24, node20_alpine: "decoy", nodejs: "decoy" });
-    const s = runSupervisor({ command: [join(dir, LAUNCHER_FILE)], cwd: dir, runnerHome: home, env: { FAKE_IDLE_SECONDS: "20", FAKE_TERM_EXIT: "7" } });
+    const s = runSupervisor({
+      command: [join(dir, LAUNCHER_FILE)],
+      cwd: dir,
+      runnerHome: home,
+      env: { FAKE_IDLE_SECONDS: "20", FAKE_TERM_EXIT: "7" },
+    });
     await s.waitFor((m) => m.value("github_runner_jobs_total", { ...LABELS, status: "success" }) === 1);
     expect(readlinkSync(`/proc/${s.proc.pid}/exe`)).toBe(realpathSync(NODE24));
     s.proc.kill("SIGTERM");
@@ -236,7 +308,13 @@ describe("the launcher", () => {
 
   it.skipIf(!IS_ROOT)("as PID 1 with only node20 present, node20 becomes PID 1", async () => {
     const home = runnerHome({ node16: "decoy", node20: NODE20 });
-    const s = runSupervisor({ command: [join(dir, LAUNCHER_FILE)], cwd: dir, runnerHome: home, pid1: true, env: { FAKE_IDLE_SECONDS: "20" } });
+    const s = runSupervisor({
+      command: [join(dir, LAUNCHER_FILE)],
+      cwd: dir,
+      runnerHome: home,
+      pid1: true,
+      env: { FAKE_IDLE_SECONDS: "20" },
+    });
     await s.waitFor((m) => m.value("github_runner_jobs_total", { ...LABELS, status: "success" }) === 1);
     expect(readlinkSync(`/proc/${await s.supervisorPid()}/exe`)).toBe(realpathSync(NODE20));
     expect(s.stdout()).toContain("parent pid: 1\n");
@@ -247,7 +325,12 @@ describe("the launcher", () => {
 
   it("fails with exit 127 and a message naming the directory when the runner has no Node 20 or newer", () => {
     const home = runnerHome({ node16: "decoy" });
-    const r = spawnSync(join(dir, LAUNCHER_FILE), ["--version"], { cwd: dir, env: { PATH: process.env.PATH, RUNNER_HOME: home }, encoding: "utf8", timeout: 10_000 });
+    const r = spawnSync(join(dir, LAUNCHER_FILE), ["--version"], {
+      cwd: dir,
+      env: { PATH: process.env.PATH, RUNNER_HOME: home },
+      encoding: "utf8",
+      timeout: 10_000,
+    });
     expect(r.status).toBe(127);
     expect(r.stderr).toContain(`runner-supervisor: no Node.js 20 or newer in ${home}/externals/`);
     expect(r.stderr).not.toContain("must not run");

@@ -71,12 +71,15 @@ function binds(service: Service): [string, string][] {
 // Their validity against Compose's own schema is checked by docker-compose itself, in the engine
 // tests (test/e2e/image-docker/compose.docker.ts: docker-compose config), not from a copy of it here.
 describe("compose files", () => {
-  it.each(ALL_FILES)("%s has no top-level name (docker-compose 1.29 rejects it; the project comes from -p) and joins the runners network made once per host", (file) => {
-    const compose = load(file);
-    expect(compose.name).toBeUndefined();
-    expect(text(file)).toMatch(/^#\s+docker compose -p [\w-]+ -f compose\//m);
-    expect(compose.networks).toEqual({ runners: { name: "runners", external: true } });
-  });
+  it.each(ALL_FILES)(
+    "%s has no top-level name (docker-compose 1.29 rejects it; the project comes from -p) and joins the runners network made once per host",
+    (file) => {
+      const compose = load(file);
+      expect(compose.name).toBeUndefined();
+      expect(text(file)).toMatch(/^#\s+docker compose -p [\w-]+ -f compose\//m);
+      expect(compose.networks).toEqual({ runners: { name: "runners", external: true } });
+    },
+  );
 });
 
 describe.each(RUNNER_FILES)("$file", ({ file, type, port }) => {
@@ -110,7 +113,10 @@ describe.each(RUNNER_FILES)("$file", ({ file, type, port }) => {
   it.each([
     ["the defaults", {}],
     [".env.example", ENV_EXAMPLE],
-    ["draining as .env.example describes it", { ...ENV_EXAMPLE, RUNNER_DRAIN_ENABLED: "true", RUNNER_DRAIN_TIMEOUT: "600", RUNNER_STOP_GRACE_PERIOD: "645s" }],
+    [
+      "draining as .env.example describes it",
+      { ...ENV_EXAMPLE, RUNNER_DRAIN_ENABLED: "true", RUNNER_DRAIN_TIMEOUT: "600", RUNNER_STOP_GRACE_PERIOD: "645s" },
+    ],
   ])("with %s, Docker's SIGKILL comes only after draining and the supervisor's escalation", (_, vars: Record<string, string>) => {
     const [, runner] = services[0]!;
     expect(runner.stop_signal).toBe("SIGTERM");
@@ -138,7 +144,10 @@ describe("docker-compose.monitoring.yml", () => {
       ]),
     );
     expect(grafana?.volumes).toEqual(
-      expect.arrayContaining(["../grafana/provisioning:/etc/grafana/provisioning:ro", "../grafana/dashboards:/var/lib/grafana/dashboards:ro"]),
+      expect.arrayContaining([
+        "../grafana/provisioning:/etc/grafana/provisioning:ro",
+        "../grafana/dashboards:/var/lib/grafana/dashboards:ro",
+      ]),
     );
     expect(prometheus?.ports).toEqual(["127.0.0.1:${PROMETHEUS_PORT:-9090}:9090"]);
     expect(grafana?.ports).toEqual(["127.0.0.1:${GRAFANA_PORT:-3000}:3000"]);
@@ -210,7 +219,10 @@ describe("the runner services' health check, run against the bundled supervisor"
   afterAll(removeTemps);
 
   /** The command compose runs: CMD's arguments with compose's $$ escape undone. */
-  const commandOf = (file: string) => load(file).services.runner!.healthcheck!.test!.slice(1).map((a) => a.replaceAll("$$", "$"));
+  const commandOf = (file: string) =>
+    load(file)
+      .services.runner!.healthcheck!.test!.slice(1)
+      .map((a) => a.replaceAll("$$", "$"));
 
   it("passes while the runner runs and fails once the supervisor is gone", async () => {
     const s = runSupervisor({ command: [NODE20, join(dir, BUNDLE_FILE)], cwd: dir, env: { FAKE_IDLE_SECONDS: "20" } });

@@ -15,7 +15,10 @@ const instructions = dockerfile.getInstructions();
 
 function only(keyword: string): Instruction {
   const found = instructions.filter((i) => i.getKeyword() === keyword);
-  expect(found.map((i) => i.toString()), keyword).toHaveLength(1);
+  expect(
+    found.map((i) => i.toString()),
+    keyword,
+  ).toHaveLength(1);
   return found[0]!;
 }
 
@@ -46,7 +49,15 @@ describe("Dockerfile.fragment", () => {
     expect(runs).toContain("node bin/build-bundle.mjs");
     expect(runs.some((r) => r?.startsWith("npm ci"))).toBe(true);
     expect(existsSync(join(ROOT, "bin", "build-bundle.mjs"))).toBe(true);
-    const sources = dockerfile.getCOPYs().filter((c) => c.getFromFlag() === null).flatMap((c) => c.getArguments().slice(0, -1).map((a) => a.getValue()));
+    const sources = dockerfile
+      .getCOPYs()
+      .filter((c) => c.getFromFlag() === null)
+      .flatMap((c) =>
+        c
+          .getArguments()
+          .slice(0, -1)
+          .map((a) => a.getValue()),
+      );
     for (const source of sources) {
       expect(source.startsWith("runner-supervisor/"), source).toBe(true);
       expect(existsSync(join(ROOT, source.slice("runner-supervisor/".length))), source).toBe(true);
@@ -124,8 +135,15 @@ describe("the fragment's HEALTHCHECK, run against the bundled supervisor", () =>
   it("passes unchanged when the endpoint has a web configuration file (TLS and basic auth): plain /health from the loopback stays open", async () => {
     const certs = makeCertificates(tempDir("healthcheck-web"));
     const file = join(certs.dir, "web.yml");
-    writeFileSync(file, `tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\nbasic_auth_users:\n  prometheus: ${bcryptHash("pw", 4)}\n`);
-    const s = runSupervisor({ command: [NODE20, join(dir, BUNDLE_FILE)], cwd: dir, env: { FAKE_IDLE_SECONDS: "20", WEB_CONFIG_FILE: file } });
+    writeFileSync(
+      file,
+      `tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\nbasic_auth_users:\n  prometheus: ${bcryptHash("pw", 4)}\n`,
+    );
+    const s = runSupervisor({
+      command: [NODE20, join(dir, BUNDLE_FILE)],
+      cwd: dir,
+      env: { FAKE_IDLE_SECONDS: "20", WEB_CONFIG_FILE: file },
+    });
     const port = await s.port;
     expect(s.stderr()).toContain("serving metrics on https://");
     expect(runHealthcheck(argv!, port)).toBe(0);

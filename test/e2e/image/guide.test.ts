@@ -12,7 +12,9 @@ const DOCKER_TESTS = join(ROOT, "test", "e2e", "image-docker");
 const run = new Set(
   readdirSync(DOCKER_TESTS)
     .filter((f) => f.endsWith(".ts"))
-    .flatMap((f) => [...readFileSync(join(DOCKER_TESTS, f), "utf8").matchAll(/\b(?:runGuideBlock|guideBlock|guide)\("([\w-]+)"/g)].map((m) => m[1]!)),
+    .flatMap((f) =>
+      [...readFileSync(join(DOCKER_TESTS, f), "utf8").matchAll(/\b(?:runGuideBlock|guideBlock|guide)\("([\w-]+)"/g)].map((m) => m[1]!),
+    ),
 );
 
 describe("docs/DOCKER_IMAGE.md's shell blocks", () => {

@@ -51,7 +51,8 @@ export function isolatedCopy(built: Built): string {
   const dir = tempDir("run");
   cpSync(built.dir, dir, { recursive: true });
   for (let d = dir; ; d = dirname(d)) {
-    if (existsSync(join(d, "node_modules"))) throw new Error(`${d}/node_modules exists: the copy would not prove that the bundle runs alone`);
+    if (existsSync(join(d, "node_modules")))
+      throw new Error(`${d}/node_modules exists: the copy would not prove that the bundle runs alone`);
     if (d === parse(d).root) break;
   }
   return dir;
@@ -135,7 +136,6 @@ export function runSupervisor(options: RunOptions): Supervised {
   };
 }
 
-
 /** Children of pid that are zombies (exited, not yet reaped). */
 export function zombieChildren(pid: number): number[] {
   return childrenOf(pid).filter((child) => {
@@ -174,7 +174,12 @@ export async function killAll(): Promise<void> {
       }
     }
   }
-  await Promise.all(left.map((proc) => new Promise((resolve) => (proc.exitCode !== null || proc.signalCode !== null ? resolve(undefined) : proc.once("exit", resolve)))));
+  await Promise.all(
+    left.map(
+      (proc) =>
+        new Promise((resolve) => (proc.exitCode !== null || proc.signalCode !== null ? resolve(undefined) : proc.once("exit", resolve))),
+    ),
+  );
 }
 
 /** PID namespaces need root (CI runs as root); elsewhere the PID 1 cases are skipped, visibly. */

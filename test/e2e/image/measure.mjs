@@ -32,10 +32,14 @@ try {
   console.log("Build output");
   for (const f of built.files) console.log(`  ${f.name.padEnd(28)} ${kib(f.bytes)}`);
   console.log(`  ${`${BUNDLE_FILE} (gzipped)`.padEnd(28)} ${kib(gzipSync(source).length)}`);
-  console.log(`  unbundled: dist/ ${kib(dirBytes(join(ROOT, "dist"), (p) => !p.includes("/bundle")))} plus the runtime node_modules it loads`);
+  console.log(
+    `  unbundled: dist/ ${kib(dirBytes(join(ROOT, "dist"), (p) => !p.includes("/bundle")))} plus the runtime node_modules it loads`,
+  );
 
   const nodes = [["Node 20", process.execPath], ...(existsSync(NODE24) ? [["Node 24", NODE24]] : [])];
-  console.log(`\nIdle supervisor around test/fixtures/image/run.sh, median of ${RUNS} runs (VmRSS after one scrape, peak VmHWM, spawn to "serving metrics")`);
+  console.log(
+    `\nIdle supervisor around test/fixtures/image/run.sh, median of ${RUNS} runs (VmRSS after one scrape, peak VmHWM, spawn to "serving metrics")`,
+  );
   for (const [name, node] of nodes) {
     for (const [variant, args, cwd] of [
       ["bundled  ", [bundle], alone],

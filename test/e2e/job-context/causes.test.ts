@@ -29,7 +29,9 @@ async function startPushgateway(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), "pushgateway-"));
   temp.push(dir);
   const port = await freePort();
-  gateway = spawn("prometheus-pushgateway", [`--web.listen-address=127.0.0.1:${port}`, `--persistence.file=${join(dir, "data")}`], { stdio: "ignore" });
+  gateway = spawn("prometheus-pushgateway", [`--web.listen-address=127.0.0.1:${port}`, `--persistence.file=${join(dir, "data")}`], {
+    stdio: "ignore",
+  });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
@@ -42,7 +44,11 @@ async function startPushgateway(): Promise<string> {
 /** Runs the fake runner's job under the supervisor, stops it mid-job with SIGTERM, and returns the final push. */
 async function stoppedMidJob(env: Record<string, string>): Promise<Samples> {
   const url = await startPushgateway();
-  const r = startSupervisor({ runnerHome: join(FIXTURES, "pid1"), command: ["bash", join(FIXTURES, "pid1", "job-runner.sh")], env: { PUSHGATEWAY_URL: url, RUNNER_NAME: "stopped", ...env } });
+  const r = startSupervisor({
+    runnerHome: join(FIXTURES, "pid1"),
+    command: ["bash", join(FIXTURES, "pid1", "job-runner.sh")],
+    env: { PUSHGATEWAY_URL: url, RUNNER_NAME: "stopped", ...env },
+  });
   running.push(r);
   await until(() => r.stdout().toString().includes("Running job"), 10_000, "the job's start");
   r.proc.kill("SIGTERM");
@@ -52,7 +58,13 @@ async function stoppedMidJob(env: Record<string, string>): Promise<Samples> {
 }
 
 const group = { job: "github-runner", runner_name: "stopped", runner_type: "standard" };
-const causes = (m: Samples) => Object.fromEntries(["runner_stopped", "cancelled", "job_failed", "runner_lost"].map((cause) => [cause, m.value("github_runner_job_failures_total", { ...group, cause })]));
+const causes = (m: Samples) =>
+  Object.fromEntries(
+    ["runner_stopped", "cancelled", "job_failed", "runner_lost"].map((cause) => [
+      cause,
+      m.value("github_runner_job_failures_total", { ...group, cause }),
+    ]),
+  );
 
 describe("why a job ended, when the supervisor is stopped", () => {
   it("SIGTERM mid-job: the runner prints Canceled, the cause is runner_stopped", async () => {

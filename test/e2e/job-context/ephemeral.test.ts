@@ -29,7 +29,9 @@ async function startPushgateway(): Promise<string> {
   temp.push(dir);
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
-    const proc = spawn("prometheus-pushgateway", [`--web.listen-address=127.0.0.1:${port}`, `--persistence.file=${join(dir, "data")}`], { stdio: "ignore" });
+    const proc = spawn("prometheus-pushgateway", [`--web.listen-address=127.0.0.1:${port}`, `--persistence.file=${join(dir, "data")}`], {
+      stdio: "ignore",
+    });
     gateway = proc;
     const url = `http://127.0.0.1:${port}`;
     const deadline = Date.now() + 10_000;

@@ -48,7 +48,10 @@ describe("a job through the hooks, the API look-up and a cache report (built sup
     const dir = tempDir();
     const event = join(dir, "event.json");
     const commitAt = Math.floor(Date.now() / 1000) - 600;
-    writeFileSync(event, JSON.stringify({ ref: "refs/heads/main", head_commit: { id: "abc", timestamp: new Date(commitAt * 1000).toISOString() } }));
+    writeFileSync(
+      event,
+      JSON.stringify({ ref: "refs/heads/main", head_commit: { id: "abc", timestamp: new Date(commitAt * 1000).toISOString() } }),
+    );
     const r = start({
       GITHUB_API_URL: api,
       GITHUB_API_TOKEN: "s3cret-token",
@@ -59,7 +62,11 @@ describe("a job through the hooks, the API look-up and a cache report (built sup
       JOB_LABELS: "repository,workflow",
       METRICS_LINGER: "20",
     });
-    const s = await r.waitFor((m) => m.value("github_runner_queue_time_seconds") !== undefined && m.value("github_runner_jobs_total", { status: "success", repository: "acme/shop" }) === 1);
+    const s = await r.waitFor(
+      (m) =>
+        m.value("github_runner_queue_time_seconds") !== undefined &&
+        m.value("github_runner_jobs_total", { status: "success", repository: "acme/shop" }) === 1,
+    );
     const labels = { repository: "acme/shop", workflow: "Deploy" };
     expect(s.value("github_runner_queue_time_seconds")).toBe(42);
     expect(s.value("github_runner_job_queue_time_seconds_count", labels)).toBe(1);
@@ -131,7 +138,13 @@ describe("a job through the hooks, the API look-up and a cache report (built sup
     github = new FakeGitHub();
     github.answer({ hang: true });
     const api = await github.start();
-    const r = start({ GITHUB_API_URL: api, GITHUB_API_TOKEN: "t", GITHUB_API_TIMEOUT: "60", FAKE_REGISTERED_NAME: "registered-runner", METRICS_LINGER: "30" });
+    const r = start({
+      GITHUB_API_URL: api,
+      GITHUB_API_TOKEN: "t",
+      GITHUB_API_TIMEOUT: "60",
+      FAKE_REGISTERED_NAME: "registered-runner",
+      METRICS_LINGER: "30",
+    });
     const s = await r.waitFor((m) => m.value("github_runner_jobs_total", { status: "success" }) === 1);
     expect(s.has("github_runner_queue_time_seconds")).toBe(false);
     expect(github.requests.length).toBeGreaterThanOrEqual(1);
@@ -192,7 +205,11 @@ describe("the bundle", () => {
     const out = join(tempDir(), "bundle");
     const { buildBundle } = (await import("../../../bin/build-bundle.mjs")) as { buildBundle: (o: { outdir: string }) => Promise<unknown> };
     await buildBundle({ outdir: out });
-    const r = startSupervisor({ runnerHome: HOOK_RUNNER, bin: join(out, "runner-supervisor.cjs"), env: { FAKE_CACHE: "buildkit", METRICS_LINGER: "20" } });
+    const r = startSupervisor({
+      runnerHome: HOOK_RUNNER,
+      bin: join(out, "runner-supervisor.cjs"),
+      env: { FAKE_CACHE: "buildkit", METRICS_LINGER: "20" },
+    });
     running.push(r);
     const s = await r.waitFor((m) => m.value("github_runner_context_messages_total", { kind: "job_completed" }) === 1);
     expect(s.value("github_runner_context_messages_total", { kind: "job_started" })).toBe(1);
@@ -208,7 +225,10 @@ describe("the hook script on its own (bash -e, as the runner runs it)", () => {
   function runScript(socketPath: string, user?: string): { status: number | null; ms: number } {
     const dir = tempDir();
     const path = join(dir, "job-started.sh");
-    writeFileSync(path, hookScript("job-started", { node: process.execPath, entry: BIN, userHooks: user ? { "job-started": user } : {} }, socketPath));
+    writeFileSync(
+      path,
+      hookScript("job-started", { node: process.execPath, entry: BIN, userHooks: user ? { "job-started": user } : {} }, socketPath),
+    );
     chmodSync(path, 0o700);
     const t0 = performance.now();
     const run = spawnSync("bash", ["-e", path], { env, encoding: "utf8", timeout: 10_000 });
@@ -234,7 +254,9 @@ describe("the hook script on its own (bash -e, as the runner runs it)", () => {
     const script = join(dir, "job-started.sh");
     writeFileSync(script, hookScript("job-started", { node: process.execPath, entry: BIN, userHooks: {} }, path));
     const { spawn } = await import("node:child_process");
-    const code = await new Promise<number | null>((resolve) => spawn("bash", ["-e", script], { env, stdio: "ignore" }).once("exit", resolve));
+    const code = await new Promise<number | null>((resolve) =>
+      spawn("bash", ["-e", script], { env, stdio: "ignore" }).once("exit", resolve),
+    );
     expect(code).toBe(0);
     // Killed at 0.9 s at most, not held by the silent supervisor; process starts add to it under load.
     expect(performance.now() - t0).toBeLessThan(3000);

@@ -40,12 +40,19 @@ function momentsOf(stderr: string): Moments[] {
 }
 
 const sumOf = (s: Samples, phase: string, status = "success") => s.value("github_runner_job_phase_duration_seconds_sum", { phase, status });
-const countOf = (s: Samples, phase: string, status = "success") => s.value("github_runner_job_phase_duration_seconds_count", { phase, status });
+const countOf = (s: Samples, phase: string, status = "success") =>
+  s.value("github_runner_job_phase_duration_seconds_count", { phase, status });
 const untimed = (s: Samples, phase: string) => s.value("github_runner_job_phases_untimed_total", { phase });
 
 describe("job phases and busy time, from a fake runner with known sleeps in each phase", () => {
   it("times set-up, steps and clean-up within the moments the runner noted, and counts busy seconds exactly", async () => {
-    const r = start({ FAKE_SETUP_SECONDS: "0.6", FAKE_JOB_SECONDS: "1.2", FAKE_CLEANUP_SECONDS: "0.4", FAKE_JOBS: "2", FAKE_LINGER_SECONDS: "30" });
+    const r = start({
+      FAKE_SETUP_SECONDS: "0.6",
+      FAKE_JOB_SECONDS: "1.2",
+      FAKE_CLEANUP_SECONDS: "0.4",
+      FAKE_JOBS: "2",
+      FAKE_LINGER_SECONDS: "30",
+    });
     const s = await r.waitFor((m) => m.value("github_runner_jobs_total", { status: "success" }) === 2, 20_000);
     const moments = momentsOf(r.stderr());
     expect(moments).toHaveLength(2);
@@ -54,8 +61,15 @@ describe("job phases and busy time, from a fake runner with known sleeps in each
     const sum = (f: (m: Moments) => number) => moments.reduce((a, m) => a + f(m), 0);
     const setup = [sum((m) => m.startedHook[0] - m.running) - 2 * READ_SLACK_SECONDS, sum((m) => m.startedHook[1] - m.running)];
     const steps = [sum((m) => m.completedHook![0] - m.startedHook[1]), sum((m) => m.completedHook![1] - m.startedHook[0])];
-    const cleanup = [sum((m) => m.completedLine! - m.completedHook![1]), sum((m) => m.completedLine! - m.completedHook![0]) + 2 * READ_SLACK_SECONDS];
-    for (const [phase, [low, high]] of [["setup", setup], ["steps", steps], ["cleanup", cleanup]] as const) {
+    const cleanup = [
+      sum((m) => m.completedLine! - m.completedHook![1]),
+      sum((m) => m.completedLine! - m.completedHook![0]) + 2 * READ_SLACK_SECONDS,
+    ];
+    for (const [phase, [low, high]] of [
+      ["setup", setup],
+      ["steps", steps],
+      ["cleanup", cleanup],
+    ] as const) {
       expect(countOf(s, phase), phase).toBe(2);
       expect(sumOf(s, phase), `${phase}: runner's moments allow ${low!.toFixed(3)}..${high!.toFixed(3)} s`).toBeGreaterThanOrEqual(low!);
       expect(sumOf(s, phase), phase).toBeLessThanOrEqual(high!);

@@ -52,12 +52,20 @@ describe("hooks and report across self-updates of a kept runner directory", () =
     await until(() => out().includes("Listening for Jobs"), 20_000, "the first session");
 
     control(env, home, "update", "2.337.0");
-    await until(() => out().includes("Current runner version: '2.337.0'") && count(out(), "Listening for Jobs") === 2, 30_000, "the first update");
+    await until(
+      () => out().includes("Current runner version: '2.337.0'") && count(out(), "Listening for Jobs") === 2,
+      30_000,
+      "the first update",
+    );
     expect(readlinkSync(join(home, "externals"))).toBe(join(home, "externals.2.337.0"));
     expect(existsSync(join(home, "externals.2.336.0"))).toBe(true);
 
     control(env, home, "update", "2.338.0");
-    await until(() => out().includes("Current runner version: '2.338.0'") && count(out(), "Listening for Jobs") === 3, 30_000, "the second update");
+    await until(
+      () => out().includes("Current runner version: '2.338.0'") && count(out(), "Listening for Jobs") === 3,
+      30_000,
+      "the second update",
+    );
     // The version the supervisor's Node resolved into is gone; its own process runs on.
     expect(existsSync(join(home, "externals.2.336.0"))).toBe(false);
     expect(existsSync(join(home, "bin.2.336.0"))).toBe(false);
@@ -65,7 +73,9 @@ describe("hooks and report across self-updates of a kept runner directory", () =
 
     control(env, home, "jobs", "1");
     const m = await r.waitFor(
-      (s) => s.value("github_runner_jobs_total", { status: "success" }) === 1 && s.value("github_runner_cache_requests_total", { cache_type: "npm", result: "hit" }) === 1,
+      (s) =>
+        s.value("github_runner_jobs_total", { status: "success" }) === 1 &&
+        s.value("github_runner_cache_requests_total", { cache_type: "npm", result: "hit" }) === 1,
       30_000,
     );
     expect(m.value("github_runner_context_messages_total", { kind: "job_started" })).toBe(1);
@@ -81,7 +91,15 @@ describe("a job-side command that cannot reach the supervisor", () => {
     const path = join(dir, "script");
     writeFileSync(path, script, { mode: 0o755 });
     return spawnSync("bash", ["--noprofile", "--norc", "-e", "-o", "pipefail", path, "report", "cache", "--type", "npm", "--hit"], {
-      env: { PATH: process.env.PATH, GITHUB_RUN_ID: "1", GITHUB_JOB: "build", GITHUB_REPOSITORY: "o/r", GITHUB_WORKFLOW: "CI", GITHUB_EVENT_NAME: "push", ...env },
+      env: {
+        PATH: process.env.PATH,
+        GITHUB_RUN_ID: "1",
+        GITHUB_JOB: "build",
+        GITHUB_REPOSITORY: "o/r",
+        GITHUB_WORKFLOW: "CI",
+        GITHUB_EVENT_NAME: "push",
+        ...env,
+      },
       encoding: "utf8",
     });
   };

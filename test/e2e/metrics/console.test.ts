@@ -28,7 +28,9 @@ describe("metrics from a runner's console, scraped over HTTP", () => {
       { out: "{ts}: Listening for Jobs" },
       { out: "[RUNNER 2026-11-25 10:00:00Z INFO Terminal] WRITE LINE: 2026-11-25 10:00:00Z: Running job: build (ubuntu, 20)" },
       ...job("build (ubuntu, 20)", "Succeeded", 0.6),
-      { out: "[RUNNER 2026-11-25 10:00:00Z INFO Terminal] WRITE LINE: 2026-11-25 10:00:00Z: Job build (ubuntu, 20) completed with result: Succeeded" },
+      {
+        out: "[RUNNER 2026-11-25 10:00:00Z INFO Terminal] WRITE LINE: 2026-11-25 10:00:00Z: Job build (ubuntu, 20) completed with result: Succeeded",
+      },
       ...job("lint: eslint, tsc / strict", "SucceededWithIssues", 0.1),
       ...job("test 🧪 (3.12)", "Failed", 0.1),
       ...job("deploy completed with result: Failed", "Canceled", 0.1),
@@ -52,7 +54,9 @@ describe("metrics from a runner's console, scraped over HTTP", () => {
     // The histogram agrees with the counter, and its buckets are cumulative.
     for (const status of STATUSES) {
       expect(m.value("github_runner_job_duration_seconds_count", { status })).toBe(m.value("github_runner_jobs_total", { status }));
-      expect(m.value("github_runner_job_duration_seconds_bucket", { status, le: "+Inf" })).toBe(m.value("github_runner_jobs_total", { status }));
+      expect(m.value("github_runner_job_duration_seconds_bucket", { status, le: "+Inf" })).toBe(
+        m.value("github_runner_jobs_total", { status }),
+      );
     }
     const buildSeconds = m.value("github_runner_job_duration_seconds_sum", { status: "success" })!;
     expect(buildSeconds).toBeGreaterThanOrEqual(0.6);

@@ -6,7 +6,19 @@ import { createConnection } from "node:net";
 import { constants } from "node:os";
 import { afterEach, describe, expect, it } from "vitest";
 import { until } from "../../helpers/index.js";
-import { bit, childrenOf, IMPLS, killAll, PID1_FIXTURES, procInfo, runAsPid1, sleep, zombiesOf, type Impl, type NsRun } from "./namespace.js";
+import {
+  bit,
+  childrenOf,
+  IMPLS,
+  killAll,
+  PID1_FIXTURES,
+  procInfo,
+  runAsPid1,
+  sleep,
+  zombiesOf,
+  type Impl,
+  type NsRun,
+} from "./namespace.js";
 
 const RECORDER = ["node", `${PID1_FIXTURES}/signal-recorder.mjs`];
 const FORWARDED = ["SIGHUP", "SIGINT", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGALRM", "SIGWINCH", "SIGCONT", "SIGURG", "SIGTERM"] as const;
@@ -30,7 +42,10 @@ describe.each(IMPLS)("as PID 1: %s", (impl: Impl) => {
   });
 
   it("2. exits 128+N when the child dies by signal N (SIGKILL 137, SIGSEGV 139)", async () => {
-    for (const [signal, code] of [["KILL", 137], ["SEGV", 139]] as const) {
+    for (const [signal, code] of [
+      ["KILL", 137],
+      ["SEGV", 139],
+    ] as const) {
       const run = runAsPid1(impl, ["sh", "-c", `kill -${signal} $$`]);
       expect((await run.exit).code).toBe(code);
     }
@@ -44,7 +59,11 @@ describe.each(IMPLS)("as PID 1: %s", (impl: Impl) => {
   });
 
   it("4. the child traps SIGTERM and exits 0 or 7: that code, for a SIGTERM from outside and from inside (kill -TERM 1)", async () => {
-    for (const [code, from] of [[0, "outside"], [7, "outside"], [7, "inside"]] as const) {
+    for (const [code, from] of [
+      [0, "outside"],
+      [7, "outside"],
+      [7, "inside"],
+    ] as const) {
       const run = runAsPid1(impl, ["sh", "-c", `trap 'exit ${code}' TERM; echo up; sleep 10 & wait $!`]);
       await run.waitForOutput("up");
       const pid1 = await run.pid1();
@@ -137,7 +156,10 @@ describe.each(IMPLS)("as PID 1: %s", (impl: Impl) => {
     }
     expect(goneAt).toBeDefined();
     const latency = goneAt! - (zombieAt ?? goneAt!);
-    const seen = zombieAt === undefined ? "reaped before a poll saw it as a zombie" : `reaped ${latency.toFixed(1)} ms after a poll saw it as a zombie`;
+    const seen =
+      zombieAt === undefined
+        ? "reaped before a poll saw it as a zombie"
+        : `reaped ${latency.toFixed(1)} ms after a poll saw it as a zombie`;
     console.log(`[pid1] ${impl}: orphan ${seen}`);
     expect(latency).toBeLessThan(100);
   });
@@ -155,7 +177,10 @@ describe.each(IMPLS)("as PID 1: %s", (impl: Impl) => {
   });
 
   it("exit-code mapping: codes chosen by the user are reported as 0 (tini -e)", async () => {
-    const run = runAsPid1(impl, ["sh", "-c", "echo up; sleep 10 & wait $!"], { env: { EXIT_CODES_TO_ZERO: "143" }, tiniArgs: ["-e", "143"] });
+    const run = runAsPid1(impl, ["sh", "-c", "echo up; sleep 10 & wait $!"], {
+      env: { EXIT_CODES_TO_ZERO: "143" },
+      tiniArgs: ["-e", "143"],
+    });
     await run.waitForOutput("up");
     process.kill(await run.pid1(), "SIGTERM");
     expect((await run.exit).code).toBe(0);
@@ -247,7 +272,10 @@ describe.each(IMPLS)("as PID 1: %s", (impl: Impl) => {
   it("17. not PID 1 and unable to reap: a warning, once, and supervision goes on", async () => {
     const run =
       impl === "supervisor"
-        ? runAsPid1(impl, ["sh", "-c", "exit 5"], { notPid1: true, nodeArgs: ["--experimental-permission", "--allow-fs-read=*", "--allow-child-process", "--no-warnings"] })
+        ? runAsPid1(impl, ["sh", "-c", "exit 5"], {
+            notPid1: true,
+            nodeArgs: ["--experimental-permission", "--allow-fs-read=*", "--allow-child-process", "--no-warnings"],
+          })
         : runAsPid1(impl, ["sh", "-c", "exit 5"], { notPid1: true });
     expect((await run.exit).code).toBe(5);
     expect(run.stderr().match(/warn/gi)?.length).toBe(1);
@@ -265,7 +293,7 @@ describe.each(IMPLS)("as PID 1: %s", (impl: Impl) => {
       impl === "supervisor"
         ? ((p?.caught ?? 0n) & bit(constants.signals.SIGPWR)) !== 0n
         : isTini() && (((p?.blocked ?? 0n) & bit(constants.signals.SIGTERM)) !== 0n || childrenOf(pid1).length > 0);
-    for (const deadline = Date.now() + 10_000; Date.now() < deadline && !ready(procInfo(pid1)); ) await new Promise((r) => setImmediate(r));
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline && !ready(procInfo(pid1));) await new Promise((r) => setImmediate(r));
     const childless = childrenOf(pid1).length === 0;
     process.kill(pid1, "SIGTERM");
     const t0 = Date.now();

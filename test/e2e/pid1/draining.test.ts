@@ -18,7 +18,11 @@ afterEach(() => {
 /** One job that lasts JOB_SECONDS, started as soon as the listener listens. */
 function start(env: Record<string, string>, args: string[] = []): NsRun {
   const { JOB_SECONDS, ...rest } = env;
-  return runAsPid1("supervisor", RUNNER, { metrics: true, args, env: { ...layoutEnv(tempDir()), FAKE_JOBS: "1", FAKE_STEP_SECONDS: JOB_SECONDS ?? "2", ...rest } });
+  return runAsPid1("supervisor", RUNNER, {
+    metrics: true,
+    args,
+    env: { ...layoutEnv(tempDir()), FAKE_JOBS: "1", FAKE_STEP_SECONDS: JOB_SECONDS ?? "2", ...rest },
+  });
 }
 
 async function waitUntil(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 20_000): Promise<void> {

@@ -49,12 +49,27 @@ const running = new Set<ChildProcess>();
 export function runAsPid1(impl: Impl | "bare", command: readonly string[], options: RunOptions = {}): NsRun {
   const inner =
     impl === "supervisor"
-      ? [process.execPath, ...(options.nodeArgs ?? []), BIN, ...(options.metrics ? [] : ["--no-metrics"]), ...(options.args ?? []), "--", ...command]
+      ? [
+          process.execPath,
+          ...(options.nodeArgs ?? []),
+          BIN,
+          ...(options.metrics ? [] : ["--no-metrics"]),
+          ...(options.args ?? []),
+          "--",
+          ...command,
+        ]
       : impl === "tini"
         ? ["/usr/bin/tini", ...(options.tiniArgs ?? []), "--", ...command]
         : [...command];
   const argv = options.notPid1 ? inner : ["unshare", "--pid", "--fork", "--mount-proc", ...inner];
-  const env: NodeJS.ProcessEnv = { ...process.env, RUNNER_HOME: FIXTURES, RUNNER_NAME: "pid1-test", METRICS_PORT: "0", METRICS_HOST: "127.0.0.1", ...options.env };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    RUNNER_HOME: FIXTURES,
+    RUNNER_NAME: "pid1-test",
+    METRICS_PORT: "0",
+    METRICS_HOST: "127.0.0.1",
+    ...options.env,
+  };
   delete env.NODE_OPTIONS;
   const proc = spawn(argv[0]!, argv.slice(1), { env, stdio: [options.stdin ?? "ignore", "pipe", "pipe"] });
   running.add(proc);
@@ -119,13 +134,23 @@ async function findChild(pid: number): Promise<number> {
  * State, ppid and the signal masks of a process, read from /proc, or from the namespace's own
  * /proc as `/proc/<host pid of its PID 1>/root/proc` for a pid as the namespace numbers it.
  */
-export function procInfo(pid: number, proc = "/proc"): { state: string; ppid: number; pgrp: number; caught: bigint; blocked: bigint; ignored: bigint } | undefined {
+export function procInfo(
+  pid: number,
+  proc = "/proc",
+): { state: string; ppid: number; pgrp: number; caught: bigint; blocked: bigint; ignored: bigint } | undefined {
   try {
     const stat = readFileSync(`${proc}/${pid}/stat`, "utf8");
     const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     const status = readFileSync(`${proc}/${pid}/status`, "utf8");
     const mask = (key: string) => BigInt(`0x${new RegExp(`^${key}:\\s*([0-9a-f]+)`, "m").exec(status)?.[1] ?? "0"}`);
-    return { state: f[0]!, ppid: Number(f[1]), pgrp: Number(f[2]), caught: mask("SigCgt"), blocked: mask("SigBlk"), ignored: mask("SigIgn") };
+    return {
+      state: f[0]!,
+      ppid: Number(f[1]),
+      pgrp: Number(f[2]),
+      caught: mask("SigCgt"),
+      blocked: mask("SigBlk"),
+      ignored: mask("SigIgn"),
+    };
   } catch {
     return undefined;
   }

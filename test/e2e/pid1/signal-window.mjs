@@ -86,7 +86,20 @@ const childrenOf = (pid) => {
 
 function sendAfter(delayMs) {
   return new Promise((resolve) => {
-    const argv = ["unshare", "--pid", "--fork", "--mount-proc", process.execPath, `${root}/bin/runner-supervisor.js`, "--no-metrics", "--runner-home", "/tmp", "--", "sleep", "1"];
+    const argv = [
+      "unshare",
+      "--pid",
+      "--fork",
+      "--mount-proc",
+      process.execPath,
+      `${root}/bin/runner-supervisor.js`,
+      "--no-metrics",
+      "--runner-home",
+      "/tmp",
+      "--",
+      "sleep",
+      "1",
+    ];
     const proc = spawn(argv[0], argv.slice(1), { stdio: "ignore" });
     const giveUp = performance.now() + 1_000;
     const find = () => {

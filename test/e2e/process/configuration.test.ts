@@ -13,13 +13,38 @@ afterEach(async () => {
 
 describe("bad configuration stops start-up before anything is spawned", () => {
   const cases: [string, Record<string, string>, string[], RegExp][] = [
-    ["METRICS_PORT=abc", { METRICS_PORT: "abc" }, [], /^runner-supervisor: invalid METRICS_PORT="abc": expected an integer from 0 to 65535/],
+    [
+      "METRICS_PORT=abc",
+      { METRICS_PORT: "abc" },
+      [],
+      /^runner-supervisor: invalid METRICS_PORT="abc": expected an integer from 0 to 65535/,
+    ],
     ["METRICS_PORT=70000", { METRICS_PORT: "70000" }, [], /^runner-supervisor: invalid METRICS_PORT="70000": expected an integer/],
-    ["RUNNER_TYPE with spaces", { RUNNER_TYPE: "my runner" }, [], /^runner-supervisor: invalid RUNNER_TYPE="my runner": expected a short lowercase name/],
+    [
+      "RUNNER_TYPE with spaces",
+      { RUNNER_TYPE: "my runner" },
+      [],
+      /^runner-supervisor: invalid RUNNER_TYPE="my runner": expected a short lowercase name/,
+    ],
     ["RUNNER_TYPE uppercase", { RUNNER_TYPE: "Chrome" }, [], /^runner-supervisor: invalid RUNNER_TYPE="Chrome"/],
-    ["missing RUNNER_HOME", { RUNNER_HOME: "/nonexistent/actions-runner" }, [], /^runner-supervisor: invalid RUNNER_HOME="\/nonexistent\/actions-runner": expected the path of an existing directory/],
-    ["METRICS_ENABLED=maybe", { METRICS_ENABLED: "maybe" }, [], /^runner-supervisor: invalid METRICS_ENABLED="maybe": expected true or false/],
-    ["JOB_DURATION_BUCKETS not increasing", { JOB_DURATION_BUCKETS: "10,5" }, [], /^runner-supervisor: invalid JOB_DURATION_BUCKETS="10,5"/],
+    [
+      "missing RUNNER_HOME",
+      { RUNNER_HOME: "/nonexistent/actions-runner" },
+      [],
+      /^runner-supervisor: invalid RUNNER_HOME="\/nonexistent\/actions-runner": expected the path of an existing directory/,
+    ],
+    [
+      "METRICS_ENABLED=maybe",
+      { METRICS_ENABLED: "maybe" },
+      [],
+      /^runner-supervisor: invalid METRICS_ENABLED="maybe": expected true or false/,
+    ],
+    [
+      "JOB_DURATION_BUCKETS not increasing",
+      { JOB_DURATION_BUCKETS: "10,5" },
+      [],
+      /^runner-supervisor: invalid JOB_DURATION_BUCKETS="10,5"/,
+    ],
     ["a bad flag value", {}, ["--metrics-port", "-1"], /^runner-supervisor: invalid --metrics-port="-1"/],
     ["an unknown flag", {}, ["--frobnicate"], /^runner-supervisor: unknown option '--frobnicate'/],
   ];
@@ -37,12 +62,21 @@ describe("bad configuration stops start-up before anything is spawned", () => {
     const help = spawnSync(process.execPath, [BIN, "--help"], { encoding: "utf8" });
     expect(help.status).toBe(0);
     const text = help.stdout.replace(/\s+/g, " ");
-    for (const v of ["env: RUNNER_HOME, default: /actions-runner", "env: RUNNER_NAME, default: the host name", "env: RUNNER_TYPE, default: standard", "env: METRICS_PORT, default: 9091", "env: METRICS_HOST", "env: METRICS_ENABLED"]) {
+    for (const v of [
+      "env: RUNNER_HOME, default: /actions-runner",
+      "env: RUNNER_NAME, default: the host name",
+      "env: RUNNER_TYPE, default: standard",
+      "env: METRICS_PORT, default: 9091",
+      "env: METRICS_HOST",
+      "env: METRICS_ENABLED",
+    ]) {
       expect(text).toContain(v);
     }
     const version = spawnSync(process.execPath, [BIN, "--version"], { encoding: "utf8" });
     expect(version.status).toBe(0);
-    expect(version.stdout.trim()).toBe((JSON.parse(readFileSync(join(FIXTURES, "..", "..", "package.json"), "utf8")) as { version: string }).version);
+    expect(version.stdout.trim()).toBe(
+      (JSON.parse(readFileSync(join(FIXTURES, "..", "..", "package.json"), "utf8")) as { version: string }).version,
+    );
   });
 });
 
@@ -72,9 +106,12 @@ describe("PID-1 settings", () => {
   });
 
   it("accepts good values", () => {
-    const result = run(["--stop-grace-period", "2.5", "--drain", "--drain-timeout", "60", "--signal-group", "--parent-death-signal", "term"], {
-      EXIT_CODES_TO_ZERO: "130, 143",
-    });
+    const result = run(
+      ["--stop-grace-period", "2.5", "--drain", "--drain-timeout", "60", "--signal-group", "--parent-death-signal", "term"],
+      {
+        EXIT_CODES_TO_ZERO: "130, 143",
+      },
+    );
     expect(result.code).toBe(0);
     expect(result.stdout).toBe("spawned\n");
   });

@@ -30,7 +30,11 @@ describe("the child's output passes through byte for byte", () => {
     const env = { ...process.env, NOISE_MB: "12" };
     const direct = await collect(process.execPath, [join(FIXTURES, "noise.mjs")], env);
     expect(direct.stdout.length).toBeGreaterThan(12 * 1024 * 1024);
-    const through = await collect(process.execPath, [BIN, "--runner-home", FIXTURES, "--no-metrics", "--", process.execPath, join(FIXTURES, "noise.mjs")], env);
+    const through = await collect(
+      process.execPath,
+      [BIN, "--runner-home", FIXTURES, "--no-metrics", "--", process.execPath, join(FIXTURES, "noise.mjs")],
+      env,
+    );
     expect(through.code).toBe(0);
     expect(through.stdout.length).toBe(direct.stdout.length);
     expect(sha256(through.stdout)).toBe(sha256(direct.stdout));
@@ -60,12 +64,15 @@ describe("the child's output passes through byte for byte", () => {
     const hwm = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${s.proc.pid}/status`, "utf8"))![1]) / 1024;
     expect(hwm).toBeLessThan(150);
     expect((await s.exit).code).toBe(0);
-    const expected = 100 * (1 << 20) + 1 + 2 * "2026-11-25 10:00:00Z: ".length + "Running job: after\n".length + "Job after completed with result: Succeeded\n".length;
+    const expected =
+      100 * (1 << 20) +
+      1 +
+      2 * "2026-11-25 10:00:00Z: ".length +
+      "Running job: after\n".length +
+      "Job after completed with result: Succeeded\n".length;
     expect(bytes).toBe(expected);
   }, 150_000);
 });
-
-
 
 describe("the supervisor's log lines never split one of the runner's", () => {
   // A job in flight and DRAIN_ENABLED: a SIGTERM makes the supervisor log that it holds it.
@@ -74,7 +81,9 @@ describe("the supervisor's log lines never split one of the runner's", () => {
   it("waits for the runner's stderr line to end before writing its own", async () => {
     const r = start({
       env: { DRAIN_ENABLED: "true" },
-      command: runner(`printf 'half a line' >&2; sleep 0.6; printf ' and its end\\n' >&2; sleep 0.3; echo "2026-11-25 10:00:02Z: Job build completed with result: Succeeded"; sleep 5`),
+      command: runner(
+        `printf 'half a line' >&2; sleep 0.6; printf ' and its end\\n' >&2; sleep 0.3; echo "2026-11-25 10:00:02Z: Job build completed with result: Succeeded"; sleep 5`,
+      ),
     });
     await until(() => r.stderr().includes("half a line"), 10_000, "the runner's half line");
     r.proc.kill("SIGTERM");
@@ -140,7 +149,10 @@ describe("the child", () => {
 
   it.each(["SIGTERM", "SIGINT"] as const)("%s reaches the child, whose exit code is returned", async (signal) => {
     const dir = tempDir("home-");
-    writeFileSync(join(dir, "run.sh"), `#!/bin/bash\ntrap 'echo got-${signal}; exit 7' ${signal.slice(3)}\necho ready\nwhile :; do sleep 0.05; done\n`);
+    writeFileSync(
+      join(dir, "run.sh"),
+      `#!/bin/bash\ntrap 'echo got-${signal}; exit 7' ${signal.slice(3)}\necho ready\nwhile :; do sleep 0.05; done\n`,
+    );
     chmodSync(join(dir, "run.sh"), 0o755);
     const s = start({ runnerHome: dir });
     await s.port;

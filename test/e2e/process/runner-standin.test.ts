@@ -5,7 +5,17 @@ import { spawn, spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { layoutEnv, removeTempDirs, RUNNER_LAYOUT, scriptedListener, startSupervisor, stopAll, tempDir, until, type Step } from "../../helpers/index.js";
+import {
+  layoutEnv,
+  removeTempDirs,
+  RUNNER_LAYOUT,
+  scriptedListener,
+  startSupervisor,
+  stopAll,
+  tempDir,
+  until,
+  type Step,
+} from "../../helpers/index.js";
 
 afterEach(async () => {
   await stopAll();
@@ -15,7 +25,11 @@ afterEach(async () => {
 /** run.sh with RUNNER_MANUALLY_TRAP_SIG (as the supervisor runs it) around a scripted listener. */
 function runSh(steps: Step[], extra: Record<string, string> = {}) {
   const { command, env } = scriptedListener(steps, tempDir());
-  return spawnSync(command[0]!, [], { env: { ...process.env, ...env, RUNNER_MANUALLY_TRAP_SIG: "1", ...extra }, encoding: "utf8", timeout: 30_000 });
+  return spawnSync(command[0]!, [], {
+    env: { ...process.env, ...env, RUNNER_MANUALLY_TRAP_SIG: "1", ...extra },
+    encoding: "utf8",
+    timeout: 30_000,
+  });
 }
 
 describe("the stand-in run.sh and run-helper.sh", () => {
@@ -41,7 +55,11 @@ describe("the stand-in run.sh and run-helper.sh", () => {
   it("relaunches the listener after exit 2, after the retry pause", () => {
     const dir = tempDir();
     // A listener that exits 2 the first time and 0 the second.
-    writeFileSync(join(dir, "listener.sh"), `#!/bin/sh\nif [ -e ${dir}/relaunched ]; then echo second; exit 0; fi\ntouch ${dir}/relaunched; echo first; exit 2\n`, { mode: 0o755 });
+    writeFileSync(
+      join(dir, "listener.sh"),
+      `#!/bin/sh\nif [ -e ${dir}/relaunched ]; then echo second; exit 0; fi\ntouch ${dir}/relaunched; echo first; exit 2\n`,
+      { mode: 0o755 },
+    );
     const r = runSh([], { RUNNER_STANDIN_LISTENER: join(dir, "listener.sh") });
     expect(r.stdout).toBe(
       "first\nRunner listener exit with retryable error, re-launch runner in 5 seconds.\nRestarting runner...\nsecond\nRunner listener exit with 0 return code, stop the service, no retry needed.\nExiting runner...\n",
@@ -69,7 +87,9 @@ describe("the stand-in run.sh and run-helper.sh", () => {
     child.kill(signal);
     expect(await exited).toBe(code);
     const tail = out.slice(out.indexOf("step ran as"));
-    expect(tail).toMatch(/Exiting runner\.\.\.\n[^]*completed with result: Canceled\nExiting\.\.\.\nRunner listener exit with 0 return code, stop the service, no retry needed\.\n$/);
+    expect(tail).toMatch(
+      /Exiting runner\.\.\.\n[^]*completed with result: Canceled\nExiting\.\.\.\nRunner listener exit with 0 return code, stop the service, no retry needed\.\n$/,
+    );
   });
 });
 
@@ -79,7 +99,10 @@ describe("docker stop with the faithful run.sh (docs/DOCKER_IMAGE.md, 'Stopping'
     ["SIGINT", {}, 130],
     ["SIGTERM", { EXIT_CODES_TO_ZERO: "143,130" }, 0],
   ] as const)("%s to the supervisor (%j) ends it with %i after the runner's clean stop", async (signal, extra, code) => {
-    const r = startSupervisor({ runnerHome: RUNNER_LAYOUT, env: { ...layoutEnv(tempDir()), FAKE_JOBS: "1", FAKE_STEP_SECONDS: "30", ...extra } });
+    const r = startSupervisor({
+      runnerHome: RUNNER_LAYOUT,
+      env: { ...layoutEnv(tempDir()), FAKE_JOBS: "1", FAKE_STEP_SECONDS: "30", ...extra },
+    });
     await until(() => r.stdout().toString().includes("step ran as"), 20_000, "the job's step");
     r.proc.kill(signal);
     const exit = await r.exit;

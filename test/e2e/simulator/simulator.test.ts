@@ -36,7 +36,12 @@ function npmStart(env: Record<string, string | undefined>): NpmStart {
   expect(startScript.startsWith(BUILD_STEP)).toBe(true);
   const merged: Record<string, string | undefined> = { ...process.env, METRICS_HOST: undefined, ...env };
   for (const key of Object.keys(merged)) if (merged[key] === undefined) delete merged[key];
-  const sh = spawn("sh", ["-c", startScript.slice(BUILD_STEP.length)], { cwd: ROOT, env: merged, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const sh = spawn("sh", ["-c", startScript.slice(BUILD_STEP.length)], {
+    cwd: ROOT,
+    env: merged,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let out = "";
   sh.stdout.on("data", (c: Buffer) => (out += c.toString("utf8")));
   const { exit, port, stderr } = followSupervisor(sh);
@@ -62,7 +67,14 @@ function listeningOn(port: number): string[] {
       if (!local || state !== "0A" || !local.endsWith(`:${hexPort}`)) continue;
       const address = local.slice(0, local.indexOf(":"));
       if (/^0+$/.test(address)) found.push(table === "tcp" ? "0.0.0.0" : "::");
-      else if (table === "tcp") found.push(address.match(/../g)!.reverse().map((h) => parseInt(h, 16)).join("."));
+      else if (table === "tcp")
+        found.push(
+          address
+            .match(/../g)!
+            .reverse()
+            .map((h) => parseInt(h, 16))
+            .join("."),
+        );
       else found.push(`ipv6 ${address}`);
     }
   }
@@ -151,7 +163,8 @@ describe("npm start: the supervisor around the simulated runner", () => {
     expect(m.value("github_runner_queue_time_lookup_failures_total", { reason: "no_token" })).toBe(12);
     // Every job ran both hooks, so set-up and steps are timed for each; clean-up ends at a completed
     // line, which the jobs whose worker died never printed.
-    const phaseCount = (phase: string) => statuses.reduce((a, status) => a + (m.value("github_runner_job_phase_duration_seconds_count", { phase, status }) ?? 0), 0);
+    const phaseCount = (phase: string) =>
+      statuses.reduce((a, status) => a + (m.value("github_runner_job_phase_duration_seconds_count", { phase, status }) ?? 0), 0);
     expect([phaseCount("setup"), phaseCount("steps"), phaseCount("cleanup")]).toEqual([12, 12, 12 - count(jobs, "unknown")]);
     expect(m.value("github_runner_job_phases_untimed_total", { phase: "cleanup" })).toBe(count(jobs, "unknown"));
     const durations = statuses.reduce((a, status) => a + m.value("github_runner_job_duration_seconds_sum", { status })!, 0);
@@ -177,7 +190,9 @@ describe("npm start: the supervisor around the simulated runner", () => {
 
     const open = npmStart({ METRICS_HOST: "::", METRICS_PORT: "0", SIMULATOR_JOBS: "1" });
     const openPort = await open.port;
-    expect(open.stderr()).toContain(`serving metrics on http://localhost:${openPort}/metrics (listening on all interfaces, port ${openPort})`);
+    expect(open.stderr()).toContain(
+      `serving metrics on http://localhost:${openPort}/metrics (listening on all interfaces, port ${openPort})`,
+    );
     expect(listeningOn(openPort)).toEqual(["::"]);
     process.kill(-open.sh.pid!, "SIGINT");
     await open.done;

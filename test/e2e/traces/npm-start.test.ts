@@ -25,7 +25,9 @@ afterAll(async () => {
   for (const c of cleanups) await c();
   // The worker logs the simulator wrote in ./_diag (npm start's runner home) for this test.
   const diag = join(ROOT, "_diag");
-  for (const name of readdirSync(diag, { withFileTypes: true }).filter((e) => e.isFile() && e.name.startsWith("Worker_")).map((e) => e.name)) {
+  for (const name of readdirSync(diag, { withFileTypes: true })
+    .filter((e) => e.isFile() && e.name.startsWith("Worker_"))
+    .map((e) => e.name)) {
     if (statSync(join(diag, name)).mtimeMs >= startedAt) rmSync(join(diag, name), { force: true });
   }
 });
@@ -35,11 +37,23 @@ describe("npm start with an OTLP endpoint", () => {
     const otlp = (await startOtlpReceiver()) as { url: string; spans: Span[]; close(): Promise<void> };
     cleanups.push(() => otlp.close());
     expect(startScript.startsWith(BUILD_STEP)).toBe(true);
-    const env: NodeJS.ProcessEnv = { ...process.env, METRICS_PORT: "0", SIMULATOR_PACE: "0.1", SIMULATOR_JOBS: "4", OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_BSP_SCHEDULE_DELAY: "100" };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      METRICS_PORT: "0",
+      SIMULATOR_PACE: "0.1",
+      SIMULATOR_JOBS: "4",
+      OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+      OTEL_BSP_SCHEDULE_DELAY: "100",
+    };
     delete env.METRICS_HOST;
-    const sh = spawn("sh", ["-c", startScript.slice(BUILD_STEP.length)], { cwd: ROOT, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const sh = spawn("sh", ["-c", startScript.slice(BUILD_STEP.length)], {
+      cwd: ROOT,
+      env,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
-    sh.stdout!.on("data", (c: Buffer) => (out += c.toString("utf8")));
+    sh.stdout.on("data", (c: Buffer) => (out += c.toString("utf8")));
     const exited = new Promise<number | null>((resolve) => sh.once("exit", (code) => resolve(code)));
     cleanups.push(async () => {
       if (sh.exitCode === null && sh.signalCode === null) process.kill(-sh.pid!, "SIGKILL");
@@ -58,7 +72,8 @@ describe("npm start with an OTLP endpoint", () => {
       const steps = otlp.spans.filter((s) => s.parentSpanId === (phase ?? span).spanId && !["setup", "steps", "cleanup"].includes(s.name));
       expect(steps.map((s) => s.name)).toContain("Run npm test");
       const test = steps.find((s) => s.name === "Run npm test")!;
-      if (job.result === "Failed") expect(test.attributes).toMatchObject({ "cicd.pipeline.task.run.result": "failure", "process.exit.code": 1 });
+      if (job.result === "Failed")
+        expect(test.attributes).toMatchObject({ "cicd.pipeline.task.run.result": "failure", "process.exit.code": 1 });
     }
   }, 90_000);
 });

@@ -52,7 +52,7 @@ afterEach(async () => {
 });
 
 async function receiver(behaviour?: (n: number) => { delayMs?: number; status?: number }): Promise<Receiver> {
-  const r = (await startOtlpReceiver(behaviour ? { behaviour } : {})) as Receiver;
+  const r = (await startOtlpReceiver(behaviour ? { behaviour } : {}));
   receivers.push(r);
   return r;
 }
@@ -72,7 +72,13 @@ const SLACK_MS = 1_500;
 describe("every job as a trace, over OTLP to a real endpoint", () => {
   it("sends the job, its phases and its steps, joinable with the GitHub receiver's trace, as the runner's record says", async () => {
     const otlp = await receiver();
-    const r = start({ OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, FAKE_JOBS: "2", FAKE_RESULTS: "Succeeded,Failed", OTEL_SERVICE_NAME: "ci-runners", OTEL_RESOURCE_ATTRIBUTES: "deployment.environment.name=test" });
+    const r = start({
+      OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+      FAKE_JOBS: "2",
+      FAKE_RESULTS: "Succeeded,Failed",
+      OTEL_SERVICE_NAME: "ci-runners",
+      OTEL_RESOURCE_ATTRIBUTES: "deployment.environment.name=test",
+    });
     const exit = await r.exit;
     expect(exit.code).toBe(0);
     const records = recordsOf(r.stderr());
@@ -134,19 +140,29 @@ describe("every job as a trace, over OTLP to a real endpoint", () => {
         if (step.result === "Failed") expect(span.status.code).toBe("ERROR");
       }
       const composite = spans.find((s) => s.name === "Run ./.github/actions/setup")!;
-      const embedded = spans.filter((s) => s.parentSpanId === composite.spanId).map((s) => [s.name, s.attributes["cicd.pipeline.task.run.result"]]);
+      const embedded = spans
+        .filter((s) => s.parentSpanId === composite.spanId)
+        .map((s) => [s.name, s.attributes["cicd.pipeline.task.run.result"]]);
       expect(embedded).toEqual([
         ["Run npm ci", "success"],
         ["Run lint", "success"],
       ]);
     }
     // One line at start-up says where the traces go.
-    expect(r.stderr()).toMatch(/sending every job as a trace to http:\/\/127\.0\.0\.1:\d+\/v1\/traces \(http\/protobuf, trace ids: github-receiver\)/);
+    expect(r.stderr()).toMatch(
+      /sending every job as a trace to http:\/\/127\.0\.0\.1:\d+\/v1\/traces \(http\/protobuf, trace ids: github-receiver\)/,
+    );
   }, 60_000);
 
   it("sends http/json too, nests under the receiver's legacy job span, and marks a job whose hooks did not reach it", async () => {
     const otlp = await receiver();
-    const r = start({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${otlp.url}/v1/traces`, OTEL_EXPORTER_OTLP_PROTOCOL: "http/json", TRACE_ID_RULE: "github-receiver-legacy", FAKE_JOBS: "1", METRICS_LINGER: "30" });
+    const r = start({
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${otlp.url}/v1/traces`,
+      OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+      TRACE_ID_RULE: "github-receiver-legacy",
+      FAKE_JOBS: "1",
+      METRICS_LINGER: "30",
+    });
     await until(() => otlp.spans.some((s) => s.name.startsWith("build")), 20_000, "the job span");
     const [record] = recordsOf(r.stderr());
     const job = otlp.spans.find((s) => s.name === record!.name)!;
@@ -176,8 +192,18 @@ describe("every job as a trace, over OTLP to a real endpoint", () => {
     const r = start({ OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, FAKE_WORKER_LOG: "garbage", FAKE_JOBS: "2" });
     expect((await r.exit).code).toBe(0);
     await until(() => otlp.spans.filter((s) => s.name.startsWith("build")).length === 2, 20_000, "two job spans");
-    expect(otlp.spans.map((s) => s.name).sort()).toEqual(["build (ubuntu, 20)", "build (ubuntu, 21)", "cleanup", "cleanup", "setup", "setup", "steps", "steps"]);
-    for (const job of otlp.spans.filter((s) => s.name.startsWith("build"))) expect(job.attributes["runner_supervisor.job.steps"]).toBe("unknown_format");
+    expect(otlp.spans.map((s) => s.name).sort()).toEqual([
+      "build (ubuntu, 20)",
+      "build (ubuntu, 21)",
+      "cleanup",
+      "cleanup",
+      "setup",
+      "setup",
+      "steps",
+      "steps",
+    ]);
+    for (const job of otlp.spans.filter((s) => s.name.startsWith("build")))
+      expect(job.attributes["runner_supervisor.job.steps"]).toBe("unknown_format");
     expect(r.stderr().match(/is not in the form this version reads/g)).toHaveLength(1);
     expect(r.stdout().toString()).toContain("Job build (ubuntu, 21) completed with result: Succeeded");
   }, 60_000);
@@ -198,11 +224,22 @@ describe("every job as a trace, over OTLP to a real endpoint", () => {
     down.proc.kill("SIGTERM");
     const downExit = await down.exit;
     expect(downExit.code).toBe(0);
-    expect(down.stdout().toString().match(/completed with result/g)).toHaveLength(2);
+    expect(
+      down
+        .stdout()
+        .toString()
+        .match(/completed with result/g),
+    ).toHaveLength(2);
 
     // Slow: every answer takes a minute; a queue of 4 spans; the rest are dropped and counted.
     const slow = await receiver(() => ({ delayMs: 60_000 }));
-    const r = start({ OTEL_EXPORTER_OTLP_ENDPOINT: slow.url, OTEL_BSP_MAX_QUEUE_SIZE: "4", OTEL_BSP_MAX_EXPORT_BATCH_SIZE: "2", FAKE_JOBS: "2", METRICS_LINGER: "30" });
+    const r = start({
+      OTEL_EXPORTER_OTLP_ENDPOINT: slow.url,
+      OTEL_BSP_MAX_QUEUE_SIZE: "4",
+      OTEL_BSP_MAX_EXPORT_BATCH_SIZE: "2",
+      FAKE_JOBS: "2",
+      METRICS_LINGER: "30",
+    });
     await r.waitFor((m) => m.value("github_runner_jobs_total", { status: "success" }) === 2, 30_000);
     const s = await r.waitFor((m) => (m.value("github_runner_trace_spans_total", { outcome: "dropped" }) ?? 0) > 0, 30_000);
     expect(s.value("github_runner_trace_spans_total", { outcome: "exported" })).toBe(0);

@@ -49,7 +49,12 @@ function webConfig(name: string, text: string): string {
 
 /** A runner that has run one successful job and then idles. */
 function idleRunner() {
-  return scripted([{ out: "Current runner version: '2.336.0'" }, { out: "{ts}: Listening for Jobs" }, ...job("build", "Succeeded", 0.05), { sleep: 300 }]);
+  return scripted([
+    { out: "Current runner version: '2.336.0'" },
+    { out: "{ts}: Listening for Jobs" },
+    ...job("build", "Succeeded", 0.05),
+    { sleep: 300 },
+  ]);
 }
 
 function startWith(file: string, extraEnv: Record<string, string> = {}): Running {
@@ -73,25 +78,52 @@ beforeAll(async () => {
   certs = makeCertificates(dir);
   hash = bcryptHash(PASSWORD);
   withAuth = startWith(
-    webConfig("auth.yml", `tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\nhttp_server_config:\n  headers:\n    X-Content-Type-Options: nosniff\nbasic_auth_users:\n  prometheus: ${hash}\n`),
+    webConfig(
+      "auth.yml",
+      `tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\nhttp_server_config:\n  headers:\n    X-Content-Type-Options: nosniff\nbasic_auth_users:\n  prometheus: ${hash}\n`,
+    ),
   );
   withClientCerts = startWith(
-    webConfig("client-certs.yml", "tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\n  client_ca_file: ca.pem\n  client_auth_type: RequireAndVerifyClientCert\n"),
+    webConfig(
+      "client-certs.yml",
+      "tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\n  client_ca_file: ca.pem\n  client_auth_type: RequireAndVerifyClientCert\n",
+    ),
   );
   const [authPort, certPort] = await Promise.all([withAuth.port, withClientCerts.port]);
   const passwordFile = join(dir, "password");
   writeFileSync(passwordFile, PASSWORD);
   // The guide's example job, as documented, pointed at the test's CA, password file and runner.
-  const example = parse(readFileSync(join(ROOT, "compose", "prometheus", "examples", "https.yml"), "utf8")) as { scrape_configs: Record<string, Record<string, unknown>>[] };
+  const example = parse(readFileSync(join(ROOT, "compose", "prometheus", "examples", "https.yml"), "utf8")) as {
+    scrape_configs: Record<string, Record<string, unknown>>[];
+  };
   const documented = example.scrape_configs[0]!;
   const targets = (port: number) => [{ targets: [`127.0.0.1:${port}`] }];
   const tls = { ca_file: certs.caCert };
   const jobs = [
-    { ...documented, job_name: "authorized", tls_config: { ...documented.tls_config, ...tls }, basic_auth: { ...documented.basic_auth, password_file: passwordFile }, static_configs: targets(authPort) },
+    {
+      ...documented,
+      job_name: "authorized",
+      tls_config: { ...documented.tls_config, ...tls },
+      basic_auth: { ...documented.basic_auth, password_file: passwordFile },
+      static_configs: targets(authPort),
+    },
     { job_name: "no_credentials", scheme: "https", tls_config: tls, static_configs: targets(authPort) },
-    { job_name: "wrong_password", scrape_interval: "5s", scrape_timeout: "4s", scheme: "https", tls_config: tls, basic_auth: { username: "prometheus", password: "guess" }, static_configs: targets(authPort) },
+    {
+      job_name: "wrong_password",
+      scrape_interval: "5s",
+      scrape_timeout: "4s",
+      scheme: "https",
+      tls_config: tls,
+      basic_auth: { username: "prometheus", password: "guess" },
+      static_configs: targets(authPort),
+    },
     { job_name: "plain_http", static_configs: targets(authPort) },
-    { job_name: "client_cert", scheme: "https", tls_config: { ...tls, cert_file: certs.clientCert, key_file: certs.clientKey }, static_configs: targets(certPort) },
+    {
+      job_name: "client_cert",
+      scheme: "https",
+      tls_config: { ...tls, cert_file: certs.clientCert, key_file: certs.clientKey },
+      static_configs: targets(certPort),
+    },
     { job_name: "no_client_cert", scheme: "https", tls_config: tls, static_configs: targets(certPort) },
   ];
   const config = join(dir, "prometheus.yml");
@@ -108,7 +140,9 @@ afterAll(async () => {
 
 describe("a real Prometheus scraping an endpoint protected by a web configuration file", () => {
   it("over TLS with basic auth and the CA, as the guide's example job: up=1, with the runner's metrics", async () => {
-    expect(withAuth.stderr()).toMatch(/serving metrics on https:\/\/127\.0\.0\.1:\d+\/metrics \(listening on 127\.0\.0\.1 only, port \d+; web config \S+auth\.yml: TLS, basic auth for 1 user\)/);
+    expect(withAuth.stderr()).toMatch(
+      /serving metrics on https:\/\/127\.0\.0\.1:\d+\/metrics \(listening on 127\.0\.0\.1 only, port \d+; web config \S+auth\.yml: TLS, basic auth for 1 user\)/,
+    );
     await prometheus.waitFor('up{job="authorized"}', (r) => r[0]?.value === 1, 20_000);
     await prometheus.waitFor('github_runner_jobs_total{job="authorized", status="success"}', (r) => r[0]?.value === 1, 10_000);
     const [info] = await prometheus.query('github_runner_info{job="authorized"}', Date.now() / 1000);
@@ -116,12 +150,15 @@ describe("a real Prometheus scraping an endpoint protected by a web configuratio
   });
 
   it("without credentials or with a wrong password: up=0, refused with 401; over plain HTTP: up=0, refused with 400", async () => {
-    for (const name of ["no_credentials", "wrong_password", "plain_http"]) await prometheus.waitFor(`up{job="${name}"}`, (r) => r[0]?.value === 0, 20_000);
+    for (const name of ["no_credentials", "wrong_password", "plain_http"])
+      await prometheus.waitFor(`up{job="${name}"}`, (r) => r[0]?.value === 0, 20_000);
     const t = await targets();
     expect(t.get("no_credentials")!.lastError).toMatch(/401 Unauthorized/);
     expect(t.get("wrong_password")!.lastError).toMatch(/401 Unauthorized/);
     expect(t.get("plain_http")!.lastError).toMatch(/400 Bad Request/);
-    expect(await prometheus.query('github_runner_jobs_total{job=~"no_credentials|wrong_password|plain_http"}', Date.now() / 1000)).toEqual([]);
+    expect(await prometheus.query('github_runner_jobs_total{job=~"no_credentials|wrong_password|plain_http"}', Date.now() / 1000)).toEqual(
+      [],
+    );
   });
 
   it("client_auth_type RequireAndVerifyClientCert: with the client certificate up=1, without it up=0", async () => {
@@ -144,7 +181,9 @@ describe("the endpoint's answers with a web configuration file", () => {
     const port = await withAuth.port;
     const answer = await new Promise<string>((resolve) => {
       let got = "";
-      const s = connect(port, "127.0.0.1", () => s.write("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\n\r\n"));
+      const s = connect(port, "127.0.0.1", () =>
+        s.write("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\n\r\n"),
+      );
       s.on("data", (c: Buffer) => (got += c.toString()));
       s.on("close", () => resolve(got));
     });
@@ -178,7 +217,10 @@ describe("while it runs", () => {
   beforeAll(async () => {
     // A copy of the certificates, replaced in place as a rotation does.
     for (const f of ["server.pem", "server.key"]) copyFileSync(join(certs.dir, f), join(certs.dir, `rotating-${f}`));
-    file = webConfig("rotating.yml", `tls_server_config:\n  cert_file: rotating-server.pem\n  key_file: rotating-server.key\nbasic_auth_users:\n  prometheus: ${hash}\n`);
+    file = webConfig(
+      "rotating.yml",
+      `tls_server_config:\n  cert_file: rotating-server.pem\n  key_file: rotating-server.key\nbasic_auth_users:\n  prometheus: ${hash}\n`,
+    );
     s = startWith(file);
     await s.port;
   });
@@ -235,7 +277,11 @@ describe("while it runs", () => {
     expect(s.stderr()).toContain(`web config reloaded from ${file}`);
 
     // (A check between the two renames may have seen a key without its certificate: reported, and then the pair reloaded.)
-    const reports = () => s.stderr().split("\n").filter((l) => l.includes("changed but cannot be used"));
+    const reports = () =>
+      s
+        .stderr()
+        .split("\n")
+        .filter((l) => l.includes("changed but cannot be used"));
     const before = reports().length;
     writeFileSync(join(certs.dir, "rotating-server.pem"), "not a certificate\n");
     await until(() => reports().length > before, 20_000, "the broken certificate reported");
@@ -250,12 +296,36 @@ describe("while it runs", () => {
 
 describe("a web configuration file that cannot be used stops start-up, before the runner starts", () => {
   const cases: [string, () => string, RegExp][] = [
-    ["a missing file", () => join(dir, "missing.yml"), /^runner-supervisor: invalid WEB_CONFIG_FILE="[^"]+missing\.yml": cannot read "[^"]+missing\.yml" \(ENOENT\)$/],
-    ["not YAML", () => webConfig("bad-yaml.yml", "tls_server_config:\n  cert_file: [\n"), /^runner-supervisor: invalid WEB_CONFIG_FILE="[^"]+": not valid YAML at line \d+, column \d+: .+$/],
-    ["an unknown key", () => webConfig("unknown.yml", "tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\n  client_auth: RequireAndVerifyClientCert\n"), /: tls_server_config \(line 4\): unknown key "client_auth": expected one of cert, key/],
+    [
+      "a missing file",
+      () => join(dir, "missing.yml"),
+      /^runner-supervisor: invalid WEB_CONFIG_FILE="[^"]+missing\.yml": cannot read "[^"]+missing\.yml" \(ENOENT\)$/,
+    ],
+    [
+      "not YAML",
+      () => webConfig("bad-yaml.yml", "tls_server_config:\n  cert_file: [\n"),
+      /^runner-supervisor: invalid WEB_CONFIG_FILE="[^"]+": not valid YAML at line \d+, column \d+: .+$/,
+    ],
+    [
+      "an unknown key",
+      () =>
+        webConfig(
+          "unknown.yml",
+          "tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\n  client_auth: RequireAndVerifyClientCert\n",
+        ),
+      /: tls_server_config \(line 4\): unknown key "client_auth": expected one of cert, key/,
+    ],
     ["a wrong type", () => webConfig("type.yml", "basic_auth_users: [prometheus]\n"), /: basic_auth_users \(line 1\): expected a mapping$/],
-    ["a key that is not the certificate's", () => webConfig("pair.yml", "tls_server_config:\n  cert_file: server.pem\n  key_file: stranger.key\n"), /: tls_server_config\.key_file: expected the private key of the certificate in cert_file; this key belongs to another$/],
-    ["a password where a bcrypt hash belongs", () => webConfig("hash.yml", `basic_auth_users:\n  prometheus: ${PASSWORD}\n`), /: basic_auth_users\.prometheus \(line 2\): expected a bcrypt hash .* \(value not shown: 28 characters\)$/],
+    [
+      "a key that is not the certificate's",
+      () => webConfig("pair.yml", "tls_server_config:\n  cert_file: server.pem\n  key_file: stranger.key\n"),
+      /: tls_server_config\.key_file: expected the private key of the certificate in cert_file; this key belongs to another$/,
+    ],
+    [
+      "a password where a bcrypt hash belongs",
+      () => webConfig("hash.yml", `basic_auth_users:\n  prometheus: ${PASSWORD}\n`),
+      /: basic_auth_users\.prometheus \(line 2\): expected a bcrypt hash .* \(value not shown: 28 characters\)$/,
+    ],
   ];
 
   it.each(cases)("%s: one line naming the file and the key, exit code 78, the runner never started", async (_what, make, message) => {
@@ -278,7 +348,10 @@ describe("a web configuration file that cannot be used stops start-up, before th
 
 describe("the runner's environment", () => {
   it("does not get WEB_CONFIG_FILE", async () => {
-    const s = startSupervisor({ command: ["/bin/sh", "-c", 'echo "web=${WEB_CONFIG_FILE:-unset}"'], env: { WEB_CONFIG_FILE: join(certs.dir, "auth.yml") } });
+    const s = startSupervisor({
+      command: ["/bin/sh", "-c", 'echo "web=${WEB_CONFIG_FILE:-unset}"'],
+      env: { WEB_CONFIG_FILE: join(certs.dir, "auth.yml") },
+    });
     expect((await s.exit).code).toBe(0);
     expect(s.stdout().toString()).toBe("web=unset\n");
   });

@@ -17,7 +17,11 @@ const example = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
 describe("docs/WEB_CONFIG.md", () => {
   it("shows a web configuration file the program reads: TLS from files beside it and one basic auth user", () => {
     const config = parseWebConfig(example, "/etc/runner");
-    expect(config.tls).toMatchObject({ certFile: "/etc/runner/runner.pem", keyFile: "/etc/runner/runner.key", clientAuthType: "NoClientCert" });
+    expect(config.tls).toMatchObject({
+      certFile: "/etc/runner/runner.pem",
+      keyFile: "/etc/runner/runner.key",
+      clientAuthType: "NoClientCert",
+    });
     expect([...config.users.keys()]).toEqual(["prometheus"]);
   });
 

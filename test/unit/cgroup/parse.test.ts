@@ -16,7 +16,9 @@ import {
 
 describe("the cgroup v2 files", () => {
   it("cpu.stat with a CPU limit", () => {
-    const stat = parseFlatKeyed("usage_usec 2051361\nuser_usec 1482305\nsystem_usec 569056\nnr_periods 212\nnr_throttled 38\nthrottled_usec 1534003\n");
+    const stat = parseFlatKeyed(
+      "usage_usec 2051361\nuser_usec 1482305\nsystem_usec 569056\nnr_periods 212\nnr_throttled 38\nthrottled_usec 1534003\n",
+    );
     expect(stat.get("usage_usec")).toBe(2051361);
     expect(stat.get("throttled_usec")).toBe(1534003);
   });
@@ -29,13 +31,17 @@ describe("the cgroup v2 files", () => {
   });
 
   it("io.stat: bytes summed over devices", () => {
-    const io = parseIoStat("8:16 rbytes=1459200 wbytes=314773504 rios=192 wios=353 dbytes=0 dios=0\n8:0 rbytes=90430464 wbytes=299008000 rios=8950 wios=1252 dbytes=50331648 dios=3021\n");
+    const io = parseIoStat(
+      "8:16 rbytes=1459200 wbytes=314773504 rios=192 wios=353 dbytes=0 dios=0\n8:0 rbytes=90430464 wbytes=299008000 rios=8950 wios=1252 dbytes=50331648 dios=3021\n",
+    );
     expect(io).toEqual({ read: 1459200 + 90430464, written: 314773504 + 299008000 });
     expect(parseIoStat("")).toEqual({ read: 0, written: 0 });
   });
 
   it("*.pressure: the some line's total, in microseconds", () => {
-    expect(parsePressureSomeTotal("some avg10=0.00 avg60=0.00 avg300=0.00 total=12345\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=6789\n")).toBe(12345);
+    expect(
+      parsePressureSomeTotal("some avg10=0.00 avg60=0.00 avg300=0.00 total=12345\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=6789\n"),
+    ).toBe(12345);
     expect(parsePressureSomeTotal("")).toBeUndefined();
   });
 
@@ -58,7 +64,8 @@ describe("the cgroup v1 files", () => {
   });
 
   it("blkio.throttle.io_service_bytes: Read and Write lines summed, Total and the other operations left out", () => {
-    const text = "8:0 Read 4096\n8:0 Write 8192\n8:0 Sync 8192\n8:0 Async 4096\n8:0 Discard 0\n8:0 Total 12288\n8:16 Read 100\n8:16 Write 0\nTotal 12388\n";
+    const text =
+      "8:0 Read 4096\n8:0 Write 8192\n8:0 Sync 8192\n8:0 Async 4096\n8:0 Discard 0\n8:0 Total 12288\n8:16 Read 100\n8:16 Write 0\nTotal 12388\n";
     expect(parseBlkioServiceBytes(text)).toEqual({ read: 4196, written: 8192 });
   });
 

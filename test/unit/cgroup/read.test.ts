@@ -49,7 +49,9 @@ describe("reading the cgroup", () => {
   });
 
   it("v2 without a limit, memory.peak (before 5.19) or pressure files: those figures are undefined", async () => {
-    const opened = await openCgroup(v2Tree({ "cpu.stat": "usage_usec 1\n", "memory.current": "1\n", "memory.max": "max\n", "cpu.max": "max 100000\n" }));
+    const opened = await openCgroup(
+      v2Tree({ "cpu.stat": "usage_usec 1\n", "memory.current": "1\n", "memory.max": "max\n", "cpu.max": "max 100000\n" }),
+    );
     if (!("cgroup" in opened)) throw new Error(opened.absent);
     expect(opened.first.memoryPeakBytes).toBeUndefined();
     expect(opened.first.throttledSeconds).toBeUndefined();
@@ -58,9 +60,13 @@ describe("reading the cgroup", () => {
   });
 
   it("absent, saying why, when the files cannot be read", async () => {
-    expect(await openCgroup(join(scratch, "no-such-proc"))).toEqual({ absent: `cannot read ${join(scratch, "no-such-proc")}/cgroup and ${join(scratch, "no-such-proc")}/mountinfo` });
+    expect(await openCgroup(join(scratch, "no-such-proc"))).toEqual({
+      absent: `cannot read ${join(scratch, "no-such-proc")}/cgroup and ${join(scratch, "no-such-proc")}/mountinfo`,
+    });
     const empty = await openCgroup(v2Tree({}));
-    expect("absent" in empty && empty.absent).toMatch(/^found cgroup v2 at .*runner\.slice but can read neither its CPU usage nor its memory use$/);
+    expect("absent" in empty && empty.absent).toMatch(
+      /^found cgroup v2 at .*runner\.slice but can read neither its CPU usage nor its memory use$/,
+    );
   });
 
   it("reads at most 64 KiB of a file", async () => {

@@ -22,21 +22,38 @@ describe("a job's usage between its two snapshots", () => {
       snap({ cpuSeconds: 13.5, throttledSeconds: 1.25, oomKills: 1, io: { read: 150, written: 1200 }, pressureSeconds: { cpu: 3, io: 1 } }),
       undefined,
     );
-    expect(u).toMatchObject({ cpuSeconds: 3.5, throttledSeconds: 0.25, oomKills: 1, readBytes: 50, writtenBytes: 1000, pressureSeconds: { cpu: 1, io: 0 } });
+    expect(u).toMatchObject({
+      cpuSeconds: 3.5,
+      throttledSeconds: 0.25,
+      oomKills: 1,
+      readBytes: 50,
+      writtenBytes: 1000,
+      pressureSeconds: { cpu: 1, io: 0 },
+    });
   });
 
   it("the peak: the cgroup's own when it rose during the job", () => {
-    const u = usageBetween(snap({ memoryPeakBytes: 300 * MiB, memoryCurrentBytes: 50 * MiB }), snap({ memoryPeakBytes: 420 * MiB, memoryCurrentBytes: 60 * MiB }), 200 * MiB);
+    const u = usageBetween(
+      snap({ memoryPeakBytes: 300 * MiB, memoryCurrentBytes: 50 * MiB }),
+      snap({ memoryPeakBytes: 420 * MiB, memoryCurrentBytes: 60 * MiB }),
+      200 * MiB,
+    );
     expect(u.memoryPeakBytes).toBe(420 * MiB);
     expect(u.memoryPeakSource).toBe("cgroup_peak");
   });
 
   it("the peak: the highest sample when the cgroup's peak was set before the job", () => {
-    const u = usageBetween(snap({ memoryPeakBytes: 900 * MiB, memoryCurrentBytes: 50 * MiB }), snap({ memoryPeakBytes: 900 * MiB, memoryCurrentBytes: 60 * MiB }), 200 * MiB);
+    const u = usageBetween(
+      snap({ memoryPeakBytes: 900 * MiB, memoryCurrentBytes: 50 * MiB }),
+      snap({ memoryPeakBytes: 900 * MiB, memoryCurrentBytes: 60 * MiB }),
+      200 * MiB,
+    );
     expect(u.memoryPeakBytes).toBe(200 * MiB);
     expect(u.memoryPeakSource).toBe("samples");
     // No sample taken (a job shorter than a second): the higher of the two moments.
-    expect(usageBetween(snap({ memoryCurrentBytes: 50 * MiB }), snap({ memoryCurrentBytes: 60 * MiB }), undefined).memoryPeakBytes).toBe(60 * MiB);
+    expect(usageBetween(snap({ memoryCurrentBytes: 50 * MiB }), snap({ memoryCurrentBytes: 60 * MiB }), undefined).memoryPeakBytes).toBe(
+      60 * MiB,
+    );
   });
 
   it("a figure the kernel did not offer at both moments is undefined, never 0", () => {

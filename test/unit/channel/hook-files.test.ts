@@ -32,14 +32,23 @@ describe("hook scripts", () => {
     const user = join(dir, "user.sh");
     writeFileSync(user, "false | cat\necho reached\n");
     const script = join(dir, "ours.sh");
-    writeFileSync(script, hookScript("job-started", { node: process.execPath, entry: BIN, userHooks: { "job-started": user } }, join(dir, "no.sock")));
+    writeFileSync(
+      script,
+      hookScript("job-started", { node: process.execPath, entry: BIN, userHooks: { "job-started": user } }, join(dir, "no.sock")),
+    );
     const run = runAsRunner(script);
     expect(run.status).toBe(1);
     expect(run.stdout).not.toContain("reached");
   });
 
   it("are written again when a job deleted them", () => {
-    const hookDir = createHookDir({ node: process.execPath, entry: BIN, userHooks: {}, runnerHome: tempDir("home-"), baseDir: tempDir("base-") });
+    const hookDir = createHookDir({
+      node: process.execPath,
+      entry: BIN,
+      userHooks: {},
+      runnerHome: tempDir("home-"),
+      baseDir: tempDir("base-"),
+    });
     const files = hookDir.write(join(hookDir.socketDir, "channel.sock"));
     const started = files.env.ACTIONS_RUNNER_HOOK_JOB_STARTED!;
     rmSync(hookDir.dir, { recursive: true, force: true });
@@ -48,16 +57,19 @@ describe("hook scripts", () => {
     expect(runAsRunner(started).status).toBe(0);
   });
 
-  it.runIf(process.getuid?.() === 0)("as root for a runner of another user: scripts stay root's, only the socket's directory is the runner's", () => {
-    const home = tempDir("home-");
-    chownSync(home, 4242, 4242);
-    const hookDir = createHookDir({ node: process.execPath, entry: BIN, userHooks: {}, runnerHome: home, baseDir: tempDir("base-") });
-    const files = hookDir.write(join(hookDir.socketDir, "channel.sock"));
-    const dir = statSync(hookDir.dir);
-    expect([dir.uid, dir.mode & 0o777]).toEqual([0, 0o755]);
-    const socketDir = statSync(hookDir.socketDir);
-    expect([socketDir.uid, socketDir.mode & 0o777]).toEqual([4242, 0o700]);
-    const script = statSync(files.env.ACTIONS_RUNNER_HOOK_JOB_STARTED!);
-    expect([script.uid, script.mode & 0o777]).toEqual([0, 0o755]);
-  });
+  it.runIf(process.getuid?.() === 0)(
+    "as root for a runner of another user: scripts stay root's, only the socket's directory is the runner's",
+    () => {
+      const home = tempDir("home-");
+      chownSync(home, 4242, 4242);
+      const hookDir = createHookDir({ node: process.execPath, entry: BIN, userHooks: {}, runnerHome: home, baseDir: tempDir("base-") });
+      const files = hookDir.write(join(hookDir.socketDir, "channel.sock"));
+      const dir = statSync(hookDir.dir);
+      expect([dir.uid, dir.mode & 0o777]).toEqual([0, 0o755]);
+      const socketDir = statSync(hookDir.socketDir);
+      expect([socketDir.uid, socketDir.mode & 0o777]).toEqual([4242, 0o700]);
+      const script = statSync(files.env.ACTIONS_RUNNER_HOOK_JOB_STARTED!);
+      expect([script.uid, script.mode & 0o777]).toEqual([0, 0o755]);
+    },
+  );
 });

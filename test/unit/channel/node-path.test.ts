@@ -12,7 +12,9 @@ describe("the Node path handed to the job side", () => {
     mkdirSync(join(home, "externals.2.336.0", "node24", "bin"), { recursive: true });
     writeFileSync(join(home, "externals.2.336.0", "node24", "bin", "node"), "");
     symlinkSync(join(home, "externals.2.336.0"), join(home, "externals"));
-    expect(stableNodePath(join(home, "externals.2.336.0", "node24", "bin", "node"), home)).toBe(join(home, "externals", "node24", "bin", "node"));
+    expect(stableNodePath(join(home, "externals.2.336.0", "node24", "bin", "node"), home)).toBe(
+      join(home, "externals", "node24", "bin", "node"),
+    );
     // bin.VERSION likewise; a runner home given through a symlink of its own is kept as given.
     symlinkSync(home, join(home, "..", "link"));
     expect(stableNodePath(join(home, "bin.2.337.0", "node"), join(home, "..", "link"))).toBe(join(home, "..", "link", "bin", "node"));
@@ -20,7 +22,12 @@ describe("the Node path handed to the job side", () => {
 
   it("keeps any other path as it is", () => {
     const home = tempDir();
-    for (const path of ["/usr/bin/node", join(home, "externals", "node24", "bin", "node"), join(home, "tools", "node"), join(home, "externals.old-copy", "node")]) {
+    for (const path of [
+      "/usr/bin/node",
+      join(home, "externals", "node24", "bin", "node"),
+      join(home, "tools", "node"),
+      join(home, "externals.old-copy", "node"),
+    ]) {
       expect(stableNodePath(path, home)).toBe(path);
     }
     expect(stableNodePath("/usr/bin/node", "/nonexistent/runner")).toBe("/usr/bin/node");

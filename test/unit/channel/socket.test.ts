@@ -17,7 +17,11 @@ describe("the local channel (a real Unix socket)", () => {
   it("delivers a message and answers ok; rejects garbage and oversized messages", async () => {
     const got: ChannelMessage[] = [];
     let rejected = 0;
-    channel = await openChannel(tempDir(), (m) => got.push(m), () => rejected++);
+    channel = await openChannel(
+      tempDir(),
+      (m) => got.push(m),
+      () => rejected++,
+    );
     const cache: ChannelMessage = { kind: "cache", cacheType: "npm", hits: 2, misses: 1 };
     expect(await sendMessage(channel.socketPath, cache, 2000)).toBe(true);
     expect(got).toEqual([cache]);
@@ -30,7 +34,11 @@ describe("the local channel (a real Unix socket)", () => {
 
   it("a full pool makes room for a newcomer by closing the oldest connection still to send its line", async () => {
     const got: ChannelMessage[] = [];
-    channel = await openChannel(tempDir(), (m) => got.push(m), () => undefined);
+    channel = await openChannel(
+      tempDir(),
+      (m) => got.push(m),
+      () => undefined,
+    );
     const idle: Socket[] = [];
     for (let i = 0; i < 1100; i++) idle.push(await opened(channel.socketPath));
     const cache: ChannelMessage = { kind: "cache", cacheType: "npm", hits: 1, misses: 0 };

@@ -18,12 +18,18 @@ describe("cleaning up after killed supervisors", () => {
   const record = (dir: string, owner: { pid: number; start: string; pidNamespace?: string; bootId?: string }) =>
     writeFileSync(
       join(dir, "owner"),
-      JSON.stringify({ pidNamespace: readlinkSync("/proc/self/ns/pid"), bootId: readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim(), ...owner }),
+      JSON.stringify({
+        pidNamespace: readlinkSync("/proc/self/ns/pid"),
+        bootId: readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim(),
+        ...owner,
+      }),
     );
 
   it("removes only directories whose owner is gone for sure, and never connects to a live supervisor's socket", async () => {
     const base = tempDir();
-    const dirs = Object.fromEntries(["dead", "reused", "live", "foreign", "unrecorded", "young"].map((n) => [n, join(base, `runner-supervisor-${n}`)]));
+    const dirs = Object.fromEntries(
+      ["dead", "reused", "live", "foreign", "unrecorded", "young"].map((n) => [n, join(base, `runner-supervisor-${n}`)]),
+    );
     const other = join(base, "something-else");
     for (const d of [...Object.values(dirs), other]) mkdirSync(d);
     const exited = spawnSync("true");
@@ -34,7 +40,11 @@ describe("cleaning up after killed supervisors", () => {
     record(dirs.foreign!, { pid: exited.pid, start: "1", pidNamespace: "pid:[1]" });
     // A live channel in the live directory: the sweep must not reach it (it would count a rejected message).
     let rejected = 0;
-    channel = await openChannel(dirs.live!, () => undefined, () => rejected++);
+    channel = await openChannel(
+      dirs.live!,
+      () => undefined,
+      () => rejected++,
+    );
     const old = new Date(Date.now() - 120_000);
     for (const [name, dir] of Object.entries(dirs)) if (name !== "young") utimesSync(dir, old, old);
 
@@ -57,25 +67,40 @@ describe("cleaning up after killed supervisors", () => {
     const ended = join(base, "runner-supervisor-ended");
     const alive = join(base, "runner-supervisor-alive");
     // A supervisor's directory written inside a PID namespace of its own, which then ended.
-    const made = spawnSync("unshare", ["--pid", "--fork", "--mount-proc", process.execPath, "-e", `
+    const made = spawnSync(
+      "unshare",
+      [
+        "--pid",
+        "--fork",
+        "--mount-proc",
+        process.execPath,
+        "-e",
+        `
       const { mkdirSync, writeFileSync, readlinkSync, readFileSync } = require("node:fs");
       mkdirSync(${JSON.stringify(ended)});
       writeFileSync(${JSON.stringify(join(ended, "owner"))}, JSON.stringify({ pid: process.pid, start: "1", pidNamespace: readlinkSync("/proc/self/ns/pid"), bootId: readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim() }));
-    `], { encoding: "utf8" });
+    `,
+      ],
+      { encoding: "utf8" },
+    );
     expect(made.status, made.stderr).toBe(0);
     // A namespace that still runs: a sleeping process in it.
     const living = spawn("unshare", ["--pid", "--fork", "--kill-child", "sleep", "60"], { stdio: "ignore" });
     try {
       let ns = "";
-      await until(() => {
-        const kids = childrenOf(living.pid!);
-        try {
-          ns = kids.length ? readlinkSync(`/proc/${kids[0]}/ns/pid`) : "";
-        } catch {
-          ns = "";
-        }
-        return ns !== "" && ns !== readlinkSync("/proc/self/ns/pid");
-      }, 10_000, "the living namespace");
+      await until(
+        () => {
+          const kids = childrenOf(living.pid!);
+          try {
+            ns = kids.length ? readlinkSync(`/proc/${kids[0]}/ns/pid`) : "";
+          } catch {
+            ns = "";
+          }
+          return ns !== "" && ns !== readlinkSync("/proc/self/ns/pid");
+        },
+        10_000,
+        "the living namespace",
+      );
       mkdirSync(alive);
       record(alive, { pid: 1, start: "1", pidNamespace: ns });
       const old = new Date(Date.now() - 120_000);

@@ -5,7 +5,8 @@ import { harness } from "./observe.js";
 describe("the cache collector", () => {
   it("starts the configured types and other at 0, with no hit rate before the first report", async () => {
     const m = await harness((r) => cacheCollector({ cacheTypes: ["npm", "apt"] }, r.both)).after();
-    for (const type of ["npm", "apt", "other"]) for (const result of ["hit", "miss"]) expect(m.value("github_runner_cache_requests_total", { cache_type: type, result })).toBe(0);
+    for (const type of ["npm", "apt", "other"])
+      for (const result of ["hit", "miss"]) expect(m.value("github_runner_cache_requests_total", { cache_type: type, result })).toBe(0);
     expect(m.has("github_runner_cache_hit_rate")).toBe(false);
   });
 

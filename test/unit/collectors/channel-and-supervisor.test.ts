@@ -5,7 +5,10 @@ import { harness } from "./observe.js";
 
 describe("the channel collector", () => {
   it("starts every kind at 0 and counts messages by kind", async () => {
-    const m = await harness((r) => channelCollector(r.both)).after({ type: "channel-message", kind: "rejected" }, { type: "channel-message", kind: "cache_report" });
+    const m = await harness((r) => channelCollector(r.both)).after(
+      { type: "channel-message", kind: "rejected" },
+      { type: "channel-message", kind: "cache_report" },
+    );
     expect(m.value("github_runner_context_messages_total", { kind: "rejected" })).toBe(1);
     expect(m.value("github_runner_context_messages_total", { kind: "cache_report" })).toBe(1);
     expect(m.value("github_runner_context_messages_total", { kind: "job_started" })).toBe(0);

@@ -4,7 +4,16 @@ import type { JobPhaseSeconds, JobStatus } from "../../../src/runner/jobs.js";
 import { harness } from "./observe.js";
 
 const finished = (status: JobStatus, phases: JobPhaseSeconds, labels: Record<string, string> = {}) =>
-  ({ type: "job-finished", name: "build", status, durationSeconds: 10 as number | undefined, finishedAtEpochSeconds: 1_700_000_000, context: undefined, phases, labels }) as const;
+  ({
+    type: "job-finished",
+    name: "build",
+    status,
+    durationSeconds: 10 as number | undefined,
+    finishedAtEpochSeconds: 1_700_000_000,
+    context: undefined,
+    phases,
+    labels,
+  }) as const;
 
 const options = { jobPhaseBuckets: [5, 60], jobLabelNames: [], unknownJobLabels: {} };
 
@@ -43,9 +52,33 @@ describe("the job-phases collector", () => {
 
   it("with job labels: a new label set starts at 0 when its first job is labelled", async () => {
     const labels = { repository: "acme/shop", workflow: "CI" };
-    const h = harness((r) => jobPhasesCollector({ ...options, jobLabelNames: ["repository", "workflow"], unknownJobLabels: { repository: "unknown", workflow: "unknown" } }, r.both));
-    expect((await h.after()).value("github_runner_job_phase_duration_seconds_count", { phase: "setup", status: "success", repository: "unknown", workflow: "unknown" })).toBe(0);
-    expect((await h.after({ type: "job-labelled", labels })).value("github_runner_job_phase_duration_seconds_count", { phase: "cleanup", status: "failed", ...labels })).toBe(0);
-    expect((await h.after(finished("success", { steps: 7 }, labels))).value("github_runner_job_phase_duration_seconds_sum", { phase: "steps", status: "success", ...labels })).toBe(7);
+    const h = harness((r) =>
+      jobPhasesCollector(
+        { ...options, jobLabelNames: ["repository", "workflow"], unknownJobLabels: { repository: "unknown", workflow: "unknown" } },
+        r.both,
+      ),
+    );
+    expect(
+      (await h.after()).value("github_runner_job_phase_duration_seconds_count", {
+        phase: "setup",
+        status: "success",
+        repository: "unknown",
+        workflow: "unknown",
+      }),
+    ).toBe(0);
+    expect(
+      (await h.after({ type: "job-labelled", labels })).value("github_runner_job_phase_duration_seconds_count", {
+        phase: "cleanup",
+        status: "failed",
+        ...labels,
+      }),
+    ).toBe(0);
+    expect(
+      (await h.after(finished("success", { steps: 7 }, labels))).value("github_runner_job_phase_duration_seconds_sum", {
+        phase: "steps",
+        status: "success",
+        ...labels,
+      }),
+    ).toBe(7);
   });
 });

@@ -4,7 +4,16 @@ import type { JobStatus } from "../../../src/runner/jobs.js";
 import { harness } from "./observe.js";
 
 const finished = (status: JobStatus, durationSeconds: number | undefined, labels: Record<string, string> = {}) =>
-  ({ type: "job-finished", name: "build", status, durationSeconds, finishedAtEpochSeconds: 1_700_000_000, context: undefined, phases: {}, labels }) as const;
+  ({
+    type: "job-finished",
+    name: "build",
+    status,
+    durationSeconds,
+    finishedAtEpochSeconds: 1_700_000_000,
+    context: undefined,
+    phases: {},
+    labels,
+  }) as const;
 
 describe("the jobs collector", () => {
   it("starts every status at 0, so increase() sees the first result", async () => {
@@ -34,7 +43,14 @@ describe("the jobs collector", () => {
   it("with job labels: the unknown set at start, a new repository and workflow at 0 as soon as its first job is labelled", async () => {
     const labels = { repository: "acme/shop", workflow: "Deploy" };
     const h = harness((r) =>
-      jobsCollector({ jobDurationBuckets: [1], jobLabelNames: ["repository", "workflow"], unknownJobLabels: { repository: "unknown", workflow: "unknown" } }, r.both),
+      jobsCollector(
+        {
+          jobDurationBuckets: [1],
+          jobLabelNames: ["repository", "workflow"],
+          unknownJobLabels: { repository: "unknown", workflow: "unknown" },
+        },
+        r.both,
+      ),
     );
     const before = await h.after();
     expect(before.value("github_runner_jobs_total", { status: "success", repository: "unknown", workflow: "unknown" })).toBe(0);

@@ -6,7 +6,8 @@ describe("the listener collector", () => {
   it("starts every reason at 0 and counts relaunches, connection problems and self-updates", async () => {
     const h = harness((r) => listenerCollector(r.both));
     const start = await h.after();
-    for (const reason of ["connect_error", "session_conflict", "session_failed", "runner_removed"]) expect(start.value("github_runner_connection_errors_total", { reason })).toBe(0);
+    for (const reason of ["connect_error", "session_conflict", "session_failed", "runner_removed"])
+      expect(start.value("github_runner_connection_errors_total", { reason })).toBe(0);
     const m = await h.after(
       { type: "listener-exit", reason: "retryable", relaunch: true },
       { type: "listener-exit", reason: "success", relaunch: false },

@@ -9,7 +9,18 @@ describe("the queue-time collector", () => {
     const m = await harness((r) => queueTimeCollector(options, r.both)).after();
     expect(m.has("github_runner_queue_time_seconds")).toBe(false);
     expect(m.value("github_runner_job_queue_time_seconds_count")).toBe(0);
-    for (const reason of ["no_token", "no_context", "unauthorized", "forbidden", "not_found", "rate_limited", "timeout", "server_error", "network_error", "bad_response"]) {
+    for (const reason of [
+      "no_token",
+      "no_context",
+      "unauthorized",
+      "forbidden",
+      "not_found",
+      "rate_limited",
+      "timeout",
+      "server_error",
+      "network_error",
+      "bad_response",
+    ]) {
       expect(m.value("github_runner_queue_time_lookup_failures_total", { reason }), reason).toBe(0);
     }
   });
@@ -27,7 +38,12 @@ describe("the queue-time collector", () => {
 
   it("starts a newly labelled repository and workflow at 0", async () => {
     const labels = { repository: "acme/shop", workflow: "Deploy" };
-    const m = await harness((r) => queueTimeCollector({ ...options, jobLabelNames: ["repository", "workflow"], unknownJobLabels: { repository: "unknown", workflow: "unknown" } }, r.both)).after({
+    const m = await harness((r) =>
+      queueTimeCollector(
+        { ...options, jobLabelNames: ["repository", "workflow"], unknownJobLabels: { repository: "unknown", workflow: "unknown" } },
+        r.both,
+      ),
+    ).after({
       type: "job-labelled",
       labels,
     });

@@ -19,7 +19,11 @@ describe("the runner-status collector", () => {
   it("follows online, busy (with the job's start time only while it runs) and the version the runner prints", async () => {
     const clock = { monotonicMs: () => 0, epochMs: () => 0 };
     const h = harness((r) => runnerStatusCollector({ runnerVersion: "unknown" }, r.both, clock));
-    const busy = await h.after({ type: "online", online: true }, { type: "busy", busy: true, sinceEpochSeconds: 1234 }, { type: "version", version: "2.336.0" });
+    const busy = await h.after(
+      { type: "online", online: true },
+      { type: "busy", busy: true, sinceEpochSeconds: 1234 },
+      { type: "version", version: "2.336.0" },
+    );
     expect(busy.value("github_runner_status")).toBe(1);
     expect(busy.value("github_runner_busy")).toBe(1);
     expect(busy.value("github_runner_job_start_time_seconds")).toBe(1234);

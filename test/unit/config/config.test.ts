@@ -65,7 +65,10 @@ describe("job-context options", () => {
   it("matches the label allowlists against the whole value, case as written", () => {
     const c = resolve({ REPOSITORY_LABEL_PATTERN: "acme/.*", WORKFLOW_LABEL_PATTERN: "Deploy.*" });
     expect(["acme/shop", "evil/acme/shop", "ACME/shop"].filter((v) => c.repositoryLabelPattern!.test(v))).toEqual(["acme/shop"]);
-    expect(["Deploy to prod", "Nightly deploy", "deploy to prod", "Deploy"].filter((v) => c.workflowLabelPattern!.test(v))).toEqual(["Deploy to prod", "Deploy"]);
+    expect(["Deploy to prod", "Nightly deploy", "deploy to prod", "Deploy"].filter((v) => c.workflowLabelPattern!.test(v))).toEqual([
+      "Deploy to prod",
+      "Deploy",
+    ]);
     // An alternation stays inside the anchors: neither side can match part of a value.
     const either = resolve({ WORKFLOW_LABEL_PATTERN: "CI|Deploy" }).workflowLabelPattern!;
     expect(["CI", "Deploy", "CI nightly", "Deploy docs"].filter((v) => either.test(v))).toEqual(["CI", "Deploy"]);
@@ -94,16 +97,28 @@ describe("job-context options", () => {
 
   it.each([
     [{ JOB_LABELS: "repository,sha" }, /JOB_LABELS="repository,sha": expected a comma-separated list of repository and workflow/],
-    [{ DEPLOY_PATTERN: "deploy(" }, /DEPLOY_PATTERN="deploy\(": expected a regular expression of at most 512 characters that runs in linear time: .*, found anywhere in the value ignoring case; anchor it with \^ and \$ \(empty: none\); this one does not compile: Unterminated group$/],
+    [
+      { DEPLOY_PATTERN: "deploy(" },
+      /DEPLOY_PATTERN="deploy\(": expected a regular expression of at most 512 characters that runs in linear time: .*, found anywhere in the value ignoring case; anchor it with \^ and \$ \(empty: none\); this one does not compile: Unterminated group$/,
+    ],
     // Not valid alone, though "^(?:a)|(b)$" would compile: it would stop matching whole values.
     [{ REPOSITORY_LABEL_PATTERN: "a)|(b" }, /REPOSITORY_LABEL_PATTERN="a\)\|\(b": expected a regular expression/],
-    [{ WORKFLOW_LABEL_PATTERN: "[" }, /WORKFLOW_LABEL_PATTERN="\[": expected a regular expression of at most 512 characters that runs in linear time: .*, matched against the whole value, case-sensitively \(empty: any\)$/],
+    [
+      { WORKFLOW_LABEL_PATTERN: "[" },
+      /WORKFLOW_LABEL_PATTERN="\[": expected a regular expression of at most 512 characters that runs in linear time: .*, matched against the whole value, case-sensitively \(empty: any\)$/,
+    ],
     // Patterns that need backtracking or the u flag: refused at start-up rather than run on workflow authors' text.
-    [{ DEPLOY_PATTERN: "(deploy)\\1" }, /DEPLOY_PATTERN="\(deploy\)\\\\1": expected a regular expression of at most 512 characters that runs in linear time: no backreferences, lookahead/],
+    [
+      { DEPLOY_PATTERN: "(deploy)\\1" },
+      /DEPLOY_PATTERN="\(deploy\)\\\\1": expected a regular expression of at most 512 characters that runs in linear time: no backreferences, lookahead/,
+    ],
     [{ DEPLOY_PATTERN: "deploy(?!ment)" }, /DEPLOY_PATTERN=.*: expected a regular expression .* that runs in linear time/],
     [{ WORKFLOW_LABEL_PATTERN: "x{1,100}" }, /WORKFLOW_LABEL_PATTERN=.*: expected a regular expression .* that runs in linear time/],
     [{ WORKFLOW_LABEL_PATTERN: "\\p{L}+" }, /WORKFLOW_LABEL_PATTERN=.*: expected a regular expression .* that runs in linear time/],
-    [{ REPOSITORY_LABEL_PATTERN: "acme/\\u{61}" }, /REPOSITORY_LABEL_PATTERN=.*: expected a regular expression .* that runs in linear time/],
+    [
+      { REPOSITORY_LABEL_PATTERN: "acme/\\u{61}" },
+      /REPOSITORY_LABEL_PATTERN=.*: expected a regular expression .* that runs in linear time/,
+    ],
     [{ GITHUB_API_URL: "ftp://x" }, /GITHUB_API_URL/],
     [{ GITHUB_API_URL: "https://user:pw@x" }, /GITHUB_API_URL/],
     [{ GITHUB_API_TIMEOUT: "0" }, /GITHUB_API_TIMEOUT/],

@@ -26,13 +26,19 @@ describe("trace options", () => {
     expect(errorOf({ OTEL_EXPORTER_OTLP_PROTOCOL: "grpc", OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318" })).toBe(
       'invalid OTEL_EXPORTER_OTLP_PROTOCOL="grpc": expected http/protobuf or http/json (the traces are sent over OTLP/HTTP)',
     );
-    expect(errorOf({ OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4317" })).toMatch(/^invalid OTEL_EXPORTER_OTLP_ENDPOINT="collector:4317": expected an http or https URL/);
-    expect(errorOf({ TRACE_ID_RULE: "sha1" })).toBe('invalid TRACE_ID_RULE="sha1": expected one of github-receiver, github-receiver-legacy, random');
+    expect(errorOf({ OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4317" })).toMatch(
+      /^invalid OTEL_EXPORTER_OTLP_ENDPOINT="collector:4317": expected an http or https URL/,
+    );
+    expect(errorOf({ TRACE_ID_RULE: "sha1" })).toBe(
+      'invalid TRACE_ID_RULE="sha1": expected one of github-receiver, github-receiver-legacy, random',
+    );
     const secret = "api-key=s3cr3t\nx";
     const message = errorOf({ OTEL_EXPORTER_OTLP_HEADERS: secret })!;
     expect(message).toMatch(/^invalid OTEL_EXPORTER_OTLP_HEADERS \(value not shown/);
     expect(message).not.toContain("s3cr3t");
-    expect(resolve({ OTEL_EXPORTER_OTLP_HEADERS: "api-key=s3cr3t,x-team=ci%20runners" }).otlpHeaders).toBe("api-key=s3cr3t,x-team=ci%20runners");
+    expect(resolve({ OTEL_EXPORTER_OTLP_HEADERS: "api-key=s3cr3t,x-team=ci%20runners" }).otlpHeaders).toBe(
+      "api-key=s3cr3t,x-team=ci%20runners",
+    );
     // The headers (an API key) stay out of the jobs' environment; the endpoint reaches them as any container variable does.
     const env = withoutPrivateVariables({ OTEL_EXPORTER_OTLP_HEADERS: "api-key=s3cr3t", OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318" });
     expect(env).toEqual({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318" });

@@ -7,7 +7,15 @@ import type { Observation } from "../../../src/observation.js";
 import type { JobStatus } from "../../../src/runner/jobs.js";
 import type { FinishedJob } from "../../../src/runner/state.js";
 
-const ctx: JobContext = { runId: "1", runAttempt: 1, repository: "acme/shop", workflow: "CI", job: "build", eventName: "push", runnerName: "r" };
+const ctx: JobContext = {
+  runId: "1",
+  runAttempt: 1,
+  repository: "acme/shop",
+  workflow: "CI",
+  job: "build",
+  eventName: "push",
+  runnerName: "r",
+};
 
 describe("deploys", () => {
   it("classifies by workflow name, job key or environment", () => {
@@ -43,7 +51,15 @@ describe("deploys", () => {
       () => undefined,
       { monotonicMs: () => mono, epochMs: () => epoch },
     );
-    const finished = (status: JobStatus): FinishedJob => ({ type: "job-finished", name: "build", status, durationSeconds: 1, finishedAtEpochSeconds: epoch / 1000, context: ctx, phases: {} });
+    const finished = (status: JobStatus): FinishedJob => ({
+      type: "job-finished",
+      name: "build",
+      status,
+      durationSeconds: 1,
+      finishedAtEpochSeconds: epoch / 1000,
+      context: ctx,
+      phases: {},
+    });
     enricher.take(finished("failed"));
     mono += 400;
     epoch += 7_200_000 + 400;

@@ -5,13 +5,25 @@ import type { JobContext } from "../../../src/messages/job-context.js";
 import type { Observation } from "../../../src/observation.js";
 import type { FinishedJob } from "../../../src/runner/state.js";
 
-const ctx: JobContext = { runId: "1", runAttempt: 1, repository: "acme/shop", workflow: "CI", job: "build", eventName: "push", runnerName: "r" };
+const ctx: JobContext = {
+  runId: "1",
+  runAttempt: 1,
+  repository: "acme/shop",
+  workflow: "CI",
+  job: "build",
+  eventName: "push",
+  runnerName: "r",
+};
 
 /** An enricher configured from these variables, and what it told the collectors. */
 function enricherWith(env: Record<string, string>) {
   const config = resolveConfig({}, { RUNNER_HOME: "/", ...env }, []);
   const seen: Observation[] = [];
-  const enricher = createEnricher({ ...config, userAgent: "test" }, (o) => seen.push(o), () => undefined);
+  const enricher = createEnricher(
+    { ...config, userAgent: "test" },
+    (o) => seen.push(o),
+    () => undefined,
+  );
   const finish = (context: JobContext | undefined, status: FinishedJob["status"] = "success") =>
     enricher.take({ type: "job-finished", name: "a job", status, durationSeconds: 1, finishedAtEpochSeconds: 1000, phases: {}, context });
   const of = (type: Observation["type"]) => seen.filter((o) => o.type === type);

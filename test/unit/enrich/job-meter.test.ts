@@ -34,16 +34,27 @@ function setUp(): { pipeline: Pipeline; write(f: Figures): void; outcomes: JobOu
   writeFileSync(join(dir, "memory.max"), `${512 * MiB}\n`);
   writeFileSync(join(dir, "cpu.max"), "150000 100000\n");
   const write = (f: Figures) => {
-    writeFileSync(join(dir, "cpu.stat"), `usage_usec ${f.cpuUsec}\nuser_usec 0\nsystem_usec 0\nnr_periods 0\nnr_throttled 0\nthrottled_usec 0\n`);
+    writeFileSync(
+      join(dir, "cpu.stat"),
+      `usage_usec ${f.cpuUsec}\nuser_usec 0\nsystem_usec 0\nnr_periods 0\nnr_throttled 0\nthrottled_usec 0\n`,
+    );
     writeFileSync(join(dir, "memory.current"), `${f.currentBytes}\n`);
     writeFileSync(join(dir, "memory.peak"), `${f.peakBytes}\n`);
     writeFileSync(join(dir, "memory.events"), `low 0\nhigh 0\nmax 0\noom 0\noom_kill ${f.oomKills}\noom_group_kill 0\n`);
     writeFileSync(join(dir, "io.stat"), `8:0 rbytes=${f.readBytes} wbytes=${f.writtenBytes} rios=0 wios=0 dbytes=0 dios=0\n`);
-    writeFileSync(join(dir, "cpu.pressure"), "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n");
+    writeFileSync(
+      join(dir, "cpu.pressure"),
+      "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n",
+    );
   };
   write({ cpuUsec: 1_000_000, currentBytes: 40 * MiB, peakBytes: 60 * MiB, oomKills: 0, readBytes: 0, writtenBytes: 0 });
   const logged: string[] = [];
-  const pipeline = createPipeline({ ...config, supervisorVersion: "0", userAgent: "test" }, (m) => logged.push(m), undefined, () => openCgroup(proc));
+  const pipeline = createPipeline(
+    { ...config, supervisorVersion: "0", userAgent: "test" },
+    (m) => logged.push(m),
+    undefined,
+    () => openCgroup(proc),
+  );
   const outcomes: JobOutcome[] = [];
   const seen: Observation[] = [];
   pipeline.subscribe((o) => {
@@ -80,7 +91,19 @@ describe("the job meter", () => {
     write({ cpuUsec: 4_500_000, currentBytes: 50 * MiB, peakBytes: 300 * MiB, oomKills: 0, readBytes: 4096, writtenBytes: 1 * MiB });
     await lines(pipeline, "2026-12-07 10:00:09Z: Job build completed with result: Succeeded\n");
     await until(() => outcomes.length === 1, "the job's outcome");
-    expect(outcomes[0]).toMatchObject({ name: "build", status: "success", cause: undefined, usage: { cpuSeconds: 3.5, memoryPeakBytes: 300 * MiB, memoryPeakSource: "cgroup_peak", readBytes: 4096, writtenBytes: MiB, oomKills: 0 } });
+    expect(outcomes[0]).toMatchObject({
+      name: "build",
+      status: "success",
+      cause: undefined,
+      usage: {
+        cpuSeconds: 3.5,
+        memoryPeakBytes: 300 * MiB,
+        memoryPeakSource: "cgroup_peak",
+        readBytes: 4096,
+        writtenBytes: MiB,
+        oomKills: 0,
+      },
+    });
     const m = await scrape(pipeline);
     expect(m.value("github_runner_job_cpu_seconds_sum")).toBeCloseTo(3.5);
     expect(m.value("github_runner_job_memory_peak_bytes_bucket", { le: String(512 * MiB) })).toBe(1);
@@ -138,7 +161,10 @@ describe("the job meter", () => {
   it("a burst of jobs far faster than a runner's: every job gets its outcome, with bounded reads and no log lines", async () => {
     const { pipeline, outcomes, seen, logged } = setUp();
     await until(() => seen.some((o) => o.type === "cgroup-opened"), "the cgroup opening");
-    const burst = Array.from({ length: 2000 }, (_, i) => `2026-12-07 10:00:01Z: Running job: j${i}\n2026-12-07 10:00:01Z: Job j${i} completed with result: Succeeded\n`).join("");
+    const burst = Array.from(
+      { length: 2000 },
+      (_, i) => `2026-12-07 10:00:01Z: Running job: j${i}\n2026-12-07 10:00:01Z: Job j${i} completed with result: Succeeded\n`,
+    ).join("");
     await lines(pipeline, burst);
     await pipeline.settled();
     expect(outcomes.length).toBe(2000);
@@ -148,7 +174,12 @@ describe("the job meter", () => {
 
   it("without a cgroup: one line says why, the resource metrics are absent, causes still come (but never oom_killed)", async () => {
     const logged: string[] = [];
-    const pipeline = createPipeline({ ...config, supervisorVersion: "0", userAgent: "test" }, (m) => logged.push(m), undefined, () => openCgroup(join(scratch, "none")));
+    const pipeline = createPipeline(
+      { ...config, supervisorVersion: "0", userAgent: "test" },
+      (m) => logged.push(m),
+      undefined,
+      () => openCgroup(join(scratch, "none")),
+    );
     const outcomes: JobOutcome[] = [];
     pipeline.subscribe((o) => o.type === "job-outcome" && outcomes.push(o));
     await until(() => logged.length > 0, "the start-up line");

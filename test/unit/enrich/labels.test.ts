@@ -2,7 +2,15 @@ import { describe, expect, it } from "vitest";
 import { LabelPolicy } from "../../../src/enrich/labels.js";
 import type { JobContext } from "../../../src/messages/job-context.js";
 
-const ctx: JobContext = { runId: "1", runAttempt: 1, repository: "acme/shop", workflow: "CI", job: "build", eventName: "push", runnerName: "r" };
+const ctx: JobContext = {
+  runId: "1",
+  runAttempt: 1,
+  repository: "acme/shop",
+  workflow: "CI",
+  job: "build",
+  eventName: "push",
+  runnerName: "r",
+};
 
 describe("label policy", () => {
   it("keeps allowed values up to the cap, then says other; unknown without context", () => {
@@ -10,7 +18,10 @@ describe("label policy", () => {
     expect(policy.labelsFor(undefined)).toEqual({ repository: "unknown", workflow: "unknown" });
     expect(policy.labelsFor(ctx)).toEqual({ repository: "acme/shop", workflow: "CI" });
     expect(policy.labelsFor({ ...ctx, repository: "evil/x", workflow: "Deploy" })).toEqual({ repository: "other", workflow: "Deploy" });
-    expect(policy.labelsFor({ ...ctx, repository: "acme/web", workflow: "Nightly" })).toEqual({ repository: "acme/web", workflow: "other" });
+    expect(policy.labelsFor({ ...ctx, repository: "acme/web", workflow: "Nightly" })).toEqual({
+      repository: "acme/web",
+      workflow: "other",
+    });
     expect(policy.labelsFor({ ...ctx, repository: "acme/third" })).toEqual({ repository: "other", workflow: "CI" });
     expect(policy.labelsFor(ctx)).toEqual({ repository: "acme/shop", workflow: "CI" });
   });

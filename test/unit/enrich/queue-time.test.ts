@@ -88,7 +88,11 @@ describe("queue-time look-ups against a local GitHub REST API", () => {
 
   it("gives up as rate_limited when the limit resets too late, and asks nothing more until then", async () => {
     const reset = Math.floor(Date.now() / 1000) + 3600;
-    github.answer({ status: 403, headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(reset) }, body: { message: "API rate limit exceeded" } });
+    github.answer({
+      status: 403,
+      headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(reset) },
+      body: { message: "API rate limit exceeded" },
+    });
     const client = lookups();
     expect(await client.lookup(context, "registered-runner", undefined)).toEqual({ ok: false, reason: "rate_limited" });
     expect(await client.lookup(context, "registered-runner", undefined)).toEqual({ ok: false, reason: "rate_limited" });
@@ -103,9 +107,15 @@ describe("queue-time look-ups against a local GitHub REST API", () => {
 
   it("cuts off a slow answer at the timeout and a hanging one too", async () => {
     github.answer({ status: 200, body: jobsPage([apiJob({})]), delayMs: 1500 });
-    expect(await lookups({ timeoutMs: 200, retries: 1 }).lookup(context, "registered-runner", undefined)).toEqual({ ok: false, reason: "timeout" });
+    expect(await lookups({ timeoutMs: 200, retries: 1 }).lookup(context, "registered-runner", undefined)).toEqual({
+      ok: false,
+      reason: "timeout",
+    });
     github.answer({ hang: true });
-    expect(await lookups({ timeoutMs: 200, retries: 0 }).lookup(context, "registered-runner", undefined)).toEqual({ ok: false, reason: "timeout" });
+    expect(await lookups({ timeoutMs: 200, retries: 0 }).lookup(context, "registered-runner", undefined)).toEqual({
+      ok: false,
+      reason: "timeout",
+    });
   });
 
   it("says bad_response for an answer that is not the documented shape, and network_error when nobody listens", async () => {

@@ -106,10 +106,13 @@ describe("the connection pool", () => {
     const now = { t: 10_000 };
     const { admit } = pool(now);
     const prometheus = Object.assign(new FakeGate("prometheus", "2001:db8:0:1::5", 0), { requests: 5, lastAnswerMs: 1_000, proven: true });
-    const flood = [1, 2].map((i) => Object.assign(new FakeGate(`flood${i}`, `192.0.${i}.1`, 9_000 + i), { requests: 1, lastAnswerMs: 9_500 }));
+    const flood = [1, 2].map((i) =>
+      Object.assign(new FakeGate(`flood${i}`, `192.0.${i}.1`, 9_000 + i), { requests: 1, lastAnswerMs: 9_500 }),
+    );
     for (const g of [prometheus, ...flood]) admit(g);
     // Newcomers that complete a request each, as a flood of wrong passwords does.
-    for (let i = 3; i < 9; i++) admit(Object.assign(new FakeGate(`more${i}`, `192.0.${i}.1`, 10_000 + i), { requests: 1, lastAnswerMs: 10_000 + i }));
+    for (let i = 3; i < 9; i++)
+      admit(Object.assign(new FakeGate(`more${i}`, `192.0.${i}.1`, 10_000 + i), { requests: 1, lastAnswerMs: 10_000 + i }));
     expect(prometheus.destroyed).toBe(false);
     expect(flood.every((g) => g.destroyed)).toBe(true);
     expect(prometheus.destroyed).toBe(false);

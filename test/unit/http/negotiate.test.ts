@@ -25,4 +25,3 @@ describe("negotiateFormat", () => {
     expect(negotiateFormat(accept)).toBe(format);
   });
 });
-

@@ -10,20 +10,21 @@ describe("the job's context from a hook's environment", () => {
   it("reads the GITHUB_* variables, the pushed commit's time and nothing else from the payload", () => {
     const dir = tempDir();
     const event = join(dir, "event.json");
-    writeFileSync(event, JSON.stringify({ head_commit: { id: "abc", timestamp: "2026-11-25T10:00:00+01:00", message: "x" }, commits: [{}] }));
-    const c = contextFromEnvironment(
-      {
-        GITHUB_RUN_ID: "99",
-        GITHUB_RUN_ATTEMPT: "3",
-        GITHUB_REPOSITORY: "acme/shop",
-        GITHUB_WORKFLOW: "Deploy",
-        GITHUB_JOB: "deploy",
-        GITHUB_EVENT_NAME: "push",
-        GITHUB_EVENT_PATH: event,
-        GITHUB_SHA: "0123",
-        RUNNER_NAME: "reg",
-      },
+    writeFileSync(
+      event,
+      JSON.stringify({ head_commit: { id: "abc", timestamp: "2026-11-25T10:00:00+01:00", message: "x" }, commits: [{}] }),
     );
+    const c = contextFromEnvironment({
+      GITHUB_RUN_ID: "99",
+      GITHUB_RUN_ATTEMPT: "3",
+      GITHUB_REPOSITORY: "acme/shop",
+      GITHUB_WORKFLOW: "Deploy",
+      GITHUB_JOB: "deploy",
+      GITHUB_EVENT_NAME: "push",
+      GITHUB_EVENT_PATH: event,
+      GITHUB_SHA: "0123",
+      RUNNER_NAME: "reg",
+    });
     expect(c).toEqual({
       runId: "99",
       runAttempt: 3,

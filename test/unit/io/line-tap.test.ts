@@ -4,7 +4,12 @@ import { createLineTap } from "../../../src/io/line-tap.js";
 /** Feeds the text to a tap in the given chunk sizes and returns the lines it handed on. */
 async function linesOf(text: string | Buffer, chunkSize: number): Promise<string[]> {
   const lines: string[] = [];
-  const tap = createLineTap((l) => lines.push(l), (e) => { throw e; });
+  const tap = createLineTap(
+    (l) => lines.push(l),
+    (e) => {
+      throw e;
+    },
+  );
   const bytes = Buffer.isBuffer(text) ? text : Buffer.from(text);
   for (let i = 0; i < bytes.length; i += chunkSize) tap.write(bytes.subarray(i, i + chunkSize));
   await tap.end();
@@ -36,7 +41,11 @@ describe("createLineTap", () => {
   });
 
   it("decodes invalid UTF-8 with replacement characters and keeps going", async () => {
-    const bytes = Buffer.concat([Buffer.from(`${TS}: Running job: bad `), Buffer.from([0xff, 0xfe]), Buffer.from(`\n${TS}: Listening for Jobs\n`)]);
+    const bytes = Buffer.concat([
+      Buffer.from(`${TS}: Running job: bad `),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from(`\n${TS}: Listening for Jobs\n`),
+    ]);
     expect(await linesOf(bytes, 5)).toEqual([`${TS}: Running job: bad \uFFFD\uFFFD`, `${TS}: Listening for Jobs`]);
   });
 

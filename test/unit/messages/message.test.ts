@@ -2,7 +2,15 @@ import { describe, expect, it } from "vitest";
 import type { JobContext } from "../../../src/messages/job-context.js";
 import { decodeMessage } from "../../../src/messages/message.js";
 
-const ctx: JobContext = { runId: "1", runAttempt: 1, repository: "acme/shop", workflow: "CI", job: "build", eventName: "push", runnerName: "r" };
+const ctx: JobContext = {
+  runId: "1",
+  runAttempt: 1,
+  repository: "acme/shop",
+  workflow: "CI",
+  job: "build",
+  eventName: "push",
+  runnerName: "r",
+};
 
 describe("channel messages", () => {
   it("accepts a hook context and keeps only the known, bounded fields", () => {

@@ -10,7 +10,11 @@ function setup() {
   const value = new Gauge({ name: "t_value", help: "A value.", registers: registries.both });
   jobs.inc({ status: "success" }, 0);
   const clock = { now: 0, version: 0 };
-  const render = createRenderer(registries, () => clock.version, () => clock.now);
+  const render = createRenderer(
+    registries,
+    () => clock.version,
+    () => clock.now,
+  );
   return { jobs, value, clock, render };
 }
 
@@ -19,7 +23,9 @@ describe("the renderer", () => {
     const { render } = setup();
     const text = await render("text");
     expect(text.contentType).toBe("text/plain; version=0.0.4; charset=utf-8");
-    expect(parseSamples(text.body.toString()).value("t_jobs_total", { status: "success", runner_name: "r", runner_type: "standard" })).toBe(0);
+    expect(parseSamples(text.body.toString()).value("t_jobs_total", { status: "success", runner_name: "r", runner_type: "standard" })).toBe(
+      0,
+    );
     const om = await render("openmetrics");
     expect(om.contentType).toBe("application/openmetrics-text; version=1.0.0; charset=utf-8");
     expect(om.body.toString().endsWith("# EOF\n")).toBe(true);

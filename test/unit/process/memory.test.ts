@@ -34,7 +34,10 @@ describe("keeping the supervisor's own memory down", () => {
   });
 
   it("collects at most every 5 s however fast memory grows, and stops when told", () => {
-    const k = keeper((s) => 10_000 + s * 5_000, Array.from({ length: 20 }, () => 2_000));
+    const k = keeper(
+      (s) => 10_000 + s * 5_000,
+      Array.from({ length: 20 }, () => 2_000),
+    );
     vi.advanceTimersByTime(30_000);
     expect(k.collections()).toBeGreaterThanOrEqual(5);
     expect(k.collections()).toBeLessThanOrEqual(6);

@@ -26,7 +26,13 @@ async function gateway(status: number | "hang" = 200): Promise<{ url: string; re
     let body = "";
     req.on("data", (c: Buffer) => (body += c.toString()));
     req.on("end", () => {
-      received.push({ method: req.method ?? "", url: req.url ?? "", contentType: req.headers["content-type"], auth: req.headers.authorization, body });
+      received.push({
+        method: req.method ?? "",
+        url: req.url ?? "",
+        contentType: req.headers["content-type"],
+        auth: req.headers.authorization,
+        body,
+      });
       if (status === "hang") return;
       res.writeHead(status).end(status === 200 ? "" : "bad push\n");
     });
@@ -36,14 +42,28 @@ async function gateway(status: number | "hang" = 200): Promise<{ url: string; re
   return { url: `http://127.0.0.1:${port}`, received };
 }
 
-const push = (url: string, timeoutMs = 2_000) => pushMetrics({ url, job: "github-runner", runnerName: "runner 1/ü", body: Buffer.from("m 1\n"), contentType: "text/plain; version=0.0.4", timeoutMs });
+const push = (url: string, timeoutMs = 2_000) =>
+  pushMetrics({
+    url,
+    job: "github-runner",
+    runnerName: "runner 1/ü",
+    body: Buffer.from("m 1\n"),
+    contentType: "text/plain; version=0.0.4",
+    timeoutMs,
+  });
 
 describe("pushing to a Pushgateway", () => {
   it("PUTs the body to the runner's group, any runner name encoded in base64url", async () => {
     const g = await gateway();
     expect(await push(g.url)).toBeUndefined();
     expect(g.received).toEqual([
-      { method: "PUT", url: `/metrics/job/github-runner/runner_name@base64/${Buffer.from("runner 1/ü").toString("base64url")}`, contentType: "text/plain; version=0.0.4", auth: undefined, body: "m 1\n" },
+      {
+        method: "PUT",
+        url: `/metrics/job/github-runner/runner_name@base64/${Buffer.from("runner 1/ü").toString("base64url")}`,
+        contentType: "text/plain; version=0.0.4",
+        auth: undefined,
+        body: "m 1\n",
+      },
     ]);
     expect(groupUrl("http://g:9091", "j", "").pathname).toBe("/metrics/job/j/runner_name@base64/=");
   });
@@ -67,11 +87,26 @@ describe("the pusher", () => {
     const logged: string[] = [];
     const render = () => Promise.resolve({ contentType: "text/plain; version=0.0.4; charset=utf-8", body: Buffer.from("m 1\n") });
     const url = g.url.replace("http://", "http://ci:s3cret@");
-    const pusher = createPusher({ pushgatewayUrl: url, pushgatewayJob: "github-runner", runnerName: "r", render, log: (m) => logged.push(m) });
+    const pusher = createPusher({
+      pushgatewayUrl: url,
+      pushgatewayJob: "github-runner",
+      runnerName: "r",
+      render,
+      log: (m) => logged.push(m),
+    });
     await Promise.all([pusher("first"), pusher("final")]);
     expect(g.received).toHaveLength(2);
-    expect(logged).toEqual([`pushed the first metrics to ${g.url.replace("http://", "http://***@")}`, `pushed the final metrics to ${g.url.replace("http://", "http://***@")}`]);
-    const silent = createPusher({ pushgatewayUrl: "", pushgatewayJob: "github-runner", runnerName: "r", render, log: (m) => logged.push(m) });
+    expect(logged).toEqual([
+      `pushed the first metrics to ${g.url.replace("http://", "http://***@")}`,
+      `pushed the final metrics to ${g.url.replace("http://", "http://***@")}`,
+    ]);
+    const silent = createPusher({
+      pushgatewayUrl: "",
+      pushgatewayJob: "github-runner",
+      runnerName: "r",
+      render,
+      log: (m) => logged.push(m),
+    });
     await silent("final");
     expect(logged).toHaveLength(2);
   });

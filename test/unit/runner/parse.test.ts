@@ -26,11 +26,26 @@ describe("parseLine: every console format of the runner", () => {
     ["Runner update failed: disk full", { type: "update-failed", message: "disk full" }],
     ["Exiting...", { type: "exiting" }],
     ["^CExiting...", { type: "exiting" }],
-    ["Runner listener exit with 0 return code, stop the service, no retry needed.", { type: "listener-exit", reason: "success", relaunch: false }],
-    ["Runner listener exit with terminated error, stop the service, no retry needed.", { type: "listener-exit", reason: "terminated", relaunch: false }],
-    ["Runner listener exit with retryable error, re-launch runner in 5 seconds.", { type: "listener-exit", reason: "retryable", relaunch: true }],
-    ["Runner listener exit because of updating, re-launch runner after successful update", { type: "listener-exit", reason: "updating", relaunch: true }],
-    ["Runner listener exit with Session Conflict error, stop the service, no retry needed.", { type: "listener-exit", reason: "session_conflict", relaunch: false }],
+    [
+      "Runner listener exit with 0 return code, stop the service, no retry needed.",
+      { type: "listener-exit", reason: "success", relaunch: false },
+    ],
+    [
+      "Runner listener exit with terminated error, stop the service, no retry needed.",
+      { type: "listener-exit", reason: "terminated", relaunch: false },
+    ],
+    [
+      "Runner listener exit with retryable error, re-launch runner in 5 seconds.",
+      { type: "listener-exit", reason: "retryable", relaunch: true },
+    ],
+    [
+      "Runner listener exit because of updating, re-launch runner after successful update",
+      { type: "listener-exit", reason: "updating", relaunch: true },
+    ],
+    [
+      "Runner listener exit with Session Conflict error, stop the service, no retry needed.",
+      { type: "listener-exit", reason: "session_conflict", relaunch: false },
+    ],
     ["Runner listener exit with deprecated version exit code: 7.", { type: "listener-exit", reason: "deprecated", relaunch: false }],
     ["Exiting with unknown error code: 42", { type: "listener-exit", reason: "unknown_code", relaunch: false }],
   ])("%s", (line, event) => {
@@ -50,7 +65,10 @@ describe("parseLine: every console format of the runner", () => {
   });
 
   it("a connect error message with a line separator is still a connect error", () => {
-    expect(parseLine(`${TS}: Runner connect error: a\u2028b. Retrying until reconnected.`)).toEqual({ type: "connect-error", message: "a\u2028b" });
+    expect(parseLine(`${TS}: Runner connect error: a\u2028b. Retrying until reconnected.`)).toEqual({
+      type: "connect-error",
+      message: "a\u2028b",
+    });
   });
 
   it.each(["Succeeded", "SucceededWithIssues", "Failed", "Canceled", "Skipped", "Abandoned"])("result %s", (result) => {
@@ -95,7 +113,10 @@ describe("parseLine: hazards", () => {
     expect(parseLine(`${TS}: Job build completed with result: Failed\r`)).toMatchObject({ result: "Failed" });
     expect(parseLine(`${TS}: Job build completed with result: Failed   `)).toMatchObject({ result: "Failed" });
     expect(parseLine(`\x1b[32m${TS}: Running job: build\x1b[0m\r`)).toEqual({ type: "job-started", name: "build" });
-    expect(parseLine(`\x1b[1;31m${TS}: Job build completed with result: \x1b[31mFailed\x1b[0m`)).toMatchObject({ name: "build", result: "Failed" });
+    expect(parseLine(`\x1b[1;31m${TS}: Job build completed with result: \x1b[31mFailed\x1b[0m`)).toMatchObject({
+      name: "build",
+      result: "Failed",
+    });
   });
 
   it.each([

@@ -36,7 +36,8 @@ describe("RunnerTracker", () => {
         type: "job-finished",
         name: "build",
         status: "success",
-        durationSeconds: 42.5, finishedAtEpochSeconds: 1_800_000_042.5,
+        durationSeconds: 42.5,
+        finishedAtEpochSeconds: 1_800_000_042.5,
         phases: {},
         // No hook: only the two console lines are moments, placed on the wall clock.
         moments: { startedAtMs: 1_800_000_000_000, completedLineAtMs: 1_800_000_042_500 },
@@ -55,7 +56,15 @@ describe("RunnerTracker", () => {
     t.apply({ type: "job-started", name: "lost" });
     clock.advance(3);
     expect(finished(t.apply(event))).toEqual([
-      { type: "job-finished", name: "lost", status: "unknown", durationSeconds: 3, finishedAtEpochSeconds: 1_800_000_003, phases: {}, moments: { startedAtMs: 1_800_000_000_000 } },
+      {
+        type: "job-finished",
+        name: "lost",
+        status: "unknown",
+        durationSeconds: 3,
+        finishedAtEpochSeconds: 1_800_000_003,
+        phases: {},
+        moments: { startedAtMs: 1_800_000_000_000 },
+      },
     ]);
   });
 
@@ -109,7 +118,15 @@ describe("RunnerTracker", () => {
   });
 
   describe("job phases", () => {
-    const context = (runId: string): JobContext => ({ runId, runAttempt: 1, repository: "acme/shop", workflow: "CI", job: "build", eventName: "push", runnerName: "" });
+    const context = (runId: string): JobContext => ({
+      runId,
+      runAttempt: 1,
+      repository: "acme/shop",
+      workflow: "CI",
+      job: "build",
+      eventName: "push",
+      runnerName: "",
+    });
     const phasesOf = (changes: Change[]) => (finished(changes)[0] as FinishedJob).phases;
 
     it("times set-up, steps and clean-up from the line, the two hooks and the completed line", () => {
@@ -121,7 +138,11 @@ describe("RunnerTracker", () => {
       clock.advance(30);
       t.hookContext(context("1"), "job-completed");
       clock.advance(1.5);
-      expect(phasesOf(t.apply({ type: "job-completed", name: "build", result: "Succeeded" }))).toEqual({ setup: 4, steps: 30, cleanup: 1.5 });
+      expect(phasesOf(t.apply({ type: "job-completed", name: "build", result: "Succeeded" }))).toEqual({
+        setup: 4,
+        steps: 30,
+        cleanup: 1.5,
+      });
     });
 
     it("places the four moments on the wall clock for a trace of the job", () => {
@@ -134,7 +155,12 @@ describe("RunnerTracker", () => {
       t.hookContext(context("1"), "job-completed");
       clock.advance(1.5);
       const job = finished(t.apply({ type: "job-completed", name: "build", result: "Succeeded" }))[0] as FinishedJob;
-      expect(job.moments).toEqual({ startedAtMs: 1_800_000_000_000, startedHookAtMs: 1_800_000_004_000, completedHookAtMs: 1_800_000_034_000, completedLineAtMs: 1_800_000_035_500 });
+      expect(job.moments).toEqual({
+        startedAtMs: 1_800_000_000_000,
+        startedHookAtMs: 1_800_000_004_000,
+        completedHookAtMs: 1_800_000_034_000,
+        completedLineAtMs: 1_800_000_035_500,
+      });
     });
 
     it("leaves a phase untimed when a moment bounding it never came: no hooks, no completed hook, no completed line", () => {

@@ -5,7 +5,8 @@ import { MAX_NAME, MAX_STEPS, StepTimeline } from "../../../src/runner/worker-lo
 // messages of JobRunner, StepsRunner, CompositeActionHandler, BackgroundStepCoordinator and
 // ProcessInvoker), at second s past 10:00:00 on 2026-11-25.
 const at = (s: number) => Date.UTC(2026, 10, 25, 10, 0, s);
-const L = (s: number, source: string, message: string, level = "INFO") => `[2026-11-25 10:00:${String(s).padStart(2, "0")}Z ${level} ${source}] ${message}`;
+const L = (s: number, source: string, message: string, level = "INFO") =>
+  `[2026-11-25 10:00:${String(s).padStart(2, "0")}Z ${level} ${source}] ${message}`;
 const read = (lines: string[]) => {
   const t = new StepTimeline();
   for (const line of lines) t.line(line);
@@ -85,13 +86,20 @@ describe("StepTimeline", () => {
     const garbage = Array.from({ length: 300 }, (_, i) => `{"json": ${i}} Processing step: DisplayName='x'`);
     expect(read(garbage)).toEqual({ state: "unknown-format", steps: [], dropped: 0 });
     // Headers in the runner's form but no step line the reader knows: the step lines changed.
-    expect(read(Array.from({ length: 300 }, (_, i) => L(1, "StepsRunner", `Now working on step number ${i}`))).state).toBe("unknown-format");
+    expect(read(Array.from({ length: 300 }, (_, i) => L(1, "StepsRunner", `Now working on step number ${i}`))).state).toBe(
+      "unknown-format",
+    );
     expect(read([]).state).toBe("no-log");
   });
 
   it("stays bounded: names cut, steps beyond the bound counted, not kept", () => {
     const lines: string[] = [];
-    for (let i = 0; i < MAX_STEPS + 25; i++) lines.push(L(1, "StepsRunner", `Processing step: DisplayName='${"x".repeat(MAX_NAME * 4)}${i}'`), L(1, "StepsRunner", "Starting the step."), L(2, "StepsRunner", "Step result: Succeeded"));
+    for (let i = 0; i < MAX_STEPS + 25; i++)
+      lines.push(
+        L(1, "StepsRunner", `Processing step: DisplayName='${"x".repeat(MAX_NAME * 4)}${i}'`),
+        L(1, "StepsRunner", "Starting the step."),
+        L(2, "StepsRunner", "Step result: Succeeded"),
+      );
     const o = read(lines);
     expect(o.steps).toHaveLength(MAX_STEPS);
     expect(o.dropped).toBe(25);

@@ -16,9 +16,23 @@ describe("trace ids joinable with the Collector's GitHub receiver", () => {
   });
 
   it("parents a job under the run span, the legacy job span, or nothing, by the rule", () => {
-    const context: JobContext = { runId: RUN, runAttempt: 13, repository: "o/r", workflow: "build-and-test", job: "test", eventName: "push", runnerName: "" };
-    expect(remoteParentOf("github-receiver", context, "test (1.23)")).toEqual({ traceId: "731ec8a47fd7450f753a812a4a8aa5a0", spanId: "aba151af7cfbcf0f" });
-    expect(remoteParentOf("github-receiver-legacy", context, "test (1.23)")).toEqual({ traceId: "731ec8a47fd7450f753a812a4a8aa5a0", spanId: "e68a36b3514c8634" });
+    const context: JobContext = {
+      runId: RUN,
+      runAttempt: 13,
+      repository: "o/r",
+      workflow: "build-and-test",
+      job: "test",
+      eventName: "push",
+      runnerName: "",
+    };
+    expect(remoteParentOf("github-receiver", context, "test (1.23)")).toEqual({
+      traceId: "731ec8a47fd7450f753a812a4a8aa5a0",
+      spanId: "aba151af7cfbcf0f",
+    });
+    expect(remoteParentOf("github-receiver-legacy", context, "test (1.23)")).toEqual({
+      traceId: "731ec8a47fd7450f753a812a4a8aa5a0",
+      spanId: "e68a36b3514c8634",
+    });
     expect(remoteParentOf("random", context, "test (1.23)")).toBeUndefined();
     // Without the hooks' context there is no run id: nothing to join, nothing invented.
     expect(remoteParentOf("github-receiver", undefined, "test (1.23)")).toBeUndefined();

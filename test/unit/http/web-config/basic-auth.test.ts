@@ -14,7 +14,16 @@ describe("basicCredentials: the Authorization header as Go's Request.BasicAuth r
     expect(basicCredentials(header("ü", "pässword"))).toEqual({ user: "ü", password: "pässword" });
   });
 
-  it.each([undefined, "", "Basic", "Bearer abc", `Basic ${Buffer.from("no colon").toString("base64")}`, "Basic !!!!", "Basic YWxpY2U6eA", "Basic  YWxpY2U6eA=="])("%j has none", (value) => {
+  it.each([
+    undefined,
+    "",
+    "Basic",
+    "Bearer abc",
+    `Basic ${Buffer.from("no colon").toString("base64")}`,
+    "Basic !!!!",
+    "Basic YWxpY2U6eA",
+    "Basic  YWxpY2U6eA==",
+  ])("%j has none", (value) => {
     expect(basicCredentials(value)).toBeUndefined();
   });
 });
@@ -32,7 +41,13 @@ describe("BasicAuth", () => {
   });
 
   /** BasicAuth over the real checker thread, with a budget of `checks` cost-10 units that never refills (a check at cost 5, the file's highest, is 1/32). */
-  function auth(checks: number, users = new Map([["alice", alice], ["bob", bob]])): BasicAuth {
+  function auth(
+    checks: number,
+    users = new Map([
+      ["alice", alice],
+      ["bob", bob],
+    ]),
+  ): BasicAuth {
     const checker = new PasswordChecker(WORKER, { maxWaiting: 4, idleMs: 60_000 });
     checkers.push(checker);
     const budget = new NetworkBudget({ perSecond: 0, burst: checks, perNetworkPerSecond: 0, perNetworkBurst: checks, reserve: 0 }, () => 0);

@@ -39,7 +39,15 @@ describe("sanValues: a client certificate's names as the toolkit matches them", 
     run(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "k", "-out", "csr", "-subj", "/CN=x"]);
     run(["x509", "-req", "-in", "csr", "-signkey", "k", "-out", "c", "-days", "1", "-extfile", "ext"]);
     const certificate = new X509Certificate(readFileSync(join(dir, "c")));
-    expect(sanValues(certificate.subjectAltName)).toEqual(["a.example", "*.w.example", "127.0.0.1", "::1", "2001:db8::1", "ops@example.com", "spiffe://x/a,b"]);
+    expect(sanValues(certificate.subjectAltName)).toEqual([
+      "a.example",
+      "*.w.example",
+      "127.0.0.1",
+      "::1",
+      "2001:db8::1",
+      "ops@example.com",
+      "spiffe://x/a,b",
+    ]);
   });
 
   it("no names: none", () => {

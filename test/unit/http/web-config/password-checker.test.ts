@@ -32,10 +32,12 @@ describe("PasswordChecker", () => {
 
   it("takes one check and `maxWaiting` more; beyond, it refuses at once; every one taken is answered", async () => {
     const c = checker(2);
-    const taken = [c.check("a", hash), c.check("b", hash), c.check("right horse", hash)].map((p) => p ?? Promise.reject(new Error("refused")));
+    const taken = [c.check("a", hash), c.check("b", hash), c.check("right horse", hash)].map(
+      (p) => p ?? Promise.reject(new Error("refused")),
+    );
     expect(c.hasRoom).toBe(false);
     expect(c.check("c", hash)).toBeUndefined();
-    expect((await Promise.all(taken)).map((r) => r!.ok)).toEqual([false, false, true]);
+    expect((await Promise.all(taken)).map((r) => r.ok)).toEqual([false, false, true]);
     expect(c.hasRoom).toBe(true);
   });
 
@@ -48,7 +50,11 @@ describe("PasswordChecker", () => {
 
   it("a thread that cannot start fails its checks and says so, and the next check starts one again", async () => {
     const failures: Error[] = [];
-    const broken = new PasswordChecker(join(ROOT, "dist", "no-such-worker.js"), { maxWaiting: 1, idleMs: 60_000, onFailure: (e) => failures.push(e) });
+    const broken = new PasswordChecker(join(ROOT, "dist", "no-such-worker.js"), {
+      maxWaiting: 1,
+      idleMs: 60_000,
+      onFailure: (e) => failures.push(e),
+    });
     checkers.push(broken);
     await expect(broken.check("a", hash)).rejects.toThrow();
     await expect(broken.check("a", hash)).rejects.toThrow();

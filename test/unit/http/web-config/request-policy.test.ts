@@ -97,7 +97,12 @@ describe("admit", () => {
 
   it("basic auth: 401 with WWW-Authenticate: Basic, 200 with the password, 429 when the check budget is spent", async () => {
     const budget = new NetworkBudget({ perSecond: 0, burst: 2 / 64, perNetworkPerSecond: 0, perNetworkBurst: 2 / 64, reserve: 0 }, () => 0);
-    const policy: Policy = { tls: false, headers: new Map(), rateLimit: undefined, auth: new BasicAuth(new Map([["alice", hash]]), new CredentialCache(), budget, checker) };
+    const policy: Policy = {
+      tls: false,
+      headers: new Map(),
+      rateLimit: undefined,
+      auth: new BasicAuth(new Map([["alice", hash]]), new CredentialCache(), budget, checker),
+    };
     const port = await serve(policy, plainRemote);
     const none = await get(port, "/metrics");
     expect(none.status).toBe(401);

@@ -40,7 +40,9 @@ async function serve(layer: TlsLayer): Promise<{ port: number; connections: Conn
     const connection = new Connection(socket, () => performance.now());
     connections.push(connection);
     const answer = (s: Socket, encrypted: boolean) => {
-      s.once("data", () => s.end(`HTTP/1.1 200 OK\r\nContent-Length: ${encrypted ? 3 : 5}\r\nConnection: close\r\n\r\n${encrypted ? "tls" : "plain"}`));
+      s.once("data", () =>
+        s.end(`HTTP/1.1 200 OK\r\nContent-Length: ${encrypted ? 3 : 5}\r\nConnection: close\r\n\r\n${encrypted ? "tls" : "plain"}`),
+      );
       s.resume();
     };
     socket.once("data", (first: Buffer) => {
@@ -60,10 +62,16 @@ type Client = "none" | "client" | "stranger";
 /** A TLS request; resolves with the body, or "refused" when the connection ends without an answer. */
 function request(port: number, client: Client = "none", extra: ConnectionOptions = {}): Promise<string> {
   const identity =
-    client === "client" ? { cert: readFileSync(certs.clientCert), key: readFileSync(certs.clientKey) } : client === "stranger" ? { cert: readFileSync(certs.strangerCert), key: readFileSync(certs.strangerKey) } : {};
+    client === "client"
+      ? { cert: readFileSync(certs.clientCert), key: readFileSync(certs.clientKey) }
+      : client === "stranger"
+        ? { cert: readFileSync(certs.strangerCert), key: readFileSync(certs.strangerKey) }
+        : {};
   return new Promise((resolve) => {
     let got = "";
-    const socket = connect({ port, host: "127.0.0.1", ca: readFileSync(certs.caCert), ...identity, ...extra }, () => socket.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    const socket = connect({ port, host: "127.0.0.1", ca: readFileSync(certs.caCert), ...identity, ...extra }, () =>
+      socket.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n"),
+    );
     socket.on("data", (d: Buffer) => (got += d.toString()));
     socket.on("error", () => undefined);
     socket.on("close", () => resolve(got.includes("200 OK") ? got.slice(got.indexOf("\r\n\r\n") + 4) : "refused"));
@@ -109,9 +117,15 @@ describe("the TLS layer", () => {
   });
 
   it("client_allowed_sans: a certificate with one of the names gets in, others are refused", async () => {
-    const allowed = await serve(await layerOf("  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ca.pem\n  client_allowed_sans: [other.test, spiffe://test/prometheus]\n"));
+    const allowed = await serve(
+      await layerOf(
+        "  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ca.pem\n  client_allowed_sans: [other.test, spiffe://test/prometheus]\n",
+      ),
+    );
     expect(await request(allowed.port, "client")).toBe("tls");
-    const others = await serve(await layerOf("  client_auth_type: RequireAnyClientCert\n  client_allowed_sans: [other.test, prometheus]\n"));
+    const others = await serve(
+      await layerOf("  client_auth_type: RequireAnyClientCert\n  client_allowed_sans: [other.test, prometheus]\n"),
+    );
     expect(await request(others.port, "client")).toBe("refused");
     expect(await request(others.port, "stranger")).toBe("refused");
   });
@@ -133,20 +147,33 @@ describe("the TLS layer", () => {
   it("cipher_suites limit TLS 1.2's suites", async () => {
     const { port } = await serve(await layerOf("  cipher_suites: [TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384]\n"));
     expect(await request(port, "none", { maxVersion: "TLSv1.2", ciphers: "ECDHE-RSA-AES128-GCM-SHA256" })).toBe("refused");
-    expect(await request(port, "none", { maxVersion: "TLSv1.2", ciphers: "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256" })).toBe("tls");
+    expect(await request(port, "none", { maxVersion: "TLSv1.2", ciphers: "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256" })).toBe(
+      "tls",
+    );
   });
 
   it("prefer_server_cipher_suites: the server's order, or the client's when false", async () => {
     const suites = "  cipher_suites: [TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256]\n";
     const cipherOf = (port: number) =>
       new Promise<string>((resolve) => {
-        const s = connect({ port, host: "127.0.0.1", ca: readFileSync(certs.caCert), maxVersion: "TLSv1.2", ciphers: "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384" }, () => {
-          resolve(s.getCipher().name);
-          s.destroy();
-        });
+        const s = connect(
+          {
+            port,
+            host: "127.0.0.1",
+            ca: readFileSync(certs.caCert),
+            maxVersion: "TLSv1.2",
+            ciphers: "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384",
+          },
+          () => {
+            resolve(s.getCipher().name);
+            s.destroy();
+          },
+        );
       });
     expect(await cipherOf((await serve(await layerOf(suites))).port)).toBe("ECDHE-RSA-AES256-GCM-SHA384");
-    expect(await cipherOf((await serve(await layerOf(`${suites}  prefer_server_cipher_suites: false\n`))).port)).toBe("ECDHE-RSA-AES128-GCM-SHA256");
+    expect(await cipherOf((await serve(await layerOf(`${suites}  prefer_server_cipher_suites: false\n`))).port)).toBe(
+      "ECDHE-RSA-AES128-GCM-SHA256",
+    );
   });
 
   it("curve_preferences limit the key exchange groups", async () => {
