@@ -78,7 +78,7 @@ export function createPipeline(
     each(listeners, (listener) => listener(observation));
   };
   const meter = createJobMeter(cgroup?.(), deliver, log);
-  const enricher = createEnricher(o, meter.take, log, clock);
+  const enricher = createEnricher(o, (change) => meter.take(change), log, clock);
   const tracker = new RunnerTracker(clock);
   const apply = (changes: readonly Change[]): void => {
     for (const change of changes) enricher.take(change);

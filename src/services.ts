@@ -89,7 +89,11 @@ export async function startServices(
 async function startTraces(config: ServicesOptions, pipeline: Pipeline, log: Log): Promise<Tracing | undefined> {
   try {
     const { startTracing } = await import("./traces/index.js");
-    const tracing = startTracing({ ...config, serviceVersion: VERSION, onSpans: pipeline.traceSpans }, pipeline.subscribe, log);
+    const tracing = startTracing(
+      { ...config, serviceVersion: VERSION, onSpans: (outcome, count) => pipeline.traceSpans(outcome, count) },
+      (listener) => pipeline.subscribe(listener),
+      log,
+    );
     const url = config.otlpTracesEndpoint || `${config.otlpEndpoint}/v1/traces`;
     log(`sending every job as a trace to ${url} (${config.otlpProtocol}, trace ids: ${config.traceIdRule})`);
     return tracing;

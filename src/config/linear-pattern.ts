@@ -35,6 +35,7 @@ export function linearPattern(source: string, ignoreCase: boolean): TextPattern 
   }
   let compiled: RegExp;
   try {
+    // eslint-disable-next-line no-invalid-regexp -- the l flag is V8's linear-time engine, turned on above
     compiled = new RegExp(ignoreCase ? lowerCased(source) : source, "l");
   } catch {
     return undefined;

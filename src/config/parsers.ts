@@ -95,9 +95,7 @@ function compilePattern(raw: string, source: string, ignoreCase: boolean, accept
     new RegExp(source, ignoreCase ? "i" : "");
   } catch (error) {
     // The parser's reason ("Unterminated group"), without its copy of the pattern.
-    const reason = String((error as Error).message)
-      .split(": ")
-      .pop();
+    const reason = (error as Error).message.split(": ").pop();
     return new ParseError(`${accepts}; this one does not compile: ${reason}`);
   }
   return linearPattern(source, ignoreCase) ?? new ParseError(accepts);

@@ -151,12 +151,15 @@ export function followWorkerLog(o: FollowOptions): Follower {
 
   const loop = (async () => {
     try {
+      // finishing and stopped are set by finish() and stop() while this loop awaits.
+      /* eslint-disable @typescript-eslint/no-unnecessary-condition */
       while (!finishing && !stopped && total < maxBytes && !(o.enough?.() ?? false)) {
         await step();
         if (!finishing) await sleep(pollMs);
       }
       // The job has ended: what the worker wrote last (its last results) is read once more.
       if (!stopped) await step();
+      /* eslint-enable @typescript-eslint/no-unnecessary-condition */
     } catch {
       // A log that cannot be read gives no steps; the job's trace goes on without them.
     } finally {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# npm test: the set-up (tools, Node 24, build, type check), then the three passes of vitest (main;
+# npm test: the lint (first: it fails fastest), the set-up (tools, Node 24, build, type check), then the three passes of vitest (main;
 # test/e2e/pid1 alone, for its timings; test/e2e/adversarial one file at a time). Every pass runs even when
 # something before it failed, each writes a JSON report to .cache/test-reports/, and the summary
 # (test/setup/test-summary.mjs) counts them all and names any pass that did not run to its end.
@@ -13,6 +13,7 @@ status=0
 step() {
   "$@" || { status=1; echo "$*" >>"$reports/setup-failed"; }
 }
+step npm run lint
 step bash test/setup/ensure-tools.sh
 step bash test/setup/ensure-node24.sh
 step npm run build

@@ -141,7 +141,7 @@ async function fingerprint(files: readonly string[]): Promise<string> {
     files.map((file) =>
       stat(file).then(
         (s) => `${file}:${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}`,
-        (error: NodeJS.ErrnoException) => `${file}:${error.code ?? "error"}`,
+        (error: unknown) => `${file}:${(error as NodeJS.ErrnoException).code ?? "error"}`,
       ),
     ),
   );

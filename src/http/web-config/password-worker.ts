@@ -19,7 +19,7 @@ export interface CheckResult {
 }
 
 parentPort?.on("message", ({ id, password, hash }: CheckRequest) => {
-  let ok = false;
+  let ok: boolean;
   const started = performance.now();
   try {
     ok = bcrypt.compareSync(password, hash);

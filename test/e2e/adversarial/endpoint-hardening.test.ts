@@ -120,7 +120,7 @@ describe("finding 1: a password flood from many networks", () => {
       command: steadyRunner(60),
       env: {
         METRICS_HOST: "::",
-        WEB_CONFIG_FILE: tlsConfig(Object.fromEntries([["prometheus", hash], ...scrapers.map((u) => [u, hash])])),
+        WEB_CONFIG_FILE: tlsConfig(Object.fromEntries([["prometheus", hash], ...scrapers.map((u) => [u, hash])]) as Record<string, string>),
       },
     });
     const port = await s.port;

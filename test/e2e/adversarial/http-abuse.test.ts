@@ -133,7 +133,7 @@ describe("slow and idle connections never lock a scraper out", () => {
     await sleep(1_000);
     const keepAlive = new Agent({ keepAlive: true, maxSockets: 1 });
     const results: { status: number; ms: number }[] = [];
-    let opened = 0;
+    let opened: number;
     try {
       // Twelve seconds: past the 5 s head timeout twice, so the attackers' reconnections are in it.
       for (let i = 0; i < 24; i++) {

@@ -7,7 +7,6 @@
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { FIXTURES, freePort, removeTempDirs, startSupervisor, tempDir, until, type Running } from "../../helpers/index.js";
-// @ts-expect-error: a plain ES module of the fixtures, without types
 import { startOtlpReceiver } from "../../fixtures/otlp-receiver.mjs";
 import { receiverRunSpanId, receiverTraceId, receiverLegacyJobSpanId } from "../../../src/traces/ids.js";
 
@@ -52,7 +51,7 @@ afterEach(async () => {
 });
 
 async function receiver(behaviour?: (n: number) => { delayMs?: number; status?: number }): Promise<Receiver> {
-  const r = (await startOtlpReceiver(behaviour ? { behaviour } : {}));
+  const r = await startOtlpReceiver(behaviour ? { behaviour } : {});
   receivers.push(r);
   return r;
 }

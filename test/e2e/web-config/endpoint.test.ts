@@ -132,7 +132,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await prometheus?.stop();
+  await prometheus.stop();
   await stopSupervisor(withAuth);
   await stopSupervisor(withClientCerts);
   removeTempDirs();

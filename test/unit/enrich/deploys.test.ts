@@ -64,8 +64,8 @@ describe("deploys", () => {
     mono += 400;
     epoch += 7_200_000 + 400;
     enricher.take(finished("success"));
-    const deploys = observations.filter((o) => o.type === "deploy-finished");
-    expect(deploys.map((o) => o.type === "deploy-finished" && o.recoverySeconds)).toEqual([undefined, 0.4]);
+    const deploys = observations.flatMap((o) => (o.type === "deploy-finished" ? [o.recoverySeconds] : []));
+    expect(deploys).toEqual([undefined, 0.4]);
   });
 
   it("measures lead time from the commit to the deploy's end, and only forwards in time", () => {

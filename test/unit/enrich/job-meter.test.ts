@@ -25,7 +25,7 @@ interface Figures {
 }
 
 /** A cgroup v2 tree with a 512 MiB and 1.5 CPU limit, and a pipeline reading it. */
-function setUp(): { pipeline: Pipeline; write(f: Figures): void; outcomes: JobOutcome[]; logged: string[]; seen: Observation[] } {
+function setUp(): { pipeline: Pipeline; write: (f: Figures) => void; outcomes: JobOutcome[]; logged: string[]; seen: Observation[] } {
   const proc = join(scratch, `proc-${Math.random().toString(36).slice(2)}`);
   const dir = join(proc, "cg");
   mkdirSync(dir, { recursive: true });
