@@ -70,6 +70,7 @@ async function supervise(config: Config, guard: EndpointGuard | undefined, signa
     const exit = await forwardUntilExit(child, pipeline, out, stops);
     phase = "exited";
     unguard();
+    void services.flushTraces();
     await afterExit({
       ...config,
       signals,
@@ -130,7 +131,7 @@ function commandProblem(config: Config): Extract<ChildExit, { kind: "spawn-faile
 
 /** Starts the runner with our environment (minus secrets) plus its job hooks, in its own session. */
 function spawnRunner(config: Config, runnerEnv: Readonly<Record<string, string>>, log: Log): Child {
-  const env = childEnvironment({ ...withoutPrivateVariables(process.env), ...runnerEnv });
+  const env = childEnvironment({ ...withoutPrivateVariables(process.env, config), ...runnerEnv });
   const setpriv = orphanGuard(log);
   return spawnChild({ command: config.command, args: config.args, cwd: config.runnerHome, env, ...(setpriv ? { setpriv } : {}) });
 }

@@ -1,7 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { openJobChannel } from "./channel/job-channel.js";
 import { holdsSecrets, type OptionValues } from "./config/config.js";
-import { tracingOn } from "./config/options.js";
+import type { Config } from "./config/config.js";
 import type { EndpointGuard } from "./http/guard.js";
 import type { Health } from "./http/routes.js";
 import { startEndpoint, type Endpoint } from "./http/server.js";
@@ -11,24 +11,25 @@ import { takeOnInitDuties } from "./process/init-duties.js";
 import type { Tracing } from "./traces/index.js";
 import { VERSION } from "./common/version.js";
 
-export type ServicesOptions = Pick<
-  OptionValues,
-  | "metrics"
-  | "metricsHost"
-  | "metricsPort"
-  | "parentDeathSignal"
-  | "jobHooks"
-  | "runnerHome"
-  | "githubApiToken"
-  | "pushgatewayUrl"
-  | "runnerName"
-  | "runnerType"
-  | "otlpEndpoint"
-  | "otlpTracesEndpoint"
-  | "otlpProtocol"
-  | "otlpHeaders"
-  | "traceIdRule"
->;
+export type ServicesOptions = Pick<Config, "traces" | "tracesOff"> &
+  Pick<
+    OptionValues,
+    | "metrics"
+    | "metricsHost"
+    | "metricsPort"
+    | "parentDeathSignal"
+    | "jobHooks"
+    | "runnerHome"
+    | "githubApiToken"
+    | "pushgatewayUrl"
+    | "runnerName"
+    | "runnerType"
+    | "otlpEndpoint"
+    | "otlpTracesEndpoint"
+    | "otlpProtocol"
+    | "otlpHeaders"
+    | "traceIdRule"
+  >;
 
 /** At the end, queued spans are sent for at most this long: the runner has exited, the container waits. */
 export const TRACES_FLUSH_MS = 2_000;
@@ -41,6 +42,11 @@ export interface Services {
   readonly runnerEnv: Readonly<Record<string, string>>;
   /** Stops them all: one teardown, whatever happened to the runner. */
   close(): Promise<void>;
+  /**
+   * Sends the spans still queued (at most TRACES_FLUSH_MS): called once the runner has exited, so
+   * it runs beside the final push and linger instead of after them, inside the same stop budget.
+   */
+  flushTraces(): Promise<void>;
 }
 
 /**
@@ -57,7 +63,8 @@ export async function startServices(
 ): Promise<Services> {
   // Listening goes on while the runner starts: the runner never waits for the endpoint.
   const endpoint = config.metrics ? serve(config, pipeline, health, log, guard) : Promise.resolve(undefined);
-  const tracing = tracingOn(config) ? startTraces(config, pipeline, log) : Promise.resolve(undefined);
+  if (config.tracesOff) log(config.tracesOff);
+  const tracing = config.traces ? startTraces(config, pipeline, log) : Promise.resolve(undefined);
   const stopDuties = await takeOnInitDuties({ parentDeathSignal: config.parentDeathSignal, holdsSecrets: holdsSecrets(config), log });
   const channel = config.jobHooks
     ? await openJobChannel({
@@ -71,12 +78,15 @@ export async function startServices(
   const unsubscribe = pipeline.subscribe((observation) => {
     if (observation.type === "job-started") channel?.restoreHookFiles();
   });
+  let flushing: Promise<void> | undefined;
+  const flushTraces = (): Promise<void> => (flushing ??= tracing.then((t) => t?.close(TRACES_FLUSH_MS)));
   return {
     serving: endpoint.then((e) => e !== undefined),
     runnerEnv: channel?.env ?? {},
+    flushTraces,
     close: async () => {
       unsubscribe();
-      await (await tracing)?.close(TRACES_FLUSH_MS);
+      await flushTraces();
       stopDuties();
       await channel?.close();
       await (await endpoint)?.close();

@@ -15,7 +15,6 @@ import { queueTimeCollector } from "./queue-time.js";
 import { runnerStatusCollector } from "./runner-status.js";
 import { supervisorCollector } from "./supervisor.js";
 import { tracesCollector } from "./traces.js";
-import { tracingOn } from "../config/options.js";
 
 export type CollectorsOptions = Pick<
   OptionValues,
@@ -28,9 +27,9 @@ export type CollectorsOptions = Pick<
   | "cacheTypes"
   | "jobLabels"
   | "deployPattern"
-  | "otlpEndpoint"
-  | "otlpTracesEndpoint"
 > & {
+  /** Whether the supervisor's traces are on (their spans' outcomes are counted then only). */
+  readonly traces: boolean;
   readonly supervisorVersion: string;
 };
 
@@ -48,7 +47,7 @@ export function createCollectors(o: CollectorsOptions, registers: Registers, clo
     cacheCollector(o, registers),
     ...(o.deployPattern ? [deploysCollector(jobLabels, registers)] : []),
     channelCollector(registers),
-    ...(tracingOn(o) ? [tracesCollector(registers)] : []),
+    ...(o.traces ? [tracesCollector(registers)] : []),
     supervisorCollector(o, registers),
     processCollector(registers),
   ];

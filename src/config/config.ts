@@ -15,6 +15,10 @@ export type OptionValues = { readonly [K in OptionKey]: ReturnType<(typeof OPTIO
  * directory resolved and the token read from its file when one is given, and the command to run.
  */
 export type Config = OptionValues & {
+  /** Whether every job is sent as a trace: an OTLP endpoint is set, over a protocol the exporter speaks. */
+  readonly traces: boolean;
+  /** Why traces stay off although an endpoint is set (said once at start), if they do. */
+  readonly tracesOff?: string;
   /** The command to run; ./run.sh in runnerHome when none is given. */
   readonly command: string;
   readonly args: readonly string[];
@@ -29,22 +33,29 @@ export type FlagValues = Partial<Record<OptionKey, string | boolean>>;
 /** Builds the Config from typed flags, the environment and the command after `--`. */
 export function resolveConfig(flags: FlagValues, env: NodeJS.ProcessEnv, command: readonly string[]): Config {
   const values = {} as Record<OptionKey, unknown>;
-  for (const key of Object.keys(OPTIONS) as OptionKey[]) values[key] = resolveOne(OPTIONS[key] as OptionSpec<unknown>, flags[key], env);
+  for (const key of Object.keys(OPTIONS) as OptionKey[]) {
+    // The OTEL_* variables may be set for the jobs' own SDKs: their headers matter only to an exporter that is on.
+    if (key !== "otlpHeaders") values[key] = resolveOne(OPTIONS[key] as OptionSpec<unknown>, flags[key], env);
+  }
+  const wanted = tracingOn(values as OptionValues, env);
+  values.otlpHeaders = wanted ? resolveOne(OPTIONS.otlpHeaders, flags.otlpHeaders, env) : "";
   const options = values as OptionValues;
   const runnerHome = resolve(options.runnerHome);
   if (!isDirectory(runnerHome))
     throw new ConfigError(
       `invalid ${sourceOf("runnerHome", flags)}=${JSON.stringify(options.runnerHome)}: expected the path of an existing directory`,
     );
-  // The variable may be set for the jobs' own SDKs: it matters only when this exporter is on.
-  if (tracingOn(options, env) && options.otlpProtocol === "grpc") {
-    throw new ConfigError(
-      `invalid ${sourceOf("otlpProtocol", flags)}="grpc": expected http/protobuf or http/json (the traces are sent over OTLP/HTTP)`,
-    );
-  }
+  // A gRPC endpoint set for the jobs' own SDKs must not stop the runner: the traces stay off, said once.
+  const grpc = wanted && options.otlpProtocol === "grpc";
   const [first, ...rest] = command;
   return {
     ...options,
+    traces: wanted && !grpc,
+    ...(grpc
+      ? {
+          tracesOff: `traces off: ${sourceOf("otlpProtocol", flags)}="grpc"; the supervisor sends OTLP over HTTP (http/protobuf or http/json)`,
+        }
+      : {}),
     githubApiToken: options.githubApiTokenFile
       ? readToken(options.githubApiTokenFile, sourceOf("githubApiTokenFile", flags))
       : options.githubApiToken,
@@ -67,10 +78,15 @@ export function holdsSecrets(config: Partial<Record<OptionKey, unknown>>): boole
   });
 }
 
-/** The environment without the variables the runner must not see (tokens, URLs with passwords, token files). */
-export function withoutPrivateVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+/**
+ * The environment without the variables the runner must not see (tokens, URLs with passwords, token
+ * files); the exporter's headers only when the supervisor's traces use them, else they are the jobs'.
+ */
+export function withoutPrivateVariables(env: NodeJS.ProcessEnv, config: Pick<Config, "traces">): NodeJS.ProcessEnv {
   const copy = { ...env };
-  for (const spec of Object.values(OPTIONS) as OptionSpec<unknown>[]) if (spec.private) delete copy[spec.env];
+  for (const spec of Object.values(OPTIONS) as OptionSpec<unknown>[]) {
+    if (spec.private === true || (spec.private === "with-traces" && config.traces)) delete copy[spec.env];
+  }
   return copy;
 }
 

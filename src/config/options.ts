@@ -48,7 +48,8 @@ export interface OptionSpec<T> {
    */
   readonly secret?: "value" | "credentials" | "file";
   /** Kept out of the runner's environment: jobs run strangers' code. */
-  readonly private?: true;
+  /** Kept from the runner's environment: always, or only while the supervisor's traces are on. */
+  readonly private?: true | "with-traces";
 }
 
 // Printable, no control characters, bounded: it becomes a label value on every series.
@@ -420,7 +421,7 @@ export const OPTIONS = {
     flag: "otlp-protocol",
     arg: "<protocol>",
     env: "OTEL_EXPORTER_OTLP_PROTOCOL",
-    description: "how the traces are encoded: http/protobuf or http/json (grpc is refused when traces are on)",
+    description: "how the traces are encoded: http/protobuf or http/json (with grpc the traces stay off, said at start: the variables may be the jobs')",
     defaultText: "http/protobuf",
     defaultValue: (): "http/protobuf" | "http/json" | "grpc" => "http/protobuf",
     parse: oneOf(["http/protobuf", "http/json", "grpc"] as const),
@@ -434,7 +435,7 @@ export const OPTIONS = {
     defaultValue: () => "",
     parse: parseOtlpHeaders,
     secret: "value",
-    private: true,
+    private: "with-traces",
   },
   traceIdRule: {
     flag: "trace-id-rule",

@@ -45,6 +45,8 @@ export function startTracing(
   let job: { timeline: StepTimeline; follower: Follower } | undefined;
 
   const started = (): void => {
+    // A job never starts before the last one finished; were it to, the old follower still stops.
+    void job?.follower.finish();
     job = undefined;
     if (pending.size >= MAX_PENDING) return;
     const timeline = new StepTimeline();
@@ -87,6 +89,8 @@ export function startTracing(
   return {
     close: async (withinMs) => {
       unsubscribe();
+      void job?.follower.finish();
+      job = undefined;
       const deadline = Date.now() + withinMs;
       await withinTime(Promise.all([...pending]), withinMs);
       await withinTime(provider.forceFlush(), Math.max(0, deadline - Date.now()));

@@ -121,20 +121,26 @@ export function recordJob(tracer: Tracer, job: FinishedJob, steps: StepsSource, 
   const inJob = trace.setSpan(ROOT_CONTEXT, jobSpan);
 
   let stepsParent: Context = inJob;
+  let stepsFromMs = moments.startedAtMs;
   for (const [phase, from, to] of PHASE_BOUNDS) {
     const start = moments[from];
     const end = moments[to];
     if (start === undefined || end === undefined || end < start) continue;
     const span = tracer.startSpan(phase, { kind: SpanKind.INTERNAL, startTime: start, attributes: { [ATTR.phase]: phase } }, inJob);
     span.end(end);
-    if (phase === "steps") stepsParent = trace.setSpan(inJob, span);
+    if (phase === "steps") [stepsParent, stepsFromMs] = [trace.setSpan(inJob, span), start];
   }
 
-  if (steps.state === "ok") recordSteps(tracer, steps.steps, stepsParent, endMs);
+  if (steps.state === "ok") recordSteps(tracer, steps.steps, stepsParent, stepsFromMs, endMs);
   jobSpan.end(endMs);
 }
 
-function recordSteps(tracer: Tracer, steps: readonly StepRecord[], parent: Context, jobEndMs: number): void {
+/**
+ * The log's times are whole seconds, cut down: a step's span is held within its parent's (from
+ * `fromMs`, the steps phase or the job, to the job's end), so it never starts before it.
+ */
+function recordSteps(tracer: Tracer, steps: readonly StepRecord[], parent: Context, fromMs: number, jobEndMs: number): void {
+  const within = (ms: number) => Math.min(Math.max(ms, fromMs), jobEndMs);
   const contexts: Context[] = [];
   for (const step of steps) {
     const under = step.parent !== undefined ? (contexts[step.parent] ?? parent) : parent;
@@ -145,11 +151,12 @@ function recordSteps(tracer: Tracer, steps: readonly StepRecord[], parent: Conte
     if (step.endMs === undefined) attributes[ATTR.stepEnded] = false;
     if (result === CICD_PIPELINE_TASK_RUN_RESULT_VALUE_FAILURE && step.exitCode !== undefined)
       attributes[ATTR_PROCESS_EXIT_CODE] = step.exitCode;
-    const span = tracer.startSpan(step.name, { kind: SpanKind.INTERNAL, startTime: step.startMs, attributes }, under);
+    const startMs = within(step.startMs);
+    const span = tracer.startSpan(step.name, { kind: SpanKind.INTERNAL, startTime: startMs, attributes }, under);
     setResult(span, result, step.result);
     contexts.push(trace.setSpan(parent, span));
     // A step the log never ended is shown up to the job's end, and marked so.
-    span.end(step.endMs ?? Math.max(step.startMs, jobEndMs));
+    span.end(step.endMs === undefined ? jobEndMs : Math.max(startMs, within(step.endMs)));
   }
 }
 

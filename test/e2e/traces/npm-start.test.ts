@@ -3,10 +3,10 @@
 // the worker logs the simulator writes in ./_diag. Checked at a real OTLP endpoint that decodes
 // what it gets (test/fixtures/otlp-receiver.mjs), against the jobs the console printed.
 import { spawn } from "node:child_process";
-import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { ROOT, until } from "../../helpers/index.js";
+import { ROOT, RUNNER_LAYOUT, until } from "../../helpers/index.js";
 import { startOtlpReceiver } from "../../fixtures/otlp-receiver.mjs";
 
 const BUILD_STEP = "npm run build && ";
@@ -16,8 +16,9 @@ const cleanups: (() => Promise<void>)[] = [];
 const startedAt = Date.now();
 afterAll(async () => {
   for (const c of cleanups) await c();
-  // The worker logs the simulator wrote in ./_diag (npm start's runner home) for this test.
-  const diag = join(ROOT, "_diag");
+  // The worker logs the simulator wrote in _diag of npm start's runner home for this test.
+  const diag = join(RUNNER_LAYOUT, "_diag");
+  if (!existsSync(diag)) return;
   for (const name of readdirSync(diag, { withFileTypes: true })
     .filter((e) => e.isFile() && e.name.startsWith("Worker_"))
     .map((e) => e.name)) {

@@ -21,11 +21,14 @@ describe("trace options", () => {
     expect(tracingOn(resolve({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "https://c/v1/traces" }), { OTEL_SDK_DISABLED: "true" })).toBe(false);
   });
 
-  it("refuses grpc only when traces are on, a bad endpoint or rule always, and never echoes the headers", () => {
+  it("keeps traces off with one line for grpc (the variables may be the jobs'), refuses a bad endpoint or rule, and never echoes the headers", () => {
     expect(errorOf({ OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" })).toBeUndefined();
-    expect(errorOf({ OTEL_EXPORTER_OTLP_PROTOCOL: "grpc", OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318" })).toBe(
-      'invalid OTEL_EXPORTER_OTLP_PROTOCOL="grpc": expected http/protobuf or http/json (the traces are sent over OTLP/HTTP)',
+    const grpc = resolve({ OTEL_EXPORTER_OTLP_PROTOCOL: "grpc", OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4317" });
+    expect(grpc.traces).toBe(false);
+    expect(grpc.tracesOff).toBe(
+      'traces off: OTEL_EXPORTER_OTLP_PROTOCOL="grpc"; the supervisor sends OTLP over HTTP (http/protobuf or http/json)',
     );
+    expect(resolve({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318" }).traces).toBe(true);
     expect(errorOf({ OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4317" })).toMatch(
       /^invalid OTEL_EXPORTER_OTLP_ENDPOINT="collector:4317": expected an http or https URL/,
     );
@@ -33,14 +36,18 @@ describe("trace options", () => {
       'invalid TRACE_ID_RULE="sha1": expected one of github-receiver, github-receiver-legacy, random',
     );
     const secret = "api-key=s3cr3t\nx";
-    const message = errorOf({ OTEL_EXPORTER_OTLP_HEADERS: secret })!;
+    // Headers the exporter cannot use are the jobs' business while traces are off.
+    expect(errorOf({ OTEL_EXPORTER_OTLP_HEADERS: secret })).toBeUndefined();
+    const message = errorOf({ OTEL_EXPORTER_OTLP_HEADERS: secret, OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318" })!;
     expect(message).toMatch(/^invalid OTEL_EXPORTER_OTLP_HEADERS \(value not shown/);
     expect(message).not.toContain("s3cr3t");
-    expect(resolve({ OTEL_EXPORTER_OTLP_HEADERS: "api-key=s3cr3t,x-team=ci%20runners" }).otlpHeaders).toBe(
-      "api-key=s3cr3t,x-team=ci%20runners",
-    );
-    // The headers (an API key) stay out of the jobs' environment; the endpoint reaches them as any container variable does.
-    const env = withoutPrivateVariables({ OTEL_EXPORTER_OTLP_HEADERS: "api-key=s3cr3t", OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318" });
-    expect(env).toEqual({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318" });
+    expect(
+      resolve({ OTEL_EXPORTER_OTLP_HEADERS: "api-key=s3cr3t,x-team=ci%20runners", OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318" })
+        .otlpHeaders,
+    ).toBe("api-key=s3cr3t,x-team=ci%20runners");
+    // With traces on, the headers (an API key) stay out of the jobs' environment; with them off they are the jobs' own.
+    const both = { OTEL_EXPORTER_OTLP_HEADERS: "api-key=s3cr3t", OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318" };
+    expect(withoutPrivateVariables(both, { traces: true })).toEqual({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318" });
+    expect(withoutPrivateVariables(both, { traces: false })).toEqual(both);
   });
 });

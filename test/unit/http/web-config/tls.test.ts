@@ -15,7 +15,7 @@ const load = (path: string) => loadWebConfig(path, PARSE_WORKER);
 
 let certs: TestCertificates;
 beforeAll(() => {
-  certs = makeCertificates(tempDir("tls-layer-"));
+  certs = makeCertificates(tempDir("tls-"));
 });
 afterAll(removeTempDirs);
 
