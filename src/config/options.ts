@@ -421,7 +421,8 @@ export const OPTIONS = {
     flag: "otlp-protocol",
     arg: "<protocol>",
     env: "OTEL_EXPORTER_OTLP_PROTOCOL",
-    description: "how the traces are encoded: http/protobuf or http/json (with grpc the traces stay off, said at start: the variables may be the jobs')",
+    description:
+      "how the traces are encoded: http/protobuf or http/json (with grpc the traces stay off, said at start: the variables may be the jobs')",
     defaultText: "http/protobuf",
     defaultValue: (): "http/protobuf" | "http/json" | "grpc" => "http/protobuf",
     parse: oneOf(["http/protobuf", "http/json", "grpc"] as const),
