@@ -132,15 +132,25 @@ describe("finding 1: a password flood from many networks", () => {
       perAddress: 2,
     });
     await sleep(2_000);
+    // A fresh network's first login competes with the flood's fresh networks (docs/WEB_CONFIG.md,
+    // "Who always gets in"): a 429 says to come back in a second, and the next try is let in.
     const answers: Answer[] = [];
+    const tries: number[] = [];
     for (const [i, user] of scrapers.entries()) {
-      answers.push(await tlsGet(port, { host: hosts[i % 2]!, user }));
+      let answer = await tlsGet(port, { host: hosts[i % 2]!, user });
+      let n = 1;
+      for (; answer.status === 429 && n < 3; n++) {
+        await sleep(1_000);
+        answer = await tlsGet(port, { host: hosts[i % 2]!, user });
+      }
+      answers.push(answer);
+      tries.push(n);
       await sleep(1_000);
     }
     const { statuses } = await attack;
     const statusList = answers.map((a) => a.status);
     console.log(
-      `finding 1: ${statusList.filter((c) => c === 200).length}/${answers.length} first logins let in (longest refusal streak ${longestRefusalStreak(statusList)}, slowest ${Math.max(...answers.map((a) => a.ms)).toFixed(0)} ms); ` +
+      `finding 1: ${statusList.filter((c) => c === 200).length}/${answers.length} first logins let in (tries ${tries.join(",")}; longest refusal streak ${longestRefusalStreak(statusList)}, slowest ${Math.max(...answers.map((a) => a.ms)).toFixed(0)} ms); ` +
         `attackers from 16 networks: ${JSON.stringify(statuses)}`,
     );
     expect(statusList).toEqual(answers.map(() => 200));
@@ -379,7 +389,8 @@ describe("finding 6: timing tells nothing of who exists", () => {
         const r = await refusal(user);
         expect(r.status).toBe(401);
         times[user]!.push(r.ms);
-        await sleep(150);
+        // Below the password-check budget of the whole endpoint (2 a second): it is timing that is measured here.
+        await sleep(600);
       }
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;

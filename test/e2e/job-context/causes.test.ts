@@ -1,12 +1,21 @@
-// The runner_stopped cause with the built supervisor and a fake runner caught mid-job
-// (test/fixtures/pid1/job-runner.sh): a stop that reached the runner while its job ran. A stop
+// The runner_stopped cause with the built supervisor and the shared stand-in runner caught mid-job
+// (test/fixtures/actions-runner): a stop that reached the runner while its job ran. A stop
 // skips METRICS_LINGER, so the figures are read from the final push to Debian's Pushgateway.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { FIXTURES, freePort, parseSamples, startSupervisor, until, type Running, type Samples } from "../../helpers/index.js";
+import {
+  freePort,
+  layoutEnv,
+  parseSamples,
+  RUNNER_LAYOUT,
+  startSupervisor,
+  until,
+  type Running,
+  type Samples,
+} from "../../helpers/index.js";
 
 let running: Running[] = [];
 let gateway: ChildProcess | undefined;
@@ -44,13 +53,23 @@ async function startPushgateway(): Promise<string> {
 /** Runs the fake runner's job under the supervisor, stops it mid-job with SIGTERM, and returns the final push. */
 async function stoppedMidJob(env: Record<string, string>): Promise<Samples> {
   const url = await startPushgateway();
+  const { JOB_SECONDS, ...rest } = env;
+  const state = mkdtempSync(join(tmpdir(), "fake-runner-"));
+  temp.push(state);
   const r = startSupervisor({
-    runnerHome: join(FIXTURES, "pid1"),
-    command: ["bash", join(FIXTURES, "pid1", "job-runner.sh")],
-    env: { PUSHGATEWAY_URL: url, RUNNER_NAME: "stopped", ...env },
+    runnerHome: RUNNER_LAYOUT,
+    command: [join(RUNNER_LAYOUT, "run.sh")],
+    env: {
+      ...layoutEnv(state),
+      FAKE_JOBS: "1",
+      FAKE_STEP_SECONDS: JOB_SECONDS ?? "2",
+      PUSHGATEWAY_URL: url,
+      RUNNER_NAME: "stopped",
+      ...rest,
+    },
   });
   running.push(r);
-  await until(() => r.stdout().toString().includes("Running job"), 10_000, "the job's start");
+  await until(() => r.stdout().toString().includes("Running job"), 30_000, "the job's start");
   r.proc.kill("SIGTERM");
   await r.exit;
   expect(r.stderr()).toContain("pushed the final metrics");
