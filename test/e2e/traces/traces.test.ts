@@ -191,16 +191,18 @@ describe("every job as a trace, over OTLP to a real endpoint", () => {
     const r = start({ OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, FAKE_WORKER_LOG: "garbage", FAKE_JOBS: "2" });
     expect((await r.exit).code).toBe(0);
     await until(() => otlp.spans.filter((s) => s.name.startsWith("build")).length === 2, 20_000, "two job spans");
-    expect(otlp.spans.map((s) => s.name).sort()).toEqual([
-      "build (ubuntu, 20)",
-      "build (ubuntu, 21)",
-      "cleanup",
-      "cleanup",
-      "setup",
-      "setup",
-      "steps",
-      "steps",
-    ]);
+    // The jobs and their phases, no step: a phase whose hook missed its budget on a busy machine is
+    // absent (never guessed), so the phases are checked by name, not by count.
+    const phases = ["cleanup", "setup", "steps"];
+    expect(
+      otlp.spans
+        .map((s) => s.name)
+        .filter((n) => !phases.includes(n))
+        .sort(),
+    ).toEqual(["build (ubuntu, 20)", "build (ubuntu, 21)"]);
+    expect(otlp.spans.filter((s) => phases.includes(s.name)).length).toBeGreaterThan(0);
+    for (const phase of otlp.spans.filter((s) => phases.includes(s.name)))
+      expect(otlp.spans.find((s) => s.spanId === phase.parentSpanId)?.name).toMatch(/^build/);
     for (const job of otlp.spans.filter((s) => s.name.startsWith("build")))
       expect(job.attributes["runner_supervisor.job.steps"]).toBe("unknown_format");
     expect(r.stderr().match(/is not in the form this version reads/g)).toHaveLength(1);
