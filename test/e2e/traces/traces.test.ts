@@ -7,29 +7,11 @@
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { FIXTURES, freePort, removeTempDirs, startSupervisor, tempDir, until, type Running } from "../../helpers/index.js";
-import { startOtlpReceiver } from "../../fixtures/otlp-receiver.mjs";
+import { startOtlpReceiver, type OtlpReceiver as Receiver } from "../../fixtures/otlp-receiver.mjs";
 import { receiverRunSpanId, receiverTraceId, receiverLegacyJobSpanId } from "../../../src/traces/ids.js";
 
 const RUNNER = join(FIXTURES, "traces", "run.mjs");
 
-interface Span {
-  traceId: string;
-  spanId: string;
-  parentSpanId: string;
-  name: string;
-  kind: string;
-  startMs: number;
-  endMs: number;
-  attributes: Record<string, unknown>;
-  status: { code: string; message: string };
-  resource: Record<string, unknown>;
-}
-interface Receiver {
-  url: string;
-  spans: Span[];
-  stats: { requests: number; rejected: number; protobuf: number; json: number };
-  close(): Promise<void>;
-}
 interface Record_ {
   name: string;
   runId: string;
