@@ -11,3 +11,4 @@ export * from "./system.js";
 export * from "./certificates.js";
 export * from "./credentials.js";
 export * from "./https.js";
+export * from "./pushgateway.js";

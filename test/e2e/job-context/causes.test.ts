@@ -1,13 +1,11 @@
 // The runner_stopped cause with the built supervisor and the shared stand-in runner caught mid-job
 // (test/fixtures/actions-runner): a stop that reached the runner while its job ran. A stop
 // skips METRICS_LINGER, so the figures are read from the final push to Debian's Pushgateway.
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import {
-  freePort,
   layoutEnv,
   parseSamples,
   RUNNER_LAYOUT,
@@ -15,44 +13,27 @@ import {
   until,
   type Running,
   type Samples,
+  startPushgateway,
+  type Pushgateway,
 } from "../../helpers/index.js";
 
 let running: Running[] = [];
-let gateway: ChildProcess | undefined;
+const gateways: Pushgateway[] = [];
 const temp: string[] = [];
 
 afterEach(async () => {
   for (const r of running) if (r.proc.exitCode === null && r.proc.signalCode === null) r.proc.kill("SIGKILL");
   await Promise.all(running.map((r) => r.exit));
   running = [];
-  if (gateway && gateway.exitCode === null) {
-    const gone = new Promise((resolve) => gateway!.once("exit", resolve));
-    gateway.kill("SIGTERM");
-    await gone;
-  }
-  gateway = undefined;
+  for (const g of gateways.splice(0)) await g.stop();
   for (const d of temp.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-async function startPushgateway(): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), "pushgateway-"));
-  temp.push(dir);
-  const port = await freePort();
-  gateway = spawn("prometheus-pushgateway", [`--web.listen-address=127.0.0.1:${port}`, `--persistence.file=${join(dir, "data")}`], {
-    stdio: "ignore",
-  });
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    if ((await fetch(`${url}/-/ready`).catch(() => undefined))?.ok) return url;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error("prometheus-pushgateway did not start");
-}
-
 /** Runs the fake runner's job under the supervisor, stops it mid-job with SIGTERM, and returns the final push. */
 async function stoppedMidJob(env: Record<string, string>): Promise<Samples> {
-  const url = await startPushgateway();
+  const gateway = await startPushgateway();
+  gateways.push(gateway);
+  const { url } = gateway;
   const { JOB_SECONDS, ...rest } = env;
   const state = mkdtempSync(join(tmpdir(), "fake-runner-"));
   temp.push(state);

@@ -1,52 +1,26 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { FIXTURES, freePort, parseSamples, startSupervisor, until, type Running } from "../../helpers/index.js";
+import {
+  FIXTURES,
+  freePort,
+  parseSamples,
+  startSupervisor,
+  until,
+  type Running,
+  startPushgateway,
+  type Pushgateway,
+} from "../../helpers/index.js";
 
 const HOOK_RUNNER = join(FIXTURES, "context");
 let running: Running[] = [];
-let gateway: ChildProcess | undefined;
-const temp: string[] = [];
+const gateways: Pushgateway[] = [];
 
 afterEach(async () => {
   for (const r of running) if (r.proc.exitCode === null && r.proc.signalCode === null) r.proc.kill("SIGKILL");
   await Promise.all(running.map((r) => r.exit));
   running = [];
-  if (gateway && gateway.exitCode === null) {
-    const gone = new Promise((resolve) => gateway!.once("exit", resolve));
-    gateway.kill("SIGTERM");
-    await gone;
-  }
-  gateway = undefined;
-  for (const d of temp.splice(0)) rmSync(d, { recursive: true, force: true });
+  for (const g of gateways.splice(0)) await g.stop();
 });
-
-/** Starts Debian's prometheus-pushgateway on 127.0.0.1 with a free port and a temporary persistence file. */
-async function startPushgateway(): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), "pushgateway-"));
-  temp.push(dir);
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
-    const proc = spawn("prometheus-pushgateway", [`--web.listen-address=127.0.0.1:${port}`, `--persistence.file=${join(dir, "data")}`], {
-      stdio: "ignore",
-    });
-    gateway = proc;
-    const url = `http://127.0.0.1:${port}`;
-    const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline && proc.exitCode === null) {
-      try {
-        if ((await fetch(`${url}/-/ready`)).ok) return url;
-      } catch {
-        // not listening yet
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    if (proc.exitCode === null) proc.kill("SIGKILL");
-  }
-  throw new Error("prometheus-pushgateway did not start");
-}
 
 describe("ephemeral runners: the last job is not lost", () => {
   it("keeps serving /metrics after the child exits, with the child's exit code, and SIGTERM ends the wait", async () => {
@@ -70,7 +44,9 @@ describe("ephemeral runners: the last job is not lost", () => {
   });
 
   it("pushes the metrics at 0 when the child starts and the final ones when it exits", async () => {
-    const url = await startPushgateway();
+    const gateway = await startPushgateway();
+    gateways.push(gateway);
+    const url = gateway.url;
     const r = startSupervisor({
       runnerHome: HOOK_RUNNER,
       env: { PUSHGATEWAY_URL: url, RUNNER_NAME: "ephemeral-7/x", FAKE_CACHE: "apt", FAKE_CACHE_HIT: "false" },

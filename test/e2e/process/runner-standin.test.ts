@@ -1,5 +1,5 @@
 // The shared stand-in runner layout (test/fixtures/actions-runner) against the facts measured with
-// the real scripts of actions/runner 2.336.0 (/work/shared/facts/runner.md, "What run.sh returns"),
+// the real scripts of actions/runner 2.336.0 (src/Misc/layoutroot/run.sh, run-helper.sh.template),
 // alone and under the supervisor: what every other suite relies on when it stands in for the runner.
 import { spawn, spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
