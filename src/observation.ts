@@ -45,8 +45,8 @@ export type Observation =
   /** A job in flight learned its labels from a hook: their series start at 0 now. */
   | { readonly type: "job-labelled"; readonly labels: JobLabels; readonly context?: JobContext }
   /**
-   * How a finished job ended and what it cost: always delivered once per job-finished, after it
-   * (at once without a cgroup, else once the end snapshot is read). `cause` is set for every job
+   * How a finished job ended and what it cost: always delivered once per job-finished, right
+   * after it. `cause` is set for every job
    * that did not succeed (runner/causes.ts); `usage` only where the container's cgroup is read.
    */
   | JobOutcome

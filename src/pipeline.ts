@@ -114,9 +114,6 @@ export function createPipeline(
       return () => listeners.delete(listener);
     },
     render: createRenderer(registries, () => version),
-    settled: async () => {
-      await enricher.settled();
-      await meter.settled();
-    },
+    settled: () => enricher.settled(),
   };
 }

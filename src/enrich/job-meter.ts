@@ -1,5 +1,6 @@
 import type { Cgroup, CgroupSnapshot, OpenedCgroup } from "../cgroup/read.js";
 import { usageBetween, type JobUsage } from "../cgroup/usage.js";
+import { monotonicMs } from "../common/clock.js";
 import { describeError, logAtMost, type Log } from "../common/log.js";
 import type { CgroupOffers, Observation } from "../observation.js";
 import { causeOf } from "../runner/causes.js";
@@ -7,22 +8,23 @@ import { causeOf } from "../runner/causes.js";
 /** Memory is sampled this often while a job runs (and never when none does). */
 export const SAMPLE_INTERVAL_MS = 1000;
 /**
- * Snapshots being read at once, at most: a burst of jobs (thousands a second, never a real
- * runner's pace) gets no usage for the jobs past it rather than a queue of file reads.
+ * Jobs metered in a burst, and how many a second after it. A runner runs one job at a time and
+ * each takes seconds, so this never limits one; a flood of job lines (thousands a second: a
+ * simulator, a replayed log) gets usage for these jobs only, and costs a few dozen file reads a
+ * second instead of reads for every line (docs/JOB_RESOURCES.md, "Cost").
  */
-const MAX_SNAPSHOTS_IN_FLIGHT = 8;
+export const METERED_JOBS_BURST = 16;
+export const METERED_JOBS_PER_SECOND = 10;
 
 /** Between the enricher and the collectors: each finished job's cause and cost. */
 export interface JobMeter {
   /** Passes one observation on, and follows the job it concerns. */
   take(observation: Observation): void;
-  /** Resolves when every job-outcome started so far has been delivered. */
-  settled(): Promise<void>;
 }
 
 interface MeteredJob {
-  /** The snapshot at the `Running job` line; undefined without a cgroup. */
-  readonly start: Promise<CgroupSnapshot | undefined> | undefined;
+  /** The snapshot at the `Running job` line; undefined when the job is not metered. */
+  readonly start: CgroupSnapshot | undefined;
   sampledMax: number | undefined;
   sampling: NodeJS.Timeout | undefined;
   stopped: boolean;
@@ -30,18 +32,21 @@ interface MeteredJob {
 
 /**
  * Follows the job in flight: at its `Running job` line a snapshot of the container's cgroup, while
- * it runs a sample of memory in use every SAMPLE_INTERVAL_MS (one read at a time), at its end a
- * second snapshot; then delivers a job-outcome with its cause (runner/causes.ts) and usage. The
- * reads are small, bounded and asynchronous; a read that fails costs that figure only.
+ * it runs a sample of memory in use every SAMPLE_INTERVAL_MS, at its end a second snapshot; then
+ * delivers a job-outcome with its cause (runner/causes.ts) and usage. Each read is a few small
+ * files the kernel makes in memory (cgroup/read.ts); a read that fails costs its figures only.
  */
-export function createJobMeter(opening: Promise<OpenedCgroup> | undefined, emit: (observation: Observation) => void, log: Log): JobMeter {
+export function createJobMeter(
+  opening: Promise<OpenedCgroup> | undefined,
+  emit: (observation: Observation) => void,
+  log: Log,
+  now: () => number = monotonicMs,
+): JobMeter {
   let cgroup: Cgroup | undefined;
   let job: MeteredJob | undefined;
-  const pending = new Set<Promise<void>>();
   const logFailure = logAtMost(3, log);
-  const reportFailure = (error: unknown) =>
-    logFailure(`job resources: a cgroup read failed (the runner is unaffected): ${describeError(error)}`);
-  let snapshotsInFlight = 0;
+  const budget = tokenBucket(METERED_JOBS_BURST, METERED_JOBS_PER_SECOND, now);
+  const logUnmetered = logAtMost(1, log);
 
   void opening?.then(
     (opened) => {
@@ -52,33 +57,30 @@ export function createJobMeter(opening: Promise<OpenedCgroup> | undefined, emit:
     (error: unknown) => log(`job resources off: ${describeError(error)}`),
   );
 
-  const snapshot = (c: Cgroup): Promise<CgroupSnapshot | undefined> => {
-    if (snapshotsInFlight >= MAX_SNAPSHOTS_IN_FLIGHT) return Promise.resolve(undefined);
-    snapshotsInFlight++;
-    return c
-      .snapshot()
-      .catch((error: unknown) => {
-        reportFailure(error);
-        return undefined;
-      })
-      .finally(() => snapshotsInFlight--);
+  /** What `read` returns, or undefined (said a few times at most) when it throws. */
+  const guarded = <T>(read: () => T): T | undefined => {
+    try {
+      return read();
+    } catch (error) {
+      logFailure(`job resources: a cgroup read failed (the runner is unaffected): ${describeError(error)}`);
+      return undefined;
+    }
   };
 
   const started = (): void => {
     clearInterval(job?.sampling);
-    const c = cgroup;
-    const metered: MeteredJob = { start: c && snapshot(c), sampledMax: undefined, sampling: undefined, stopped: false };
-    if (c) {
-      let reading = false;
+    let c = cgroup;
+    if (c && !budget()) {
+      c = undefined;
+      logUnmetered(
+        `job resources: jobs start faster than ${METERED_JOBS_PER_SECOND} a second (never a runner's pace); those past it are not metered`,
+      );
+    }
+    const metered: MeteredJob = { start: c && guarded(() => c.snapshot()), sampledMax: undefined, sampling: undefined, stopped: false };
+    if (c && metered.start) {
       metered.sampling = setInterval(() => {
-        if (reading) return;
-        reading = true;
-        void c
-          .memoryNow()
-          .then((bytes) => {
-            if (bytes !== undefined && (metered.sampledMax === undefined || bytes > metered.sampledMax)) metered.sampledMax = bytes;
-          }, reportFailure)
-          .finally(() => (reading = false));
+        const bytes = guarded(() => c.memoryNow());
+        if (bytes !== undefined && (metered.sampledMax === undefined || bytes > metered.sampledMax)) metered.sampledMax = bytes;
       }, SAMPLE_INTERVAL_MS);
       metered.sampling.unref();
     }
@@ -89,24 +91,19 @@ export function createJobMeter(opening: Promise<OpenedCgroup> | undefined, emit:
     const metered = job;
     job = undefined;
     clearInterval(metered?.sampling);
+    const start = metered?.start;
+    const end = cgroup && start ? guarded(() => cgroup?.snapshot()) : undefined;
+    const usage: JobUsage | undefined = start && end ? usageBetween(start, end, metered.sampledMax) : undefined;
     const { name, status, labels, context } = change;
-    const outcome = (usage: JobUsage | undefined) =>
-      emit({
-        type: "job-outcome",
-        name,
-        status,
-        labels,
-        context,
-        usage,
-        cause: causeOf({ status, oomKills: usage?.oomKills, stopped: metered?.stopped ?? false }),
-      });
-    const c = cgroup;
-    if (!c || !metered?.start) return outcome(undefined);
-    const done = Promise.all([metered.start, snapshot(c)]).then(([start, end]) =>
-      outcome(start && end ? usageBetween(start, end, metered.sampledMax) : undefined),
-    );
-    pending.add(done);
-    void done.finally(() => pending.delete(done));
+    emit({
+      type: "job-outcome",
+      name,
+      status,
+      labels,
+      context,
+      usage,
+      cause: causeOf({ status, oomKills: usage?.oomKills, stopped: metered?.stopped ?? false }),
+    });
   };
 
   return {
@@ -116,9 +113,20 @@ export function createJobMeter(opening: Promise<OpenedCgroup> | undefined, emit:
       else if (observation.type === "job-finished") finished(observation);
       else if (observation.type === "stopping" && job) job.stopped = true;
     },
-    settled: async () => {
-      await Promise.all([...pending]);
-    },
+  };
+}
+
+/** Takes one of `burst` tokens, refilled at `perSecond`; false when none is left. */
+function tokenBucket(burst: number, perSecond: number, now: () => number): () => boolean {
+  let tokens = burst;
+  let at = now();
+  return () => {
+    const t = now();
+    tokens = Math.min(burst, tokens + ((t - at) / 1000) * perSecond);
+    at = t;
+    if (tokens < 1) return false;
+    tokens--;
+    return true;
   };
 }
 

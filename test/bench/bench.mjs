@@ -360,15 +360,19 @@ const child = spawn("cat", [${JSON.stringify(file)}], { stdio: ["ignore", "pipe"
 child.stdout.on("data", (c) => { if (!out.write(c)) { child.stdout.pause(); out.once("drain", () => child.stdout.resume()); } });
 child.stdout.on("end", () => out.end());`,
   );
+  const supervise = (env) =>
+    `${env} METRICS_ENABLED=false RUNNER_HOME=${work} RUNNER_SUPERVISOR_NODE=${NODE24} /bin/sh ${LAUNCHER} -- cat ${file}`;
   const pipelines = {
-    supervised: `METRICS_ENABLED=false RUNNER_HOME=${work} RUNNER_SUPERVISOR_NODE=${NODE24} /bin/sh ${LAUNCHER} -- cat ${file}`,
+    supervised: supervise(""),
+    // What metering the stream's jobs costs (one job every thousand lines: about 400 a second here).
+    unmetered: supervise("JOB_RESOURCES=false"),
     cat: `cat ${file} | cat`,
     nodeCopy: `${NODE24} ${copier}`,
   };
   // Round robin, best of three each, so that a busy moment of the machine weighs on all alike.
-  const runs = { supervised: [], cat: [], nodeCopy: [] };
+  const runs = { supervised: [], unmetered: [], cat: [], nodeCopy: [] };
   for (let i = 0; i < 3; i++) for (const [name, pipeline] of Object.entries(pipelines)) runs[name].push(throughput(pipeline));
-  const [supervised, cat, nodeCopy] = [runs.supervised, runs.cat, runs.nodeCopy].map((r) => Math.max(...r));
+  const [supervised, unmetered, cat, nodeCopy] = [runs.supervised, runs.unmetered, runs.cat, runs.nodeCopy].map((r) => Math.max(...r));
   rmSync(file);
   row(
     `[Node 24] passthrough of ${PASS_MB} MiB of runner trace output, parsed on the way`,
@@ -378,6 +382,7 @@ child.stdout.on("end", () => out.end());`,
     "cat",
     ">= half of cat's",
   );
+  row(`[Node 24]   the same, JOB_RESOURCES=false`, unmetered, "MB/s", cat, "cat");
   row(`[Node 24]   the same stream copied by a bare Node script, not parsed`, nodeCopy, "MB/s", cat, "cat");
 }
 
@@ -409,8 +414,8 @@ async function benchParsing() {
   row("lines split, parsed and recorded per second (40 % of them job events)", parsed / 1e6, "M lines/s", splitOnly / 1e6, "split2 alone");
 }
 
-/** A fake runner that prints PACED_JOBS jobs 10 ms apart (each job's cgroup reads have their time), then idles. */
-const PACED_JOBS = 500;
+/** A fake runner that prints PACED_JOBS jobs 120 ms apart (under the meter's 10 a second, so each is metered), then idles. */
+const PACED_JOBS = 100;
 function pacedJobsRunner() {
   const file = join(work, "paced-jobs.mjs");
   writeFileSync(
@@ -419,9 +424,9 @@ function pacedJobsRunner() {
 console.log(ts() + ": Listening for Jobs");
 for (let i = 0; i < ${PACED_JOBS}; i++) {
   console.log(ts() + ": Running job: job " + i);
-  await new Promise((r) => setTimeout(r, 5));
+  await new Promise((r) => setTimeout(r, 60));
   console.log(ts() + ": Job job " + i + " completed with result: Succeeded");
-  await new Promise((r) => setTimeout(r, 5));
+  await new Promise((r) => setTimeout(r, 60));
 }
 setInterval(() => {}, 1000);
 `,
@@ -431,7 +436,8 @@ setInterval(() => {}, 1000);
 
 /**
  * What reading the container's cgroup costs (docs/JOB_RESOURCES.md): the same supervisor with
- * JOB_RESOURCES on (the default) beside JOB_RESOURCES=false, in this run: idle, and after paced jobs.
+ * JOB_RESOURCES on (the default) beside JOB_RESOURCES=false, in this run: idle, after paced jobs,
+ * and after a flood of JOBS jobs printed at once.
  */
 async function benchJobResources(node) {
   const tag = `[${node.name}]`;
@@ -465,6 +471,39 @@ async function benchJobResources(node) {
   );
   row(`${tag}   of which anonymous`, after.on.anon, "MiB", after.off.anon, "JOB_RESOURCES=false");
   row(`${tag} CPU for ${PACED_JOBS} paced jobs, job resources on`, after.on.cpu * 1000, "ms", after.off.cpu * 1000, "JOB_RESOURCES=false");
+
+  const flooded = {};
+  for (const [name, env] of [
+    ["on", {}],
+    ["off", off],
+  ]) {
+    const go = join(work, "go-never");
+    const { proc, port } = startProduction(node, [node.path, jobsRunner()], { ...env, GO: go });
+    try {
+      const url = `http://127.0.0.1:${await port}/metrics`;
+      const cpuBefore = cpuSeconds(proc.pid);
+      await jobsCounted(url, JOBS);
+      const cpu = cpuSeconds(proc.pid) - cpuBefore;
+      await sleep(SETTLE_MS);
+      flooded[name] = { ...memory(proc.pid), cpu };
+    } finally {
+      proc.kill("SIGKILL");
+    }
+  }
+  row(
+    `${tag} resident memory ${SETTLE_MS / 1000} s after ${JOBS} jobs printed at once, job resources on`,
+    flooded.on.rss,
+    "MiB",
+    flooded.off.rss,
+    "JOB_RESOURCES=false",
+  );
+  row(
+    `${tag} CPU for ${JOBS} jobs printed at once, job resources on`,
+    flooded.on.cpu * 1000,
+    "ms",
+    flooded.off.cpu * 1000,
+    "JOB_RESOURCES=false",
+  );
 }
 
 /** The supervisor as a container's PID 1 beside tini and a bare sleep, in a real engine (issue: the user-visible overhead). */

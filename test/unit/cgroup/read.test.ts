@@ -1,10 +1,11 @@
 // The file-reading layer on a cgroup v2 directory laid out as the kernel lays it out (a temporary
 // copy: this machine runs cgroup v1), and on this machine's own cgroup, whatever it is.
+import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { openCgroup, readBounded } from "../../../src/cgroup/read.js";
+import { keptFiles, openCgroup, readBounded } from "../../../src/cgroup/read.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "cgroup-read-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -45,7 +46,7 @@ describe("reading the cgroup", () => {
       pressureSeconds: { cpu: 1.5, memory: 0 },
     });
     expect(opened.limits).toEqual({ memoryBytes: 536870912, cpus: 2 });
-    expect(await opened.cgroup.memoryNow()).toBe(104857600);
+    expect(opened.cgroup.memoryNow()).toBe(104857600);
   });
 
   it("v2 without a limit, memory.peak (before 5.19) or pressure files: those figures are undefined", async () => {
@@ -73,6 +74,38 @@ describe("reading the cgroup", () => {
     const big = join(scratch, "big");
     writeFileSync(big, "x".repeat(200_000));
     expect((await readBounded(big))?.length).toBe(64 * 1024);
+  });
+
+  it("a kept file is read afresh from its start each time; one that does not exist is not looked for again", () => {
+    const dir = join(scratch, `kept-${Math.random().toString(36).slice(2)}`);
+    mkdirSync(dir);
+    const read = keptFiles();
+    writeFileSync(join(dir, "memory.current"), "1000\n");
+    expect(read(join(dir, "memory.current"))).toBe("1000\n");
+    // The kernel rewrites a cgroup file in place, as writeFileSync does here (same inode, shorter text).
+    writeFileSync(join(dir, "memory.current"), "7\n");
+    expect(read(join(dir, "memory.current"))).toBe("7\n");
+    expect(read(join(dir, "memory.peak"))).toBeUndefined();
+    writeFileSync(join(dir, "memory.peak"), "9\n");
+    expect(read(join(dir, "memory.peak"))).toBeUndefined();
+  });
+
+  it("a FIFO where a cgroup file should be is never waited on, with or without a writer holding it", () => {
+    const dir = join(scratch, `fifo-${Math.random().toString(36).slice(2)}`);
+    mkdirSync(dir);
+    const fifo = join(dir, "memory.current");
+    expect(spawnSync("mkfifo", [fifo]).status).toBe(0);
+    const read = keptFiles();
+    expect(read(fifo) ?? "").toBe("");
+    // A writer that holds the FIFO open and writes nothing: the read fails at once (EAGAIN).
+    const writer = spawn("sh", ["-c", `exec 3>"$0"; sleep 30`, fifo], { stdio: "ignore" });
+    try {
+      const t0 = Date.now();
+      for (let i = 0; i < 3; i++) expect(read(fifo) ?? "").toBe("");
+      expect(Date.now() - t0).toBeLessThan(5_000);
+    } finally {
+      writer.kill("SIGKILL");
+    }
   });
 
   it("this machine's own cgroup (v1 or v2): found from /proc/self, with CPU and memory", async () => {
