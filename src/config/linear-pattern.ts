@@ -8,6 +8,7 @@
  * flags: a pattern is checked with u first (its strict syntax), must not depend on u's meaning,
  * and ignores case by matching lower-cased text with a lower-cased pattern.
  */
+import { setFlagsFromString } from "node:v8";
 
 /** What a linear pattern may hold, in words, for the start-up error. */
 export const LINEAR_RULE =
@@ -29,8 +30,8 @@ export function linearPattern(source: string, ignoreCase: boolean): TextPattern 
   }
   if (needsUnicodeFlag(source)) return undefined;
   if (!engineOn) {
-    // Read when a RegExp's flags are parsed, so turning it on now is enough; loaded only when a pattern is set.
-    process.getBuiltinModule("node:v8").setFlagsFromString("--enable-experimental-regexp-engine");
+    // Read when a RegExp's flags are parsed, so turning it on now is enough: only once a pattern is set.
+    setFlagsFromString("--enable-experimental-regexp-engine");
     engineOn = true;
   }
   let compiled: RegExp;

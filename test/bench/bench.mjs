@@ -574,23 +574,38 @@ async function holdConnections(port, count, bytes, ms) {
   await sleep(1_000);
 }
 
-/** The endpoint on Node 24, this tree beside the baseline commit, taking turns: latency, throughput, memory under floods. */
+/** wrk against the url, with the CPU the supervisor (pid) spent per answer, in µs. */
+function wrkWithCpu(pid, url, seconds, headers = []) {
+  const before = cpuSeconds(pid);
+  const run = wrk(url, CONCURRENCY, seconds, headers);
+  return { ...run, cpuPerAnswerUs: ((cpuSeconds(pid) - before) / (run.perSecond * seconds)) * 1e6 };
+}
+
+/**
+ * The endpoint on Node 24, this tree beside the baseline commit, taking turns five times (a busy
+ * moment of this shared machine then weighs on both alike; medians): latency, throughput and CPU
+ * per answer of /metrics (whose body is this tree's own: larger where it has more series) and of
+ * /health (the same two bytes on both: the connection layer alone), and memory under floods.
+ */
 async function benchEndpoint() {
   const rev = process.env.BENCH_ENDPOINT_BASELINE ?? "d3f75b5";
   const forms = [
     { name: "this tree", launcher: LAUNCHER },
     { name: `main ${rev}`, launcher: baselineLauncher(rev) },
   ];
-  const results = forms.map(() => ({ runs: [], fresh: [], pipelined: [], flood: [] }));
+  const results = forms.map(() => ({ runs: [], health: [], fresh: [], pipelined: [], flood: [], body: 0 }));
   const pipelined = Buffer.from("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n".repeat(5_000));
-  for (let turn = 0; turn < 3; turn++) {
+  for (let turn = 0; turn < 5; turn++) {
     for (const [i, form] of forms.entries()) {
-      const { proc, port: portPromise } = startProduction(NODES[0], ["sleep", "120"], {}, form.launcher);
+      const { proc, port: portPromise } = startProduction(NODES[0], ["sleep", "300"], {}, form.launcher);
       try {
         const port = await portPromise;
         const url = `http://127.0.0.1:${port}/metrics`;
-        if (turn === 0) wrk(url, CONCURRENCY, 2);
-        results[i].runs.push(wrk(url, CONCURRENCY, 4));
+        results[i].body = (await (await fetch(url)).arrayBuffer()).byteLength;
+        // A warm-up: Prometheus scrapes a server that has long been running.
+        wrk(url, CONCURRENCY, 2);
+        results[i].runs.push(wrkWithCpu(proc.pid, url, 4));
+        results[i].health.push(wrkWithCpu(proc.pid, `http://127.0.0.1:${port}/health`, 4));
         // A new connection for every request: what a connection costs (accepting it, its first byte looked at).
         results[i].fresh.push(wrk(url, CONCURRENCY, 4, ["Connection: close"]));
         await sleep(1_000);
@@ -608,24 +623,30 @@ async function benchEndpoint() {
     }
   }
   const [now, before] = results.map((r) => ({
+    body: r.body,
     p50: median(r.runs.map((x) => x.p50)),
     p99: median(r.runs.map((x) => x.p99)),
     perSecond: median(r.runs.map((x) => x.perSecond)),
+    cpu: median(r.runs.map((x) => x.cpuPerAnswerUs)),
+    healthP50: median(r.health.map((x) => x.p50)),
+    healthP99: median(r.health.map((x) => x.p99)),
+    healthPerSecond: median(r.health.map((x) => x.perSecond)),
+    healthCpu: median(r.health.map((x) => x.cpuPerAnswerUs)),
     freshPerSecond: median(r.fresh.map((x) => x.perSecond)),
     pipelined: median(r.pipelined),
     flood: median(r.flood),
   }));
   const was = forms[1].name;
-  row(`[endpoint] scrape latency p50, wrk ${CONCURRENCY} connections, Node 24`, now.p50, "ms", before.p50, was);
-  row(`[endpoint] scrape latency p99, wrk ${CONCURRENCY} connections, Node 24`, now.p99, "ms", before.p99, was, "<= 10 ms");
-  row(`[endpoint] scrapes per second, wrk ${CONCURRENCY} connections, Node 24`, now.perSecond, "/s", before.perSecond, was);
-  row(
-    `[endpoint] scrapes per second on a new connection each, wrk ${CONCURRENCY} connections, Node 24`,
-    now.freshPerSecond,
-    "/s",
-    before.freshPerSecond,
-    was,
-  );
+  const scrape = `/metrics (${now.body} B here, ${before.body} B in ${rev})`;
+  row(`[endpoint] ${scrape} latency p50, wrk ${CONCURRENCY} connections, Node 24`, now.p50, "ms", before.p50, was);
+  row(`[endpoint] ${scrape} latency p99`, now.p99, "ms", before.p99, was, "<= 10 ms");
+  row(`[endpoint] ${scrape} answers per second`, now.perSecond, "/s", before.perSecond, was);
+  row(`[endpoint] ${scrape} CPU per answer`, now.cpu, "µs", before.cpu, was);
+  row(`[endpoint] /health (the connection layer alone) latency p50`, now.healthP50, "ms", before.healthP50, was);
+  row(`[endpoint] /health latency p99`, now.healthP99, "ms", before.healthP99, was);
+  row(`[endpoint] /health answers per second`, now.healthPerSecond, "/s", before.healthPerSecond, was);
+  row(`[endpoint] /health CPU per answer`, now.healthCpu, "µs", before.healthCpu, was);
+  row(`[endpoint] /metrics on a new connection each, answers per second`, now.freshPerSecond, "/s", before.freshPerSecond, was);
   row(
     "[endpoint] peak memory above idle, 10 connections x 5,000 pipelined GETs never read",
     now.pipelined,
