@@ -11,7 +11,7 @@ export const SAMPLE_INTERVAL_MS = 1000;
  * Jobs metered in a burst, and how many a second after it. A runner runs one job at a time and
  * each takes seconds, so this never limits one; a flood of job lines (thousands a second: a
  * simulator, a replayed log) gets usage for these jobs only, and costs a few dozen file reads a
- * second instead of reads for every line (docs/JOB_RESOURCES.md, "Cost").
+ * second instead of reads for every job (docs/JOB_RESOURCES.md, "Cost").
  */
 export const METERED_JOBS_BURST = 16;
 export const METERED_JOBS_PER_SECOND = 10;
@@ -46,7 +46,6 @@ export function createJobMeter(
   let job: MeteredJob | undefined;
   const logFailure = logAtMost(3, log);
   const budget = tokenBucket(METERED_JOBS_BURST, METERED_JOBS_PER_SECOND, now);
-  const logUnmetered = logAtMost(1, log);
 
   void opening?.then(
     (opened) => {
@@ -69,13 +68,9 @@ export function createJobMeter(
 
   const started = (): void => {
     clearInterval(job?.sampling);
-    let c = cgroup;
-    if (c && !budget()) {
-      c = undefined;
-      logUnmetered(
-        `job resources: jobs start faster than ${METERED_JOBS_PER_SECOND} a second (never a runner's pace); those past it are not metered`,
-      );
-    }
+    // Past the allowance a job goes unmetered without a word: a log line on every flood would be
+    // the supervisor writing into the runner's stderr for input that is never a runner's.
+    const c = cgroup && budget() ? cgroup : undefined;
     const metered: MeteredJob = { start: c && guarded(() => c.snapshot()), sampledMax: undefined, sampling: undefined, stopped: false };
     if (c && metered.start) {
       metered.sampling = setInterval(() => {

@@ -582,8 +582,8 @@ function wrkWithCpu(pid, url, seconds, headers = []) {
 }
 
 /**
- * The endpoint on Node 24, this tree beside the baseline commit, taking turns five times (a busy
- * moment of this shared machine then weighs on both alike; medians): latency, throughput and CPU
+ * The endpoint on Node 24, this tree beside the baseline commit, taking turns six times, in
+ * alternating order (a busy moment of this shared machine then weighs on both alike; medians): latency, throughput and CPU
  * per answer of /metrics (whose body is this tree's own: larger where it has more series) and of
  * /health (the same two bytes on both: the connection layer alone), and memory under floods.
  */
@@ -595,8 +595,11 @@ async function benchEndpoint() {
   ];
   const results = forms.map(() => ({ runs: [], health: [], fresh: [], pipelined: [], flood: [], body: 0 }));
   const pipelined = Buffer.from("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n".repeat(5_000));
-  for (let turn = 0; turn < 5; turn++) {
-    for (const [i, form] of forms.entries()) {
+  for (let turn = 0; turn < 6; turn++) {
+    // A B, B A, ...: neither tree always goes first after the other's run.
+    const order = turn % 2 === 0 ? [0, 1] : [1, 0];
+    for (const i of order) {
+      const form = forms[i];
       const { proc, port: portPromise } = startProduction(NODES[0], ["sleep", "300"], {}, form.launcher);
       try {
         const port = await portPromise;
