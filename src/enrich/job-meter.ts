@@ -86,8 +86,9 @@ export function createJobMeter(
     const metered = job;
     job = undefined;
     clearInterval(metered?.sampling);
+    const c = cgroup;
     const start = metered?.start;
-    const end = cgroup && start ? guarded(() => cgroup?.snapshot()) : undefined;
+    const end = c && start ? guarded(() => c.snapshot()) : undefined;
     const usage: JobUsage | undefined = start && end ? usageBetween(start, end, metered.sampledMax) : undefined;
     const { name, status, labels, context } = change;
     emit({

@@ -1,19 +1,12 @@
 import { describe, expect, it } from "vitest";
+import { JOB_CONTEXT } from "../../helpers/job-context.js";
 import { resolveConfig } from "../../../src/config/config.js";
 import { createEnricher } from "../../../src/enrich/enricher.js";
 import type { JobContext } from "../../../src/messages/job-context.js";
 import type { Observation } from "../../../src/observation.js";
 import type { FinishedJob } from "../../../src/runner/state.js";
 
-const ctx: JobContext = {
-  runId: "1",
-  runAttempt: 1,
-  repository: "acme/shop",
-  workflow: "CI",
-  job: "build",
-  eventName: "push",
-  runnerName: "r",
-};
+const ctx = JOB_CONTEXT;
 
 /** An enricher configured from these variables, and what it told the collectors. */
 function enricherWith(env: Record<string, string>) {

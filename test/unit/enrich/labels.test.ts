@@ -1,16 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { JOB_CONTEXT } from "../../helpers/job-context.js";
 import { LabelPolicy } from "../../../src/enrich/labels.js";
-import type { JobContext } from "../../../src/messages/job-context.js";
 
-const ctx: JobContext = {
-  runId: "1",
-  runAttempt: 1,
-  repository: "acme/shop",
-  workflow: "CI",
-  job: "build",
-  eventName: "push",
-  runnerName: "r",
-};
+const ctx = JOB_CONTEXT;
 
 describe("label policy", () => {
   it("keeps allowed values up to the cap, then says other; unknown without context", () => {

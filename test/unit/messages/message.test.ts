@@ -1,16 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { JobContext } from "../../../src/messages/job-context.js";
+import { JOB_CONTEXT } from "../../helpers/job-context.js";
 import { decodeMessage } from "../../../src/messages/message.js";
 
-const ctx: JobContext = {
-  runId: "1",
-  runAttempt: 1,
-  repository: "acme/shop",
-  workflow: "CI",
-  job: "build",
-  eventName: "push",
-  runnerName: "r",
-};
+const ctx = JOB_CONTEXT;
 
 describe("channel messages", () => {
   it("accepts a hook context and keeps only the known, bounded fields", () => {
