@@ -3,9 +3,16 @@
 // pass without a report did not run to its end and is named, and so is every test file that failed
 // before its tests could run (each counted as one failure, its tests never run). It ends with one
 // plain line, "N passed, N failed, N skipped", and exits 1 when anything failed or did not run.
+// Every failed test is named again here, with the first line of its error, so that the tail of a
+// long CI log is enough to tell what failed.
 // A pass told to be skipped (REPORTS_DIR/PASS.skipped holds why) is named as skipped.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+
+const firstLine = (text) =>
+  String(text ?? "")
+    .split("\n")[0]
+    .slice(0, 300);
 
 const [dir, ...passes] = process.argv.slice(2);
 let passed = 0;
@@ -40,9 +47,11 @@ for (const name of passes) {
     (r) => r.status === "failed" && (r.assertionResults ?? []).every((a) => a.status !== "failed"),
   );
   for (const r of broken)
-    problems.push(
-      `${name}: ${r.name.replace(`${process.cwd()}/`, "")} failed before its tests ran: ${String(r.message ?? "").split("\n")[0]}`,
-    );
+    problems.push(`${name}: ${r.name.replace(`${process.cwd()}/`, "")} failed before its tests ran: ${firstLine(r.message)}`);
+  for (const r of report.testResults ?? [])
+    for (const a of r.assertionResults ?? [])
+      if (a.status === "failed")
+        problems.push(`${name}: FAILED ${r.name.replace(`${process.cwd()}/`, "")} > ${a.fullName}: ${firstLine(a.failureMessages?.[0])}`);
   passed += p;
   failed += f + broken.length;
   skipped += s;
