@@ -1,14 +1,19 @@
 // npm start as a newcomer runs it: the start script of package.json (after its build step), run
 // by sh as npm runs it, around the simulated runner. Its console and its metrics must tell the
-// same story, and its endpoint must listen on loopback only unless METRICS_HOST opens it up.
+// same story, its endpoint must listen on loopback only unless METRICS_HOST opens it up, and with
+// an OTLP endpoint set it sends every job as a trace, steps and all, read from the worker logs the
+// simulator writes in the runner home's _diag (checked at a real OTLP endpoint that decodes what
+// it gets, test/fixtures/otlp-receiver.mjs). Every npm start is in this one file, so they run one
+// after another: two at once would write their worker logs into the same _diag.
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import type { RunnerResult } from "../../../src/runner/events.js";
 import { statusOf } from "../../../src/runner/jobs.js";
 import { DEPLOY_WORKFLOW, JOBS } from "../../../src/simulator/workflows.js";
-import { followSupervisor, parseSamples, ROOT, until, type Samples } from "../../helpers/index.js";
+import { startOtlpReceiver } from "../../fixtures/otlp-receiver.mjs";
+import { followSupervisor, parseSamples, ROOT, RUNNER_LAYOUT, until, type Samples } from "../../helpers/index.js";
 
 const BUILD_STEP = "npm run build && ";
 const startScript = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: { start: string } }).scripts.start;
@@ -28,6 +33,17 @@ afterEach(async () => {
   for (const r of running.splice(0)) {
     if (r.sh.exitCode === null && r.sh.signalCode === null) process.kill(-r.sh.pid!, "SIGKILL");
     await r.done;
+  }
+});
+
+// The worker logs the simulator wrote in the runner home's _diag while this file ran.
+const startedAt = Date.now();
+afterAll(() => {
+  const diag = join(RUNNER_LAYOUT, "_diag");
+  if (!existsSync(diag)) return;
+  for (const entry of readdirSync(diag, { withFileTypes: true })) {
+    const path = join(diag, entry.name);
+    if (entry.isFile() && entry.name.startsWith("Worker_") && statSync(path).mtimeMs >= startedAt) rmSync(path, { force: true });
   }
 });
 
@@ -197,4 +213,43 @@ describe("npm start: the supervisor around the simulated runner", () => {
     process.kill(-open.sh.pid!, "SIGINT");
     await open.done;
   });
+});
+
+describe("npm start with an OTLP endpoint", () => {
+  it("sends every simulated job as a trace with the steps of its worker log", async () => {
+    const otlp = await startOtlpReceiver();
+    try {
+      const r = npmStart({
+        METRICS_PORT: "0",
+        SIMULATOR_PACE: "0.1",
+        SIMULATOR_JOBS: "4",
+        OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+        OTEL_BSP_SCHEDULE_DELAY: "100",
+      });
+      await r.done;
+      expect(r.sh.exitCode).toBe(0);
+
+      const completed = [...r.stdout().matchAll(/^\S+ \S+Z: Job (.*) completed with result: (\w+)$/gm)].map((m) => ({
+        name: m[1]!,
+        result: m[2]!,
+      }));
+      expect(completed).toHaveLength(4);
+      await until(() => completed.every((job) => otlp.spans.some((s) => s.name === job.name)), 20_000, "a span for every job");
+      for (const job of completed) {
+        const span = otlp.spans.find((s) => s.name === job.name)!;
+        expect(span.attributes["runner_supervisor.job.steps"], job.name).toBe("worker_log");
+        // Under the job's steps phase; directly under the job when a hook missed its budget on a busy machine and the phases are unknown.
+        const phase = otlp.spans.find((p) => p.name === "steps" && p.parentSpanId === span.spanId);
+        const steps = otlp.spans.filter(
+          (s) => s.parentSpanId === (phase ?? span).spanId && !["setup", "steps", "cleanup"].includes(s.name),
+        );
+        expect(steps.map((s) => s.name)).toContain("Run npm test");
+        const test = steps.find((s) => s.name === "Run npm test")!;
+        if (job.result === "Failed")
+          expect(test.attributes).toMatchObject({ "cicd.pipeline.task.run.result": "failure", "process.exit.code": 1 });
+      }
+    } finally {
+      await otlp.close();
+    }
+  }, 90_000);
 });
