@@ -6,6 +6,7 @@ import type { EndpointGuard } from "./http/guard.js";
 import type { Health } from "./http/routes.js";
 import { startEndpoint, type Endpoint } from "./http/server.js";
 import { describeError, type Log } from "./common/log.js";
+import type { Observation } from "./observation.js";
 import type { Pipeline } from "./pipeline.js";
 import { takeOnInitDuties } from "./process/init-duties.js";
 import type { Tracing } from "./traces/index.js";
@@ -95,19 +96,41 @@ export async function startServices(
   };
 }
 
-/** Loads the trace exporter (only now: without an endpoint none of it is loaded); failing, it says so and the runner runs on. */
+/** Observations held while the trace exporter loads; a runner's first job can start meanwhile. */
+const HELD_WHILE_LOADING = 256;
+
+/**
+ * Loads the trace exporter (only now: without an endpoint none of it is loaded); failing, it says
+ * so and the runner runs on. What the pipeline observes while it loads is held, with the time it
+ * was seen, and handed to it once loaded: a job that starts (or ends) meanwhile keeps its trace.
+ */
 async function startTraces(config: ServicesOptions, pipeline: Pipeline, log: Log): Promise<Tracing | undefined> {
+  const held: [Observation, number][] = [];
+  let tracing: Tracing | undefined;
+  const unsubscribe = pipeline.subscribe((observation) => {
+    if (tracing) tracing.observe(observation, Date.now());
+    else if (held.length < HELD_WHILE_LOADING) held.push([observation, Date.now()]);
+  });
   try {
     const { startTracing } = await import("./traces/index.js");
-    const tracing = startTracing(
+    const started = startTracing(
       { ...config, serviceVersion: VERSION, onSpans: (outcome, count) => pipeline.traceSpans(outcome, count) },
-      (listener) => pipeline.subscribe(listener),
       log,
     );
+    for (const [observation, atMs] of held.splice(0)) started.observe(observation, atMs);
+    tracing = started;
     const url = config.otlpTracesEndpoint || `${config.otlpEndpoint}/v1/traces`;
     log(`sending every job as a trace to ${url} (${config.otlpProtocol}, trace ids: ${config.traceIdRule})`);
-    return tracing;
+    return {
+      observe: (observation, atMs) => started.observe(observation, atMs),
+      close: async (withinMs) => {
+        unsubscribe();
+        await started.close(withinMs);
+      },
+    };
   } catch (error) {
+    unsubscribe();
+    held.length = 0;
     log(`traces disabled: cannot load the exporter: ${describeError(error)}; the runner runs on`);
     return undefined;
   }

@@ -10,6 +10,8 @@ export type TracingOptions = ExportOptions & JobSpanOptions & { readonly runnerH
 
 /** Every job as a trace, while the supervisor runs. */
 export interface Tracing {
+  /** Hears one observation, seen at `atMs` (Unix ms): observations that arrived while this module loaded come late, with their own time. */
+  observe(observation: Observation, atMs: number): void;
   /** Records what is still pending and sends what is queued, for at most `withinMs`; then stops. */
   close(withinMs: number): Promise<void>;
 }
@@ -24,16 +26,12 @@ const LOG_SETTLE_MS = 3_000;
 const MAX_PENDING = 8;
 
 /**
- * Loaded only when an OTLP endpoint is set (main imports this module dynamically, the bundle
+ * Loaded only when an OTLP endpoint is set (services import this module dynamically, the bundle
  * keeps it in a file of its own). Hears the observations like a collector does; follows the
  * worker log of each job in flight; records each finished job as spans; the SDK exports them in
  * the background. Nothing here can reach the runner: a failure costs a job's spans, no more.
  */
-export function startTracing(
-  o: TracingOptions,
-  subscribe: (listener: (observation: Observation) => void) => () => void,
-  log: Log,
-): Tracing {
+export function startTracing(o: TracingOptions, log: Log): Tracing {
   const provider = createTracerProvider(o);
   const tracer = provider.getTracer("runner-supervisor", o.serviceVersion);
   const diagDir = join(o.runnerHome, "_diag");
@@ -44,7 +42,9 @@ export function startTracing(
   const reportFailure = logAtMost(3, log);
   let job: { timeline: StepTimeline; follower: Follower } | undefined;
 
-  const started = (): void => {
+  let closed = false;
+
+  const started = (atMs: number): void => {
     // A job never starts before the last one finished; were it to, the old follower still stops.
     void job?.follower.finish();
     job = undefined;
@@ -52,7 +52,7 @@ export function startTracing(
     const timeline = new StepTimeline();
     const follower = followWorkerLog({
       diagDir,
-      notBeforeMs: Date.now(),
+      notBeforeMs: atMs,
       taken,
       onLine: (line) => timeline.line(line),
       enough: () => timeline.formatUnknown,
@@ -81,14 +81,14 @@ export function startTracing(
     void done.finally(() => pending.delete(done));
   };
 
-  const unsubscribe = subscribe((observation) => {
-    if (observation.type === "job-started") started();
-    else if (observation.type === "job-finished") finished(observation);
-  });
-
   return {
+    observe: (observation, atMs) => {
+      if (closed) return;
+      if (observation.type === "job-started") started(atMs);
+      else if (observation.type === "job-finished") finished(observation);
+    },
     close: async (withinMs) => {
-      unsubscribe();
+      closed = true;
       void job?.follower.finish();
       job = undefined;
       const deadline = Date.now() + withinMs;

@@ -8,7 +8,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { RunnerResult } from "../../../src/runner/events.js";
 import { statusOf } from "../../../src/runner/jobs.js";
 import { DEPLOY_WORKFLOW, JOBS } from "../../../src/simulator/workflows.js";
@@ -28,22 +28,22 @@ interface NpmStart {
   metrics(): Promise<Samples>;
 }
 
+// Each npm start's worker logs are removed once it has stopped: the next one's jobs must find only their own.
 const running: NpmStart[] = [];
+let testStartedAt = Date.now();
+beforeEach(() => {
+  testStartedAt = Date.now();
+});
 afterEach(async () => {
   for (const r of running.splice(0)) {
     if (r.sh.exitCode === null && r.sh.signalCode === null) process.kill(-r.sh.pid!, "SIGKILL");
     await r.done;
   }
-});
-
-// The worker logs the simulator wrote in the runner home's _diag while this file ran.
-const startedAt = Date.now();
-afterAll(() => {
   const diag = join(RUNNER_LAYOUT, "_diag");
   if (!existsSync(diag)) return;
   for (const entry of readdirSync(diag, { withFileTypes: true })) {
     const path = join(diag, entry.name);
-    if (entry.isFile() && entry.name.startsWith("Worker_") && statSync(path).mtimeMs >= startedAt) rmSync(path, { force: true });
+    if (entry.isFile() && entry.name.startsWith("Worker_") && statSync(path).mtimeMs >= testStartedAt) rmSync(path, { force: true });
   }
 });
 

@@ -201,6 +201,37 @@ describe("every job as a trace, over OTLP to a real endpoint", () => {
     expect(otlp.spans.find((s) => s.name === "Start database")!.attributes["cicd.pipeline.task.run.result"]).toBe("success");
   }, 60_000);
 
+  it("traces a job that starts before the exporter has loaded: a runner whose first line is its job", async () => {
+    // A shell starts in a millisecond, long before the OpenTelemetry SDK has loaded; the job's
+    // start is held for it, with the time it was seen, so its worker log is still found.
+    const otlp = await receiver();
+    const runner = [
+      "set -e",
+      `now() { date -u '+%Y-%m-%d %H:%M:%SZ'; }`,
+      `echo "$(now): Running job: first"`,
+      "mkdir -p _diag",
+      `log=_diag/Worker_$(date -u +%Y%m%d-%H%M%S)-utc.log`,
+      `line() { echo "[$(now) INFO $1] $2" >> "$log"; }`,
+      `line Worker 'Version: 2.336.0'`,
+      `line JobRunner 'Run all job steps.'`,
+      `line StepsRunner "Processing step: DisplayName='Run make'"`,
+      `line StepsRunner 'Starting the step.'`,
+      "sleep 0.5",
+      `line StepsRunner 'Step result: Succeeded'`,
+      `echo "$(now): Job first completed with result: Succeeded"`,
+    ].join("\n");
+    const r = startSupervisor({
+      runnerHome: tempDir("rs-traces-"),
+      command: ["bash", "-c", runner],
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_BSP_SCHEDULE_DELAY: "100" },
+    });
+    running.push(r);
+    expect((await r.exit).code).toBe(0);
+    await until(() => otlp.spans.some((s) => s.name === "first"), 20_000, "the job's span");
+    expect(otlp.spans.find((s) => s.name === "first")!.attributes["runner_supervisor.job.steps"]).toBe("worker_log");
+    expect(otlp.spans.find((s) => s.name === "Run make")?.attributes["cicd.pipeline.task.run.result"]).toBe("success");
+  }, 60_000);
+
   it("costs the runner nothing when the collector is down or slow: same output, same exit, spans counted as failed or dropped", async () => {
     // Down: nothing listens on the port.
     const closed = await freePort();
