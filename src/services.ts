@@ -113,19 +113,19 @@ async function startTraces(config: ServicesOptions, pipeline: Pipeline, log: Log
   });
   try {
     const { startTracing } = await import("./traces/index.js");
-    const started = startTracing(
+    const loaded = startTracing(
       { ...config, serviceVersion: VERSION, onSpans: (outcome, count) => pipeline.traceSpans(outcome, count) },
       log,
     );
-    for (const [observation, atMs] of held.splice(0)) started.observe(observation, atMs);
-    tracing = started;
+    for (const [observation, atMs] of held.splice(0)) loaded.observe(observation, atMs);
+    tracing = loaded;
     const url = config.otlpTracesEndpoint || `${config.otlpEndpoint}/v1/traces`;
     log(`sending every job as a trace to ${url} (${config.otlpProtocol}, trace ids: ${config.traceIdRule})`);
     return {
-      observe: (observation, atMs) => started.observe(observation, atMs),
+      observe: (observation, atMs) => loaded.observe(observation, atMs),
       close: async (withinMs) => {
         unsubscribe();
-        await started.close(withinMs);
+        await loaded.close(withinMs);
       },
     };
   } catch (error) {
