@@ -31,6 +31,11 @@ export interface Follower {
 }
 
 const CHUNK = 64 * 1024;
+/**
+ * The runner starts a new page only once a page holds WORKER_LOGSIZE MiB, a whole number of at
+ * least 1 (HostTraceListener): a newer log beside a smaller page is the next job's, not a page of this one.
+ */
+const MIN_ROTATED_PAGE_BYTES = 1024 * 1024;
 /** Slack between the line the supervisor saw and the second the worker named its log by. */
 const START_SLACK_MS = 3_000;
 
@@ -38,9 +43,10 @@ const START_SLACK_MS = 3_000;
  * Follows the worker log of the job in flight as it grows, with only asynchronous file calls (the
  * main thread never waits on the disk) and bounded memory: one 64 KiB buffer and one partial line.
  * It finds the newest Worker_*.log opened since the job began, reads it as it grows, moves on to
- * the next page when the runner rotates it, starts again when it is truncated, and keeps what it
- * has when it is deleted (an open file can still be read on Linux). Errors end the reading quietly:
- * the job's trace then has no steps, and nothing else changes.
+ * the next page when the runner rotates it (only from a full page: a log opened beside a smaller
+ * one is the next job's, which can start a moment after this one ends), starts again when it is
+ * truncated, and keeps what it has when it is deleted (an open file can still be read on Linux).
+ * Errors end the reading quietly: the job's trace then has no steps, and nothing else changes.
  */
 export function followWorkerLog(o: FollowOptions): Follower {
   const pollMs = o.pollMs ?? 250;
@@ -132,7 +138,7 @@ export function followWorkerLog(o: FollowOptions): Follower {
       if (first) await switchTo(first);
     }
     const grew = await drain();
-    if (!grew && current) {
+    if (!grew && current && current.offset >= MIN_ROTATED_PAGE_BYTES) {
       // Rotated to a new page: finish the old one, then follow the new.
       const next = await nextLog(current.name);
       if (

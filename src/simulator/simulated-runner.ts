@@ -122,6 +122,7 @@ async function workStep(n: number, seconds: number): Promise<void> {
 
 async function main(): Promise<void> {
   await connect();
+  let lastLogSecond = -1;
   for (let n = 0; n < maxJobs; n++) {
     await pause(1 + (n % 3));
     if (n % 7 === 6) {
@@ -130,12 +131,16 @@ async function main(): Promise<void> {
       await pause(2);
       out(`${timestamp()}: Runner reconnected.`);
     }
+    // Each worker log is named by the UTC second it was opened; a real job takes longer than a
+    // second, so at a fast pace the next job waits for the next second rather than share a log.
+    if (Math.floor(Date.now() / 1000) === lastLogSecond) await sleep(1000 - (Date.now() % 1000));
     const job = JOBS[n % JOBS.length]!;
     current = job.name;
     out(`${timestamp()}: Running job: ${current}`);
     const env = jobEnvironment(n, job);
     const result = RESULTS[n % RESULTS.length]!;
     const worker = new SimulatedWorkerLog(join(process.cwd(), "_diag"), 1000 + n);
+    lastLogSecond = Math.floor(Date.now() / 1000);
     // Set-up: the worker starts, downloads the job's actions, creates its containers.
     await pause(0.5 + (n % 4) * 0.5);
     worker.begin(6);

@@ -56,4 +56,28 @@ describe("followWorkerLog", () => {
     expect(openedAtMs("Worker_20261125-100102-utc.log")).toBe(Date.UTC(2026, 10, 25, 10, 1, 2));
     expect(openedAtMs("Runner_20261125-100102-utc.log")).toBeNaN();
   });
+
+  it("moves on to a newer log only from a full page: beside a small page it is the next job's", async () => {
+    const diag = tempDir();
+    const now = Date.now();
+    const page = join(diag, name(now));
+    writeFileSync(page, "first page\n");
+    const { lines, follower, taken } = follow(diag, now);
+    await until(() => lines.length === 1, 10_000, "the first line");
+    // The next job's log, opened a second later, beside a page of a few bytes: left to that job.
+    writeFileSync(join(diag, name(now + 1000)), "next job\n");
+    await follower.finish();
+    expect(lines).toEqual(["first page"]);
+    expect(taken.has(name(now + 1000))).toBe(false);
+
+    // A page filled past 1 MiB, then a newer one: the runner rotated it.
+    const other = tempDir();
+    writeFileSync(join(other, name(now)), `${"y".repeat(50)}\n`.repeat(21_000));
+    const rotated = follow(other, now);
+    await until(() => rotated.lines.length === 21_000, 10_000, "the full page");
+    writeFileSync(join(other, name(now + 1000)), "second page\n");
+    await until(() => rotated.lines.includes("second page"), 10_000, "the second page");
+    await rotated.follower.finish();
+    expect(rotated.follower.file()).toBe(name(now + 1000));
+  });
 });
