@@ -130,7 +130,8 @@ class RequestMeter extends Duplex {
     readonly source: Socket,
     private readonly now: () => number,
   ) {
-    super({ allowHalfOpen: false });
+    // Strings (node:http writes each answer's head as one) go to the socket as they are, which writes them without a copy.
+    super({ allowHalfOpen: false, decodeStrings: false });
     source.on("data", (chunk: Buffer) => this.arrived(chunk));
     source.on("end", () => this.push(null));
     source.on("error", (error) => this.destroy(error));
@@ -192,16 +193,16 @@ class RequestMeter extends Duplex {
 
   override _read(): void {}
 
-  override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
-    if (this.source.write(chunk)) done();
+  override _write(chunk: Buffer | string, encoding: BufferEncoding, done: (error?: Error | null) => void): void {
+    if (this.source.write(chunk, encoding)) done();
     else this.source.once("drain", () => done());
   }
 
-  override _writev(chunks: { chunk: Buffer }[], done: (error?: Error | null) => void): void {
+  override _writev(chunks: { chunk: Buffer | string; encoding: BufferEncoding }[], done: (error?: Error | null) => void): void {
     // An answer's head and body go out in one system call.
     this.source.cork();
     let ok = true;
-    for (const { chunk } of chunks) ok = this.source.write(chunk);
+    for (const { chunk, encoding } of chunks) ok = this.source.write(chunk, encoding);
     this.source.uncork();
     if (ok) done();
     else this.source.once("drain", () => done());
