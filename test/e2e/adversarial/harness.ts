@@ -3,7 +3,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { join } from "node:path";
-import { sleep, startSupervisor, type Running, type StartOptions } from "../../helpers/index.js";
+import { sleep, startSupervisor, until, type Running, type StartOptions } from "../../helpers/index.js";
 
 export { sleep };
 import { buildBundle, NODE24, requireNode24 } from "../image/helpers.js";
@@ -39,10 +39,25 @@ export function steadyRunner(seconds: number): string[] {
   ];
 }
 
+/** The ticks the steady runner's output holds. */
+export function ticksIn(stdout: string): string[] {
+  return stdout.split("\n").filter((l) => l.startsWith("tick "));
+}
+
 /** Every tick the steady runner printed arrived, in order, and nothing else came between. */
 export function ticksIntact(stdout: string, seconds: number): boolean {
-  const ticks = stdout.split("\n").filter((l) => l.startsWith("tick "));
+  const ticks = ticksIn(stdout);
   return ticks.length === Math.round(seconds * 20) && ticks.every((l, i) => l === `tick ${i}`);
+}
+
+/**
+ * Waits until the steady runner has printed `more` ticks beyond those it has now: it still runs
+ * after whatever came before. Returns how many ticks that makes.
+ */
+export async function stillTicking(r: Running, more = 5): Promise<number> {
+  const target = ticksIn(r.stdout().toString()).length + more;
+  await until(() => ticksIn(r.stdout().toString()).length >= target, 10_000, `${more} more ticks from the runner`);
+  return target;
 }
 
 /** The channel's socket path, once the steady runner has printed it. */

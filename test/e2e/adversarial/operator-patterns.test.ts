@@ -4,7 +4,7 @@
 // beside the job shows whether the runner's output was held while the supervisor matched.
 import { afterEach, describe, expect, it } from "vitest";
 import { removeTempDirs, stopAll } from "../../helpers/index.js";
-import { startProduction } from "./harness.js";
+import { startProduction, ticksIn } from "./harness.js";
 
 afterEach(async () => {
   await stopAll();
@@ -54,11 +54,7 @@ describe("an operator's pattern on a workflow author's text", () => {
     );
     expect(m.value("github_runner_deploy_pattern_jobs_total", { matched: "true" })).toBe(0);
     expect(m.value("github_runner_jobs_total", { status: "failed", workflow: "other" })).toBe(1);
-    const ticks = s
-      .stdout()
-      .toString()
-      .split("\n")
-      .filter((l) => l.startsWith("tick "));
+    const ticks = ticksIn(s.stdout().toString());
     expect(ticks.every((l, i) => l === `tick ${i}`)).toBe(true);
     const longestGapMs = Math.max(...arrivals.slice(1).map((t, i) => t - arrivals[i]!));
     console.log(`longest gap between ticks printed every 50 ms: ${longestGapMs.toFixed(0)} ms`);
