@@ -104,28 +104,26 @@ const HELD_WHILE_LOADING = 256;
  * so and the runner runs on. What the pipeline observes while it loads is held, with the time it
  * was seen, and handed to it once loaded: a job that starts (or ends) meanwhile keeps its trace.
  */
-async function startTraces(config: ServicesOptions, pipeline: Pipeline, log: Log): Promise<Tracing | undefined> {
+async function startTraces(config: ServicesOptions, pipeline: Pipeline, log: Log): Promise<Pick<Tracing, "close"> | undefined> {
   const held: [Observation, number][] = [];
-  let tracing: Tracing | undefined;
-  const unsubscribe = pipeline.subscribe((observation) => {
-    if (tracing) tracing.observe(observation, Date.now());
-    else if (held.length < HELD_WHILE_LOADING) held.push([observation, Date.now()]);
-  });
+  let observe = (observation: Observation, atMs: number): void => {
+    if (held.length < HELD_WHILE_LOADING) held.push([observation, atMs]);
+  };
+  const unsubscribe = pipeline.subscribe((observation) => observe(observation, Date.now()));
   try {
     const { startTracing } = await import("./traces/index.js");
-    const loaded = startTracing(
+    const tracing = startTracing(
       { ...config, serviceVersion: VERSION, onSpans: (outcome, count) => pipeline.traceSpans(outcome, count) },
       log,
     );
-    for (const [observation, atMs] of held.splice(0)) loaded.observe(observation, atMs);
-    tracing = loaded;
+    for (const [observation, atMs] of held.splice(0)) tracing.observe(observation, atMs);
+    observe = (observation, atMs) => tracing.observe(observation, atMs);
     const url = config.otlpTracesEndpoint || `${config.otlpEndpoint}/v1/traces`;
     log(`sending every job as a trace to ${url} (${config.otlpProtocol}, trace ids: ${config.traceIdRule})`);
     return {
-      observe: (observation, atMs) => loaded.observe(observation, atMs),
       close: async (withinMs) => {
         unsubscribe();
-        await loaded.close(withinMs);
+        await tracing.close(withinMs);
       },
     };
   } catch (error) {

@@ -582,10 +582,11 @@ function wrkWithCpu(pid, url, seconds, headers = []) {
 }
 
 /**
- * The endpoint on Node 24, this tree beside the baseline commit, taking turns six times, in
- * alternating order (a busy moment of this shared machine then weighs on both alike; medians): latency, throughput and CPU
- * per answer of /metrics (whose body is this tree's own: larger where it has more series) and of
- * /health (the same two bytes on both: the connection layer alone), and memory under floods.
+ * The endpoint on Node 24, this tree beside the baseline commit, taking turns six times in
+ * alternating order (a busy moment of this shared machine then weighs on both alike; medians):
+ * latency, throughput and CPU per answer of /metrics (whose body is this tree's own: larger where
+ * it has more series) and of /health (the same two bytes on both: the connection layer alone),
+ * and memory under floods.
  */
 async function benchEndpoint() {
   const rev = process.env.BENCH_ENDPOINT_BASELINE ?? "d3f75b5";
